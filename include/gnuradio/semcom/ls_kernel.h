@@ -1,0 +1,54 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-semcom authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#ifndef INCLUDED_SEMCOM_LS_KERNEL_H
+#define INCLUDED_SEMCOM_LS_KERNEL_H
+
+#include <gnuradio/semcom/api.h>
+#include <complex>
+#include <cstddef>
+#include <cstdint>
+
+namespace gr {
+namespace semcom {
+
+/*! Sizes of a batched per-timestep LS problem (all arrays row-major, C order). */
+struct ls_dims {
+    size_t steps;       //!< T: pilot time steps in the batch
+    size_t pilot_steps; //!< rows of the pilot array: T, or `group` (one group shared by all)
+    size_t users;       //!< K transmit users, 1..4
+    size_t antennas;    //!< M receive antennas, K..4
+    size_t length;      //!< L pilot symbols per step, >= K
+    size_t group;       //!< steps per group (one burst's preamble); divides T
+};
+
+/*! Per-timestep least squares (paper eq. 5-6) over a batch of pilot steps.
+ *
+ * Inputs: pilots X (pilot_steps, K, L) and received Y (T, M, L), complex float.
+ * For every step t: H_t = Y_t X_t^H (X_t X_t^H)^-1 (M x K) and r_t = |Y_t - H_t X_t|^2.
+ * For every group g of `group` consecutive steps: t_min[g] (argmin of r_t inside the group,
+ * eq. 6), gram[g] = sum_t X_t X_t^H (K x K), cross[g] = sum_t Y_t X_t^H (M x K) and the joint
+ * solution h_joint[g] = cross[g] gram[g]^-1.
+ * Outputs: h_steps (T, M, K), residual (T), t_min (G), gram (G, K, K), cross (G, M, K),
+ * h_joint (G, M, K) with G = T / group. A step whose X_t X_t^H is singular gets H_t = 0 and
+ * r_t = +inf (so it is never t_min). Throws std::invalid_argument on inconsistent sizes.
+ */
+SEMCOM_API void ls_per_timestep(const std::complex<float>* pilots,
+                                const std::complex<float>* received,
+                                const ls_dims& dims,
+                                std::complex<float>* h_steps,
+                                float* residual,
+                                int64_t* t_min,
+                                std::complex<double>* gram,
+                                std::complex<double>* cross,
+                                std::complex<float>* h_joint);
+
+/*! Throws std::invalid_argument naming the first inconsistent size in `dims`. */
+SEMCOM_API void check_ls_dims(const ls_dims& dims);
+
+} // namespace semcom
+} // namespace gr
+
+#endif /* INCLUDED_SEMCOM_LS_KERNEL_H */

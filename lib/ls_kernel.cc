@@ -1,0 +1,74 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-semcom authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <gnuradio/semcom/ls_kernel.h>
+#include <stdexcept>
+#include <string>
+
+namespace gr {
+namespace semcom {
+
+using cf = std::complex<float>;
+using cd = std::complex<double>;
+using kernel_fn = void (*)(const cf*, const cf*, const ls_dims&, cf*, float*, int64_t*, cd*, cd*, cf*);
+
+// The same loops built for two instruction sets (ls_kernel_impl.h).
+namespace generic {
+void dispatch(const cf*, const cf*, const ls_dims&, cf*, float*, int64_t*, cd*, cd*, cf*);
+}
+#ifdef SEMCOM_HAVE_AVX2_BUILD
+namespace avx2 {
+void dispatch(const cf*, const cf*, const ls_dims&, cf*, float*, int64_t*, cd*, cd*, cf*);
+}
+#endif
+
+namespace {
+kernel_fn pick_kernel()
+{
+#ifdef SEMCOM_HAVE_AVX2_BUILD
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        return &avx2::dispatch;
+#endif
+    return &generic::dispatch;
+}
+const kernel_fn kernel = pick_kernel();
+} // namespace
+
+void check_ls_dims(const ls_dims& d)
+{
+    auto fail = [](const std::string& what) { throw std::invalid_argument(what); };
+    if (d.users < 1 || d.users > 4)
+        fail("users K must be in 1..4, got " + std::to_string(d.users));
+    if (d.antennas < d.users || d.antennas > 4)
+        fail("antennas M must be in K..4 (K = " + std::to_string(d.users) + "), got " +
+             std::to_string(d.antennas));
+    if (d.length < d.users)
+        fail("pilot length L must be >= K = " + std::to_string(d.users) + ", got " +
+             std::to_string(d.length));
+    if (d.group < 1 || d.steps % d.group != 0)
+        fail("steps T = " + std::to_string(d.steps) + " is not a multiple of group = " +
+             std::to_string(d.group));
+    if (d.pilot_steps != d.steps && d.pilot_steps != d.group)
+        fail("pilot steps must equal T = " + std::to_string(d.steps) + " or group = " +
+             std::to_string(d.group) + ", got " + std::to_string(d.pilot_steps));
+}
+
+void ls_per_timestep(const cf* pilots,
+                     const cf* received,
+                     const ls_dims& dims,
+                     cf* h_steps,
+                     float* residual,
+                     int64_t* t_min,
+                     cd* gram,
+                     cd* cross,
+                     cf* h_joint)
+{
+    check_ls_dims(dims);
+    kernel(pilots, received, dims, h_steps, residual, t_min, gram, cross, h_joint);
+}
+
+} // namespace semcom
+} // namespace gr

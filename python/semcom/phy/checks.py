@@ -1,0 +1,37 @@
+"""Argument checks shared by the physical layer: each error names the parameter and what was expected."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def require_int_range(name: str, value, lo: int, hi: int | None = None) -> int:
+    """Return ``value`` as int if ``lo <= value <= hi``; otherwise raise ValueError naming ``name``."""
+    if isinstance(value, bool) or not float(value).is_integer():
+        raise ValueError(f"{name} must be an integer, got {value!r}")
+    value = int(value)
+    if value < lo or (hi is not None and value > hi):
+        expected = f">= {lo}" if hi is None else f"in {lo}..{hi}"
+        raise ValueError(f"{name} must be {expected}, got {value}")
+    return value
+
+
+def require_choice(name: str, value: str, choices) -> str:
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
+    return value
+
+
+def require_finite(name: str, array: np.ndarray) -> None:
+    """Raise ValueError if ``array`` holds NaN or Inf, naming ``name`` and the first bad index."""
+    bad = ~np.isfinite(array)
+    if bad.any():
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(f"{name} contains NaN or Inf (first at index {first}); expected finite values")
+
+
+def require_shape(name: str, array: np.ndarray, shape: tuple) -> None:
+    """Check ``array.shape`` against ``shape``, where None in ``shape`` matches any size."""
+    ok = array.ndim == len(shape) and all(s is None or s == a for s, a in zip(shape, array.shape))
+    if not ok:
+        expected = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ")"
+        raise ValueError(f"{name} must have shape {expected}, got {tuple(array.shape)}")

@@ -1,0 +1,100 @@
+"""Pilot preambles: T_p time steps × L_p symbols per user, orthogonal across the K users (DESIGN §2).
+
+A pilot array has shape (T_p, K, L_p): ``pilots[t, k]`` is what user k sends in pilot step t.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from .checks import require_choice, require_finite, require_int_range
+
+PILOT_SOURCES = ("zadoff_chu", "zadoff_chu_shifted", "file")
+
+
+def zadoff_chu(length: int, root: int = 1) -> np.ndarray:
+    """Zadoff-Chu sequence x_u(n) = exp(-jπ·u·n·(n + c)/N), c = N mod 2: unit modulus, zero cyclic autocorrelation."""
+    length = require_int_range("pilot sequence length", length, 1)
+    if np.gcd(root, length) != 1:
+        raise ValueError(f"zc_root must be coprime with the sequence length {length}, got {root}")
+    n = np.arange(length)
+    return np.exp(-1j * np.pi * root * n * (n + length % 2) / length).astype(np.complex64)
+
+
+def make_pilots(source: str, users: int, steps: int, length: int, root: int = 1,
+                path: str | None = None) -> np.ndarray:
+    """Pilot array (T_p=steps, K=users, L_p=length), complex64.
+
+    - ``zadoff_chu``: time division; user k sends a ZC sequence of length L_p // K in slot k of each step.
+    - ``zadoff_chu_shifted``: every user sends the full-length ZC sequence, user k cyclically shifted
+      by k·(L_p // K); orthogonal because ZC sequences have zero cyclic autocorrelation.
+    - ``file``: a ``.npy`` array, see :func:`load_pilots` (``steps`` and ``length`` are checked against it).
+    """
+    require_choice("pilot_source", source, PILOT_SOURCES)
+    users = require_int_range("users (K)", users, 1, 4)
+    steps = require_int_range("pilot_steps (T_p)", steps, 1)
+    if source == "file":
+        pilots = load_pilots(path, users)
+        if pilots.shape[0] != steps or pilots.shape[2] != length:
+            raise ValueError(f"pilot file {path}: holds T_p={pilots.shape[0]}, L_p={pilots.shape[2]}; "
+                             f"expected pilot_steps={steps}, pilot_len={length}")
+        return pilots
+    length = require_int_range("pilot_len (L_p)", length, 1)
+    if length < users:
+        raise ValueError(f"pilot_len (L_p) must be >= the number of users K = {users} "
+                         f"for orthogonal pilots, got {length}")
+    slot = length // users
+    pilots = np.zeros((steps, users, length), np.complex64)
+    if source == "zadoff_chu":
+        sequence = zadoff_chu(slot, root if np.gcd(root, slot) == 1 else 1)
+        for k in range(users):
+            pilots[:, k, k * slot:(k + 1) * slot] = sequence
+    else:
+        sequence = zadoff_chu(length, root)
+        for k in range(users):
+            pilots[:, k, :] = np.roll(sequence, k * slot)
+    return pilots
+
+
+def load_pilots(path: str | None, users: int) -> np.ndarray:
+    """Load a pilot array from a ``.npy`` file.
+
+    Shape (T_p, K, L_p) is taken as is; shape (T_p, L) is one sequence shared by all users and is
+    made orthogonal by time division: user k sends it in slot k, so L_p = K·L.
+    """
+    if not path:
+        raise ValueError("pilot_file must be given when pilot_source is 'file'")
+    if not os.path.isfile(path):
+        raise ValueError(f"pilot_file {path!r} does not exist")
+    try:
+        array = np.load(path, allow_pickle=False)
+    except (ValueError, OSError) as exc:
+        raise ValueError(f"pilot_file {path!r} is not a readable .npy array: {exc}") from None
+    if not (np.issubdtype(array.dtype, np.complexfloating) or np.issubdtype(array.dtype, np.floating)):
+        raise ValueError(f"pilot_file {path!r}: expected a complex or float array, got dtype {array.dtype}")
+    require_finite(f"pilot_file {path!r}", array)
+    if array.ndim == 2:
+        steps, length = array.shape
+        pilots = np.zeros((steps, users, users * length), np.complex64)
+        for k in range(users):
+            pilots[:, k, k * length:(k + 1) * length] = array
+        array = pilots
+    elif array.ndim != 3 or array.shape[1] != users:
+        raise ValueError(f"pilot_file {path!r}: expected shape (T_p, K={users}, L_p) or (T_p, L), "
+                         f"got {array.shape}")
+    check_pilots(array.astype(np.complex64))
+    return array.astype(np.complex64)
+
+
+def check_pilots(pilots: np.ndarray) -> None:
+    """Every pilot step must let LS separate the K users: X_t X_tᴴ invertible (rank K)."""
+    steps, users, length = pilots.shape
+    if length < users:
+        raise ValueError(f"pilot_len (L_p) must be >= the number of users K = {users}, got {length}")
+    gram = np.einsum("tkl,tjl->tkj", pilots.astype(np.complex128), pilots.conj().astype(np.complex128))
+    for t in range(steps):
+        eig = np.linalg.eigvalsh(gram[t])
+        if eig[0] <= 1e-6 * max(eig[-1], 1e-30):
+            raise ValueError(f"pilots: step {t} does not separate the K = {users} users "
+                             f"(X_t X_tᴴ is singular); pilot rows must be linearly independent")
