@@ -1,0 +1,45 @@
+"""GNU Radio block: inverse Euler map (eq. 8-9), undoing the transmitter's power normalisation."""
+from __future__ import annotations
+
+import numpy as np
+from gnuradio import gr
+
+from ..phy.checks import require_int_range
+from ..phy.euler import euler_unmap
+from . import tags
+
+
+class euler_demapper(gr.sync_block):
+    """Complex vectors of d/2 → float vectors of d: [λ·cos θ ; λ·sin θ] (eq. 8-9), multiplied by
+    the ``scale`` of the latest ``semcom_frame`` tag of this ``user`` (1 until one is seen).
+    NaN/Inf symbols come out as zeros with a ``semcom_error`` tag.
+    """
+
+    def __init__(self, d: int = 128, user: int = 0):
+        self.d = require_int_range("d", d, 2)
+        if self.d % 2:
+            raise ValueError(f"d must be even, got {d}")
+        self.user = require_int_range("user", user, 0, 3)
+        gr.sync_block.__init__(self, name="semcom_euler_demapper",
+                               in_sig=[(np.complex64, self.d // 2)], out_sig=[(np.float32, self.d)])
+        self.scale = 1.0
+
+    def work(self, input_items, output_items):
+        count = len(output_items[0])
+        symbols = input_items[0][:count]
+        scale = np.empty(count, np.float32)
+        start = 0
+        for item, frame in sorted(tags.values_by_item(self, 0, count, tags.FRAME).items()):
+            if isinstance(frame, dict) and frame.get("user") == self.user and "scale" in frame:
+                scale[start:item] = self.scale
+                self.scale, start = float(frame["scale"]), item
+        scale[start:] = self.scale
+        finite = np.isfinite(symbols).all(axis=1)
+        if not finite.all():
+            first = int(np.argmin(finite))
+            message = f"euler_demapper: input item {self.nitems_read(0) + first} holds NaN/Inf; sent as zeros"
+            self.logger.error(message)
+            tags.add_tag(self, 0, first, tags.ERROR, message)
+            symbols = np.where(finite[:, None], symbols, 0)
+        output_items[0][:] = euler_unmap(symbols) * scale[:, None]
+        return count

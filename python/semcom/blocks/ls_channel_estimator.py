@@ -1,0 +1,78 @@
+"""GNU Radio block: LS channel estimation from the pilot preamble (eq. 5-6), pilots stripped."""
+from __future__ import annotations
+
+import numpy as np
+import pmt
+from gnuradio import gr
+
+from ..phy.channels import noise_variance
+from ..phy.checks import require_choice, require_int_range
+from ..phy.ls import ESTIMATOR_MODES, estimate_channel
+from ..phy.pilots import make_pilots
+from . import tags
+
+
+class ls_channel_estimator(gr.sync_block):
+    """M received burst streams → M payload streams, with the channel estimate Ĥ (M×K) of each
+    burst in a ``semcom_h_est`` tag (and on the ``h_est`` message port as a dict).
+
+    The pilot parameters must equal the transmitters' (:class:`pilot_inserter`). ``mode``:
+    ``min_residual`` (the paper: Ĥ_t at t_min = argmin_t ‖Y_t − Ĥ_t X_t‖², eq. 6), ``joint`` (LS over
+    all pilot steps), ``lmmse`` (prior CN(0,1) entries; noise variance from ``snr_db``). A burst
+    holding NaN/Inf gets Ĥ = 0 and a ``semcom_error`` tag.
+    """
+
+    def __init__(self, antennas: int = 2, users: int = 2, payload_len: int = 640, pilot_steps: int = 10,
+                 pilot_len: int = 16, pilot_source: str = "zadoff_chu", zc_root: int = 1,
+                 pilot_file: str = "", mode: str = "min_residual", snr_db: float = 10.0):
+        self.mode = require_choice("mode", mode, ESTIMATOR_MODES)
+        self.antennas = require_int_range("antennas (M)", antennas, 1, 4)
+        self.users = require_int_range("users (K)", users, 1, 4)
+        if self.antennas < self.users:
+            raise ValueError(f"antennas (M) must be >= users (K) = {self.users} for LS and ZF, "
+                             f"got {self.antennas}")
+        self.payload_len = require_int_range("payload_len", payload_len, 1)
+        self.pilots = make_pilots(pilot_source, self.users, pilot_steps, pilot_len, zc_root, pilot_file)
+        self.steps, _, self.pilot_len = self.pilots.shape
+        self.preamble_len = self.steps * self.pilot_len
+        self.noise_var = noise_variance(snr_db)
+        burst_len = self.preamble_len + self.payload_len
+        gr.sync_block.__init__(self, name="semcom_ls_channel_estimator",
+                               in_sig=[(np.complex64, burst_len)] * self.antennas,
+                               out_sig=[(np.complex64, self.payload_len)] * self.antennas)
+        self.set_tag_propagation_policy(gr.TPP_DONT)
+        self.message_port_register_out(pmt.intern("h_est"))
+
+    def set_snr_db(self, snr_db: float) -> None:
+        """Noise variance assumed by the lmmse mode (GRC callback)."""
+        self.noise_var = noise_variance(snr_db)
+
+    def work(self, input_items, output_items):
+        count = len(output_items[0])
+        received = np.stack([input_items[m][:count] for m in range(self.antennas)], axis=1)
+        finite = np.isfinite(received).all(axis=(1, 2))
+        if not finite.all():
+            received = np.where(finite[:, None, None], received, 0)
+        pilot_part = received[:, :, :self.preamble_len].reshape(
+            count, self.antennas, self.steps, self.pilot_len).transpose(0, 2, 1, 3)
+        h, result = estimate_channel(self.pilots, pilot_part.reshape(-1, self.antennas, self.pilot_len),
+                                     self.mode, self.noise_var, group=self.steps)
+        h[~finite] = 0
+        for m in range(self.antennas):
+            output_items[m][:] = received[:, m, self.preamble_len:]
+        tags.copy_tags(self, 0, count, range(self.antennas), skip=(tags.H_EST, tags.LS_INFO))
+        residual = result.residual.reshape(count, self.steps)
+        first = self.nitems_read(0)
+        for b in range(count):
+            info = {"mode": self.mode, "t_min": int(result.t_min[b]),
+                    "residual": [float(r) for r in residual[b]]}
+            for m in range(self.antennas):
+                tags.add_tag(self, m, b, tags.H_EST, h[b])
+                tags.add_tag(self, m, b, tags.LS_INFO, info)
+            if not finite[b]:
+                message = f"ls_channel_estimator: burst {first + b} holds NaN/Inf samples; Ĥ set to 0"
+                self.logger.error(message)
+                tags.add_tag(self, 0, b, tags.ERROR, message)
+            self.message_port_pub(pmt.intern("h_est"), pmt.to_pmt(
+                {"burst": first + b, "h": h[b].ravel(), "t_min": int(result.t_min[b])}))
+        return count

@@ -1,0 +1,63 @@
+"""Stream-tag names and helpers shared by the semcom blocks (DESIGN §4).
+
+Every tag sits on the first item of a frame (a burst vector, or a segment vector):
+- ``semcom_frame``: dict with at least ``user`` and ``burst``; the Euler mapper adds ``scale``
+  (the power normalisation to undo), the pilot inserter adds the pilot layout;
+- ``semcom_h_true``: the channel matrix that the channel applied to this burst (M×K, row-major);
+- ``semcom_h_est``: the receiver's estimate of it, same layout;
+- ``semcom_ls``: the estimator's diagnostics (mode, t_min, per-step residuals);
+- ``semcom_zf_regularised``: the detector had to regularise an ill-conditioned channel;
+- ``semcom_error``: a burst whose input was unusable; the block zeroed it and says why.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pmt
+
+FRAME = "semcom_frame"
+H_TRUE = "semcom_h_true"
+H_EST = "semcom_h_est"
+LS_INFO = "semcom_ls"
+ZF_REGULARISED = "semcom_zf_regularised"
+ERROR = "semcom_error"
+
+
+def tags_in_window(block, port: int, count: int) -> list:
+    """Tags on the first ``count`` items of input ``port``, as (relative item, key, python value)."""
+    start = block.nitems_read(port)
+    return [(t.offset - start, pmt.symbol_to_string(t.key), t.value)
+            for t in block.get_tags_in_window(port, 0, count)]
+
+
+def values_by_item(block, port: int, count: int, key: str) -> dict:
+    """{relative item: python value} of the tags named ``key`` on input ``port``."""
+    return {item: pmt.to_python(value) for item, name, value in tags_in_window(block, port, count)
+            if name == key}
+
+
+def copy_tags(block, port: int, count: int, outputs, skip=()) -> None:
+    """Copy the tags of input ``port`` onto the same items of every output in ``outputs``."""
+    start_in = block.nitems_read(port)
+    for tag in block.get_tags_in_window(port, 0, count):
+        if pmt.symbol_to_string(tag.key) in skip:
+            continue
+        for out in outputs:
+            offset = block.nitems_written(out) + (tag.offset - start_in)
+            block.add_item_tag(out, offset, tag.key, tag.value)
+
+
+def add_tag(block, output: int, item: int, key: str, value) -> None:
+    """Tag relative output ``item`` with ``key``; numpy complex arrays become c32vectors."""
+    if isinstance(value, np.ndarray):
+        value = pmt.init_c32vector(value.size, value.astype(np.complex64).ravel())
+    else:
+        value = pmt.to_pmt(value)
+    block.add_item_tag(output, block.nitems_written(output) + item, pmt.intern(key), value)
+
+
+def matrix_from_tag(value, rows: int, cols: int, name: str) -> np.ndarray:
+    """A channel matrix tag (c32vector, row-major) as (rows, cols); ValueError if its size is wrong."""
+    array = np.asarray(value, dtype=np.complex64)
+    if array.size != rows * cols:
+        raise ValueError(f"tag {name} holds {array.size} values; expected M×K = {rows}×{cols}")
+    return array.reshape(rows, cols)

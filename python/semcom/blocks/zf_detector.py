@@ -1,0 +1,90 @@
+"""GNU Radio block: zero-forcing (eq. 7) or MMSE detection with the tagged channel matrix."""
+from __future__ import annotations
+
+import numpy as np
+from gnuradio import gr
+
+from ..phy.channels import noise_variance
+from ..phy.checks import require_choice, require_int_range
+from ..phy.detect import DETECTORS, detect
+from . import tags
+
+CSI_TAGS = {"estimated": tags.H_EST, "perfect": tags.H_TRUE}
+
+
+class zf_detector(gr.sync_block):
+    """M payload streams → K user streams, X̂ = (ĤᴴĤ)⁻¹ĤᴴY per burst (eq. 7), or MMSE
+    (ĤᴴĤ + σ²I)⁻¹ĤᴴY with σ² from ``snr_db``.
+
+    ``csi``: ``estimated`` uses the ``semcom_h_est`` tags of an :class:`ls_channel_estimator`,
+    ``perfect`` the ``semcom_h_true`` tags of the channel. A burst whose channel is
+    ill-conditioned (condition number of ĤᴴĤ above ``max_condition``) is regularised and tagged
+    ``semcom_zf_regularised``; a burst with no channel tag yet, or with NaN/Inf samples, comes out
+    as zeros with a ``semcom_error`` tag. The output never holds NaN or Inf.
+    """
+
+    def __init__(self, antennas: int = 2, users: int = 2, payload_len: int = 640, method: str = "zf",
+                 csi: str = "estimated", snr_db: float = 10.0, max_condition: float = 1e6):
+        self.method = require_choice("method", method, DETECTORS)
+        self.csi_tag = CSI_TAGS[require_choice("csi", csi, tuple(CSI_TAGS))]
+        self.antennas = require_int_range("antennas (M)", antennas, 1, 4)
+        self.users = require_int_range("users (K)", users, 1, 4)
+        if self.antennas < self.users:
+            raise ValueError(f"antennas (M) must be >= users (K) = {self.users} for ZF, got {self.antennas}")
+        self.payload_len = require_int_range("payload_len", payload_len, 1)
+        if not max_condition > 1:
+            raise ValueError(f"max_condition must be > 1, got {max_condition}")
+        self.max_condition = float(max_condition)
+        self.noise_var = noise_variance(snr_db)
+        gr.sync_block.__init__(self, name="semcom_zf_detector",
+                               in_sig=[(np.complex64, self.payload_len)] * self.antennas,
+                               out_sig=[(np.complex64, self.payload_len)] * self.users)
+        self.set_tag_propagation_policy(gr.TPP_DONT)
+        self.h = None          # channel of the burst in progress (from the latest tag)
+        self.regularised = 0   # bursts regularised so far
+
+    def set_snr_db(self, snr_db: float) -> None:
+        """Noise variance assumed by the mmse method (GRC callback)."""
+        self.noise_var = noise_variance(snr_db)
+
+    def work(self, input_items, output_items):
+        count = len(output_items[0])
+        received = np.stack([input_items[m][:count] for m in range(self.antennas)], axis=1)
+        h = np.zeros((count, self.antennas, self.users), np.complex64)
+        usable = np.ones(count, bool)
+        updates = tags.values_by_item(self, 0, count, self.csi_tag)
+        errors = {}
+        for b in range(count):
+            if b in updates:
+                try:
+                    self.h = tags.matrix_from_tag(updates[b], self.antennas, self.users, self.csi_tag)
+                except ValueError as exc:
+                    self.h, errors[b] = None, f"zf_detector: {exc}"
+            if self.h is None:
+                usable[b] = False
+                errors.setdefault(b, f"zf_detector: no '{self.csi_tag}' tag before this burst "
+                                     f"(csi='{'perfect' if self.csi_tag == tags.H_TRUE else 'estimated'}'); "
+                                     f"sent as zeros")
+            else:
+                h[b] = self.h
+        finite = np.isfinite(received).all(axis=(1, 2))
+        for b in np.flatnonzero(~finite):
+            errors.setdefault(int(b), "zf_detector: received burst holds NaN/Inf; sent as zeros")
+        usable &= finite
+        x_hat, regularised = detect(h, np.where(usable[:, None, None], received, 0), self.method,
+                                    self.noise_var, self.max_condition)
+        x_hat[~usable] = 0
+        for k in range(self.users):
+            output_items[k][:] = x_hat[:, k, :]
+        tags.copy_tags(self, 0, count, range(self.users))
+        for b in np.flatnonzero(regularised & usable):
+            self.regularised += 1
+            if self.regularised == 1 or self.regularised % 1000 == 0:
+                self.logger.warn(f"ill-conditioned channel regularised ({self.regularised} bursts so far)")
+            for k in range(self.users):
+                tags.add_tag(self, k, int(b), tags.ZF_REGULARISED, True)
+        for b, message in errors.items():
+            self.logger.error(message)
+            for k in range(self.users):
+                tags.add_tag(self, k, b, tags.ERROR, message)
+        return count
