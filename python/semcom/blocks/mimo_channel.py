@@ -1,13 +1,12 @@
 """Hier block: the M×K (or SISO) radio channel of DESIGN §2, Y = H X + N, built from GNU Radio blocks."""
 from __future__ import annotations
 
-import math
-
 import numpy as np
-from gnuradio import analog, blocks, channels, gr
+from gnuradio import blocks, channels, gr
 
-from ..phy.channels import check_rician_k, noise_variance
+from ..phy.channels import check_rician_k
 from ..phy.checks import require_choice, require_int_range
+from .awgn import awgn
 from .block_fading import block_fading
 
 FADING_MODELS = ("block", "continuous")
@@ -26,8 +25,8 @@ class mimo_channel(gr.hier_block2):
     - ``fading``: ``block`` draws an i.i.d. H per burst (DESIGN §2; tagged ``semcom_h_true``, so
       perfect CSI is available), ``continuous`` uses gr-channels ``fading_model`` per antenna pair
       (sum of ``sinusoids`` sinusoids, normalised Doppler ``doppler`` = f_D·T_s; no H tag).
-    - noise: ``analog.noise_source_c`` per antenna, CN(0, σ²) with σ² = 10^(−snr_db/10)
-      (unit power per user). ``seed`` makes channel and noise repeatable.
+    - noise: an :class:`awgn` block per antenna, CN(0, σ²) with σ² = 10^(−snr_db/10) (unit power
+      per user). ``seed`` makes channel and noise repeatable.
     """
 
     def __init__(self, channel: str = "rayleigh", antennas: int = 2, users: int = 2,
@@ -43,22 +42,16 @@ class mimo_channel(gr.hier_block2):
                                 gr.io_signature(self.users, self.users, item),
                                 gr.io_signature(self.antennas, self.antennas, item))
         noise_seeds = seeds(seed, self.antennas + 1 + self.antennas * self.users)
-        amplitude = math.sqrt(noise_variance(snr_db))
-        self.noise = [analog.noise_source_c(analog.GR_GAUSSIAN, amplitude, s)
-                      for s in noise_seeds[:self.antennas]]
-        self.noise_vectors = [blocks.stream_to_vector(gr.sizeof_gr_complex, self.burst_len)
-                              for _ in range(self.antennas)]
-        self.adders = [blocks.add_vcc(self.burst_len) for _ in range(self.antennas)]
+        self.noise = [awgn(self.burst_len, snr_db, s) for s in noise_seeds[:self.antennas]]
         for m in range(self.antennas):
-            self.connect(self.noise[m], self.noise_vectors[m], (self.adders[m], 1))
-            self.connect(self.adders[m], (self, m))
+            self.connect(self.noise[m], (self, m))
         if fading == "block" or channel == "awgn":
             self.fading = block_fading(channel, self.antennas, self.users, self.burst_len, rician_k,
                                        noise_seeds[self.antennas])
             for k in range(self.users):
                 self.connect((self, k), (self.fading, k))
             for m in range(self.antennas):
-                self.connect((self.fading, m), (self.adders[m], 0))
+                self.connect((self.fading, m), self.noise[m])
         else:
             require_choice("channel", channel, ("rayleigh", "rician"))
             self._build_continuous(channel == "rician", rician_k, doppler, sinusoids,
@@ -81,10 +74,9 @@ class mimo_channel(gr.hier_block2):
         for m in range(self.antennas):
             for k in range(self.users):
                 self.connect(self.streams[k], self.paths[m][k], (self.sums[m], k))
-            self.connect(self.sums[m], self.vectors[m], (self.adders[m], 0))
+            self.connect(self.sums[m], self.vectors[m], self.noise[m])
 
     def set_snr_db(self, snr_db: float) -> None:
         """Runtime SNR change (GRC callback)."""
-        amplitude = math.sqrt(noise_variance(snr_db))
-        for source in self.noise:
-            source.set_amplitude(amplitude)
+        for block in self.noise:
+            block.set_snr_db(snr_db)
