@@ -6,6 +6,7 @@ from gnuradio import gr
 
 from ..phy.channels import complex_noise, noise_variance
 from ..phy.checks import require_int_range
+from .ports import vector
 
 
 class awgn(gr.sync_block):
@@ -20,8 +21,8 @@ class awgn(gr.sync_block):
         self.vlen = require_int_range("vlen", vlen, 1)
         self.noise_var = noise_variance(snr_db)
         self.rng = np.random.default_rng(seed)
-        gr.sync_block.__init__(self, name="semcom_awgn", in_sig=[(np.complex64, self.vlen)],
-                               out_sig=[(np.complex64, self.vlen)])
+        gr.sync_block.__init__(self, name="semcom_awgn", in_sig=[vector(np.complex64, self.vlen)],
+                               out_sig=[vector(np.complex64, self.vlen)])
 
     def set_snr_db(self, snr_db: float) -> None:
         """Runtime SNR change (GRC callback)."""

@@ -7,6 +7,7 @@ from gnuradio import gr
 from ..phy.channels import draw_channels
 from ..phy.checks import require_int_range
 from . import tags
+from .ports import vector
 
 
 class block_fading(gr.sync_block):
@@ -27,8 +28,8 @@ class block_fading(gr.sync_block):
         self.rng = np.random.default_rng(seed)
         draw_channels(channel, self.antennas, self.users, 1, np.random.default_rng(0), rician_k)  # checks
         gr.sync_block.__init__(self, name="semcom_block_fading",
-                               in_sig=[(np.complex64, self.burst_len)] * self.users,
-                               out_sig=[(np.complex64, self.burst_len)] * self.antennas)
+                               in_sig=[vector(np.complex64, self.burst_len)] * self.users,
+                               out_sig=[vector(np.complex64, self.burst_len)] * self.antennas)
         self.set_tag_propagation_policy(gr.TPP_DONT)
 
     def work(self, input_items, output_items):

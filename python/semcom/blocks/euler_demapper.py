@@ -7,6 +7,7 @@ from gnuradio import gr
 from ..phy.checks import require_int_range
 from ..phy.euler import euler_unmap
 from . import tags
+from .ports import vector
 
 
 class euler_demapper(gr.sync_block):
@@ -21,7 +22,7 @@ class euler_demapper(gr.sync_block):
             raise ValueError(f"d must be even, got {d}")
         self.user = require_int_range("user", user, 0, 3)
         gr.sync_block.__init__(self, name="semcom_euler_demapper",
-                               in_sig=[(np.complex64, self.d // 2)], out_sig=[(np.float32, self.d)])
+                               in_sig=[vector(np.complex64, self.d // 2)], out_sig=[vector(np.float32, self.d)])
         self.scale = 1.0
 
     def work(self, input_items, output_items):

@@ -7,6 +7,7 @@ from gnuradio import gr
 from ..phy.checks import require_int_range
 from ..phy.euler import euler_map, normalise_power
 from . import tags
+from .ports import vector
 
 
 class euler_mapper(gr.sync_block):
@@ -25,7 +26,7 @@ class euler_mapper(gr.sync_block):
         self.segments = require_int_range("segments_per_burst", segments_per_burst, 1)
         self.user = require_int_range("user", user, 0, 3)
         gr.sync_block.__init__(self, name="semcom_euler_mapper",
-                               in_sig=[(np.float32, self.d)], out_sig=[(np.complex64, self.d // 2)])
+                               in_sig=[vector(np.float32, self.d)], out_sig=[vector(np.complex64, self.d // 2)])
         self.set_output_multiple(self.segments)
 
     def work(self, input_items, output_items):

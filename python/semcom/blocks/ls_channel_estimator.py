@@ -10,6 +10,7 @@ from ..phy.checks import require_choice, require_int_range
 from ..phy.ls import ESTIMATOR_MODES, estimate_channel
 from ..phy.pilots import make_pilots
 from . import tags
+from .ports import vector
 
 
 class ls_channel_estimator(gr.sync_block):
@@ -38,8 +39,8 @@ class ls_channel_estimator(gr.sync_block):
         self.noise_var = noise_variance(snr_db)
         burst_len = self.preamble_len + self.payload_len
         gr.sync_block.__init__(self, name="semcom_ls_channel_estimator",
-                               in_sig=[(np.complex64, burst_len)] * self.antennas,
-                               out_sig=[(np.complex64, self.payload_len)] * self.antennas)
+                               in_sig=[vector(np.complex64, burst_len)] * self.antennas,
+                               out_sig=[vector(np.complex64, self.payload_len)] * self.antennas)
         self.set_tag_propagation_policy(gr.TPP_DONT)
         self.message_port_register_out(pmt.intern("h_est"))
 

@@ -7,6 +7,7 @@ from gnuradio import gr
 from ..phy.checks import require_int_range
 from ..phy.pilots import make_pilots
 from . import tags
+from .ports import vector
 
 
 class pilot_inserter(gr.sync_block):
@@ -30,8 +31,8 @@ class pilot_inserter(gr.sync_block):
                        "payload_len": self.payload_len}
         burst_len = self.preamble.size + self.payload_len
         gr.sync_block.__init__(self, name="semcom_pilot_inserter",
-                               in_sig=[(np.complex64, self.payload_len)],
-                               out_sig=[(np.complex64, burst_len)])
+                               in_sig=[vector(np.complex64, self.payload_len)],
+                               out_sig=[vector(np.complex64, burst_len)])
         self.set_tag_propagation_policy(gr.TPP_DONT)
 
     def work(self, input_items, output_items):

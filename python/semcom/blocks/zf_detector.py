@@ -8,6 +8,7 @@ from ..phy.channels import noise_variance
 from ..phy.checks import require_choice, require_int_range
 from ..phy.detect import DETECTORS, detect
 from . import tags
+from .ports import vector
 
 CSI_TAGS = {"estimated": tags.H_EST, "perfect": tags.H_TRUE}
 
@@ -37,8 +38,8 @@ class zf_detector(gr.sync_block):
         self.max_condition = float(max_condition)
         self.noise_var = noise_variance(snr_db)
         gr.sync_block.__init__(self, name="semcom_zf_detector",
-                               in_sig=[(np.complex64, self.payload_len)] * self.antennas,
-                               out_sig=[(np.complex64, self.payload_len)] * self.users)
+                               in_sig=[vector(np.complex64, self.payload_len)] * self.antennas,
+                               out_sig=[vector(np.complex64, self.payload_len)] * self.users)
         self.set_tag_propagation_policy(gr.TPP_DONT)
         self.h = None          # channel of the burst in progress (from the latest tag)
         self.regularised = 0   # bursts regularised so far

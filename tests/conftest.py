@@ -1,0 +1,55 @@
+"""Shared helpers for the gr-semcom tests (run by ctest against the build-tree package)."""
+from __future__ import annotations
+
+import numpy as np
+import pmt
+import pytest
+from gnuradio import blocks, gr
+
+
+def complex_gaussian(rng: np.random.Generator, shape, var: float = 1.0) -> np.ndarray:
+    return (np.sqrt(var / 2) * (rng.standard_normal(shape) + 1j * rng.standard_normal(shape))).astype(np.complex64)
+
+
+def tag_probe(item_size: int):
+    """A tag_debug that keeps every tag silently; read with ``tags_of``."""
+    probe = blocks.tag_debug(item_size, "probe", "")
+    probe.set_display(False)
+    probe.set_save_all(True)
+    return probe
+
+
+def tags_of(probe, key: str) -> dict:
+    """{item offset: python value} of the tags named ``key`` seen by a tag probe or vector sink."""
+    found = probe.current_tags() if hasattr(probe, "current_tags") else probe.tags()
+    return {t.offset: pmt.to_python(t.value) for t in found if pmt.symbol_to_string(t.key) == key}
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(20261130)
+
+
+def run_chain(source_data: list, vlen_in: int, chain: list, out_vlen: int, out_type=complex, n_out: int = 1):
+    """Connect vector sources → chain (list of blocks, first takes all sources) → vector sinks; run.
+
+    ``source_data``: one complex/float array of shape (items, vlen_in) per input of chain[0].
+    Returns (sinks, top block).
+    """
+    tb = gr.top_block()
+    sources = []
+    for data in source_data:
+        flat = np.ascontiguousarray(data).ravel()
+        src = (blocks.vector_source_c if np.iscomplexobj(flat) else blocks.vector_source_f)(flat.tolist(), False, vlen_in)
+        sources.append(src)
+    for i, src in enumerate(sources):
+        tb.connect(src, (chain[0], i))
+    for a, b in zip(chain, chain[1:]):
+        tb.connect(a, b)
+    sink_type = blocks.vector_sink_c if out_type is complex else blocks.vector_sink_f
+    sinks = [sink_type(out_vlen) for _ in range(n_out)]
+    for i, s in enumerate(sinks):
+        tb.connect((chain[-1], i), s)
+    tb.run()
+    tb._keep = (sources, chain, sinks)
+    return sinks, tb
