@@ -57,5 +57,5 @@ if [ "$job" = demo ]; then
 else
     say "running the tests (ctest)"
     cd "$build"
-    exec ctest --output-on-failure -j"$(nproc)" "$@"
+    SEMCOM_INSTALL_PREFIX=/usr/local exec ctest --output-on-failure -j"$(nproc)" "$@"
 fi
