@@ -4,23 +4,27 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <gnuradio/semcom/ls_kernel.h>
+#include <algorithm>
 #include <stdexcept>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace gr {
 namespace semcom {
 
 using cf = std::complex<float>;
 using cd = std::complex<double>;
-using kernel_fn = void (*)(const cf*, const cf*, const ls_dims&, cf*, float*, int64_t*, cd*, cd*, cf*);
+using kernel_fn =
+    void (*)(const cf*, const cf*, const ls_dims&, cf*, float*, int64_t*, cd*, cd*, cf*, size_t, size_t);
 
 // The same loops built for two instruction sets (ls_kernel_impl.h).
 namespace generic {
-void dispatch(const cf*, const cf*, const ls_dims&, cf*, float*, int64_t*, cd*, cd*, cf*);
+void dispatch(const cf*, const cf*, const ls_dims&, cf*, float*, int64_t*, cd*, cd*, cf*, size_t, size_t);
 }
 #ifdef SEMCOM_HAVE_AVX2_BUILD
 namespace avx2 {
-void dispatch(const cf*, const cf*, const ls_dims&, cf*, float*, int64_t*, cd*, cd*, cf*);
+void dispatch(const cf*, const cf*, const ls_dims&, cf*, float*, int64_t*, cd*, cd*, cf*, size_t, size_t);
 }
 #endif
 
@@ -35,6 +39,8 @@ kernel_fn pick_kernel()
     return &generic::dispatch;
 }
 const kernel_fn kernel = pick_kernel();
+//! Complex samples per thread below which one thread is faster (thread start costs ~20 µs).
+constexpr size_t min_work_per_thread = 1 << 20;
 } // namespace
 
 void check_ls_dims(const ls_dims& d)
@@ -67,7 +73,18 @@ void ls_per_timestep(const cf* pilots,
                      cf* h_joint)
 {
     check_ls_dims(dims);
-    kernel(pilots, received, dims, h_steps, residual, t_min, gram, cross, h_joint);
+    // Large batches are split over the cores by groups (each group's outputs are its own).
+    const size_t groups = dims.steps / dims.group;
+    const size_t work = dims.steps * dims.length * (dims.users + dims.antennas);
+    const size_t threads = std::max<size_t>(
+        1, std::min<size_t>({ std::thread::hardware_concurrency(), groups, work / min_work_per_thread }));
+    std::vector<std::thread> pool;
+    for (size_t i = 1; i < threads; ++i)
+        pool.emplace_back(kernel, pilots, received, std::cref(dims), h_steps, residual, t_min, gram,
+                          cross, h_joint, groups * i / threads, groups * (i + 1) / threads);
+    kernel(pilots, received, dims, h_steps, residual, t_min, gram, cross, h_joint, 0, groups / threads);
+    for (auto& thread : pool)
+        thread.join();
 }
 
 } // namespace semcom

@@ -177,12 +177,13 @@ void run(const cf* pilots,
          int64_t* t_min,
          cd* gram,
          cd* cross,
-         cf* h_joint)
+         cf* h_joint,
+         size_t first_group,
+         size_t end_group)
 {
     const size_t n = dims.length;
-    const size_t groups = dims.steps / dims.group;
     const bool shared = dims.pilot_steps != dims.steps;
-    for (size_t gi = 0; gi < groups; ++gi) {
+    for (size_t gi = first_group; gi < end_group; ++gi) {
         cd g_sum[K][K] = {}, c_sum[M][K] = {};
         float best = std::numeric_limits<float>::infinity();
         int64_t best_t = 0;
@@ -224,21 +225,23 @@ void run(const cf* pilots,
     }
 }
 
-//! Runs the kernel for the (K, M) of `dims` (already checked: 1 <= K <= M <= 4).
+//! Runs groups [first_group, end_group) for the (K, M) of `dims` (checked: 1 <= K <= M <= 4).
 void dispatch(const cf* pilots,
-                     const cf* received,
-                     const ls_dims& dims,
-                     cf* h_steps,
-                     float* residual,
-                     int64_t* t_min,
-                     cd* gram,
-                     cd* cross,
-                     cf* h_joint)
+              const cf* received,
+              const ls_dims& dims,
+              cf* h_steps,
+              float* residual,
+              int64_t* t_min,
+              cd* gram,
+              cd* cross,
+              cf* h_joint,
+              size_t first_group,
+              size_t end_group)
 {
 #define SEMCOM_LS_CASE(K, M)                                                             \
     if (dims.users == K && dims.antennas == M)                                          \
         return run<K, M>(pilots, received, dims, h_steps, residual, t_min, gram, cross, \
-                         h_joint);
+                         h_joint, first_group, end_group);
     SEMCOM_LS_CASE(1, 1)
     SEMCOM_LS_CASE(1, 2)
     SEMCOM_LS_CASE(1, 3)

@@ -160,6 +160,9 @@ int main()
                     check_case(K, M, std::max(L, K), 5, 3, shared, rng);
                     ++cases;
                 }
+    // a batch large enough to be split over threads
+    check_case(2, 2, 64, 10, 2000, true, rng);
+    ++cases;
 
     // a singular step (all-zero pilots) gives H = 0 and r = +inf, never NaN
     {

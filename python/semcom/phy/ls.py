@@ -27,8 +27,8 @@ class LsResult:
     h_joint: np.ndarray   # (G, M, K) complex: LS over all steps of the group at once
 
 
-def check_ls_inputs(pilots: np.ndarray, received: np.ndarray, group: int | None) -> int:
-    """Validate shapes and values; return the group length."""
+def check_ls_shapes(pilots: np.ndarray, received: np.ndarray, group: int | None) -> int:
+    """Validate shapes; return the group length."""
     if pilots.ndim != 3:
         raise ValueError(f"pilots must have shape (T, K, L), got {pilots.shape}")
     if received.ndim != 3:
@@ -47,14 +47,18 @@ def check_ls_inputs(pilots: np.ndarray, received: np.ndarray, group: int | None)
     if pilot_steps not in (steps, group):
         raise ValueError(f"pilots have T = {pilot_steps} steps; expected {steps} (one per received step) "
                          f"or {group} (one group, shared)")
+    return group
+
+
+def require_finite_inputs(pilots: np.ndarray, received: np.ndarray) -> None:
     require_finite("pilots", pilots)
     require_finite("received", received)
-    return group
 
 
 def ls_reference(pilots: np.ndarray, received: np.ndarray, group: int | None = None) -> LsResult:
     """NumPy reference of the kernel, vectorised and in double precision."""
-    group = check_ls_inputs(pilots, received, group)
+    group = check_ls_shapes(pilots, received, group)
+    require_finite_inputs(pilots, received)
     steps, antennas, _ = received.shape
     x = np.asarray(pilots, np.complex128)
     if x.shape[0] != steps:
@@ -85,13 +89,19 @@ def ls_loop(pilots: np.ndarray, received: np.ndarray) -> tuple[np.ndarray, np.nd
 
 
 def ls_per_timestep(pilots: np.ndarray, received: np.ndarray, group: int | None = None) -> LsResult:
-    """Per-timestep LS through the C++ kernel (complex64 in, same result as :func:`ls_reference`)."""
+    """Per-timestep LS through the C++ kernel (complex64 in, same result as :func:`ls_reference`).
+
+    NaN/Inf anywhere in the inputs reaches the summed Gram or cross matrices, so the inputs are
+    scanned (to name the first bad index) only when those come out non-finite.
+    """
     from ..semcom_python import ls_per_timestep as kernel
 
-    group = check_ls_inputs(pilots, received, group)
-    out = kernel(np.ascontiguousarray(pilots, np.complex64), np.ascontiguousarray(received, np.complex64),
-                 group)
-    return LsResult(*out)
+    group = check_ls_shapes(pilots, received, group)
+    result = LsResult(*kernel(np.ascontiguousarray(pilots, np.complex64),
+                              np.ascontiguousarray(received, np.complex64), group))
+    if not (np.isfinite(result.gram).all() and np.isfinite(result.cross).all()):
+        require_finite_inputs(pilots, received)
+    return result
 
 
 def estimate_channel(pilots: np.ndarray, received: np.ndarray, mode: str = "min_residual",
