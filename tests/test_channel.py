@@ -116,3 +116,15 @@ def test_true_channel_is_tagged_per_burst():
 def test_bad_parameters(kwargs, message):
     with pytest.raises(ValueError, match=message):
         semcom.mimo_channel(**kwargs)
+
+
+@pytest.mark.parametrize("kind", ["rayleigh", "rician"])
+def test_draws_do_not_depend_on_how_work_calls_split_the_stream(kind):
+    from gnuradio.semcom.phy.channels import complex_noise, draw_channels
+    whole = draw_channels(kind, 2, 2, 10, np.random.default_rng(3))
+    rng = np.random.default_rng(3)
+    parts = np.concatenate([draw_channels(kind, 2, 2, n, rng) for n in (3, 1, 6)])
+    np.testing.assert_array_equal(whole, parts)
+    whole = complex_noise((10, 4), 0.5, np.random.default_rng(4))
+    rng = np.random.default_rng(4)
+    np.testing.assert_array_equal(whole, np.concatenate([complex_noise((n, 4), 0.5, rng) for n in (7, 3)]))

@@ -28,7 +28,9 @@ def draw_channels(kind: str, antennas: int, users: int, count: int, rng: np.rand
     """``count`` i.i.d. block-fading channel matrices (count, M, K), unit average power per entry.
 
     awgn: H = I (M = K required, or the first K antennas); rayleigh: CN(0, 1) entries;
-    rician: √(K/(K+1))·e^{jφ} + √(1/(K+1))·CN(0, 1), φ uniform per entry.
+    rician: √(K/(K+1))·e^{jφ} + √(1/(K+1))·CN(0, 1), φ uniform per entry (the angle of a
+    CN(0, 1) draw). Draws are made matrix by matrix, so splitting ``count`` over several calls
+    gives the same sequence: a flowgraph's output does not depend on how work() calls fall.
     """
     require_choice("channel", kind, CHANNELS)
     antennas = require_int_range("antennas (M)", antennas, 1, 4)
@@ -36,15 +38,18 @@ def draw_channels(kind: str, antennas: int, users: int, count: int, rng: np.rand
     shape = (count, antennas, users)
     if kind == "awgn":
         return np.broadcast_to(np.eye(antennas, users, dtype=np.complex64), shape).copy()
-    scatter = (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) / np.sqrt(2.0)
+    k = check_rician_k(rician_k) if kind == "rician" else 0.0
+    draws = rng.standard_normal(shape + ((4,) if kind == "rician" else (2,)))
+    scatter = (draws[..., 0] + 1j * draws[..., 1]) / np.sqrt(2.0)
     if kind == "rayleigh":
         return scatter.astype(np.complex64)
-    k = check_rician_k(rician_k)
-    los = np.exp(1j * rng.uniform(0.0, 2.0 * np.pi, shape))
+    direction = draws[..., 2] + 1j * draws[..., 3]
+    magnitude = np.abs(direction)
+    los = np.where(magnitude > 0, direction / np.where(magnitude > 0, magnitude, 1.0), 1.0)
     return (np.sqrt(k / (k + 1)) * los + np.sqrt(1 / (k + 1)) * scatter).astype(np.complex64)
 
 
 def complex_noise(shape: tuple, noise_var: float, rng: np.random.Generator) -> np.ndarray:
-    """CN(0, noise_var) samples."""
-    scale = np.sqrt(noise_var / 2.0)
-    return (scale * (rng.standard_normal(shape) + 1j * rng.standard_normal(shape))).astype(np.complex64)
+    """CN(0, noise_var) samples, drawn element by element (same sequence however ``shape[0]`` is split)."""
+    draws = rng.standard_normal(tuple(shape) + (2,))
+    return (np.sqrt(noise_var / 2.0) * (draws[..., 0] + 1j * draws[..., 1])).astype(np.complex64)
