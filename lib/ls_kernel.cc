@@ -14,17 +14,15 @@ namespace gr {
 namespace semcom {
 
 using cf = std::complex<float>;
-using cd = std::complex<double>;
-using kernel_fn =
-    void (*)(const cf*, const cf*, const ls_dims&, cf*, float*, int64_t*, cd*, cd*, cf*, size_t, size_t);
+using kernel_fn = void (*)(const cf*, const cf*, const ls_dims&, const ls_outputs&, size_t, size_t);
 
 // The same loops built for two instruction sets (ls_kernel_impl.h).
 namespace generic {
-void dispatch(const cf*, const cf*, const ls_dims&, cf*, float*, int64_t*, cd*, cd*, cf*, size_t, size_t);
+void dispatch(const cf*, const cf*, const ls_dims&, const ls_outputs&, size_t, size_t);
 }
 #ifdef SEMCOM_HAVE_AVX2_BUILD
 namespace avx2 {
-void dispatch(const cf*, const cf*, const ls_dims&, cf*, float*, int64_t*, cd*, cd*, cf*, size_t, size_t);
+void dispatch(const cf*, const cf*, const ls_dims&, const ls_outputs&, size_t, size_t);
 }
 #endif
 
@@ -62,15 +60,7 @@ void check_ls_dims(const ls_dims& d)
              std::to_string(d.group) + ", got " + std::to_string(d.pilot_steps));
 }
 
-void ls_per_timestep(const cf* pilots,
-                     const cf* received,
-                     const ls_dims& dims,
-                     cf* h_steps,
-                     float* residual,
-                     int64_t* t_min,
-                     cd* gram,
-                     cd* cross,
-                     cf* h_joint)
+void ls_per_timestep(const cf* pilots, const cf* received, const ls_dims& dims, const ls_outputs& out)
 {
     check_ls_dims(dims);
     // Large batches are split over the cores by groups (each group's outputs are its own).
@@ -80,9 +70,9 @@ void ls_per_timestep(const cf* pilots,
         1, std::min<size_t>({ std::thread::hardware_concurrency(), groups, work / min_work_per_thread }));
     std::vector<std::thread> pool;
     for (size_t i = 1; i < threads; ++i)
-        pool.emplace_back(kernel, pilots, received, std::cref(dims), h_steps, residual, t_min, gram,
-                          cross, h_joint, groups * i / threads, groups * (i + 1) / threads);
-    kernel(pilots, received, dims, h_steps, residual, t_min, gram, cross, h_joint, 0, groups / threads);
+        pool.emplace_back(kernel, pilots, received, std::cref(dims), std::cref(out),
+                          groups * i / threads, groups * (i + 1) / threads);
+    kernel(pilots, received, dims, out, 0, groups / threads);
     for (auto& thread : pool)
         thread.join();
 }

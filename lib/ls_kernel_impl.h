@@ -172,12 +172,7 @@ template <int K, int M>
 void run(const cf* pilots,
          const cf* received,
          const ls_dims& dims,
-         cf* h_steps,
-         float* residual,
-         int64_t* t_min,
-         cd* gram,
-         cd* cross,
-         cf* h_joint,
+         const ls_outputs& out,
          size_t first_group,
          size_t end_group)
 {
@@ -204,8 +199,8 @@ void run(const cf* pilots,
                 r = residual_of<K, M>(x, y, n, h);
             for (int m = 0; m < M; ++m)
                 for (int k = 0; k < K; ++k)
-                    h_steps[(t * M + m) * K + k] = cf(h[m][k]);
-            residual[t] = r;
+                    out.h_steps[(t * M + m) * K + k] = cf(h[m][k]);
+            out.residual[t] = r;
             if (r < best) {
                 best = r;
                 best_t = static_cast<int64_t>(s);
@@ -215,13 +210,13 @@ void run(const cf* pilots,
         solve_right<K, M>(g_sum, c_sum, hj);
         for (int k = 0; k < K; ++k)
             for (int j = 0; j < K; ++j)
-                gram[(gi * K + k) * K + j] = g_sum[k][j];
+                out.gram[(gi * K + k) * K + j] = g_sum[k][j];
         for (int m = 0; m < M; ++m)
             for (int k = 0; k < K; ++k) {
-                cross[(gi * M + m) * K + k] = c_sum[m][k];
-                h_joint[(gi * M + m) * K + k] = cf(hj[m][k]);
+                out.cross[(gi * M + m) * K + k] = c_sum[m][k];
+                out.h_joint[(gi * M + m) * K + k] = cf(hj[m][k]);
             }
-        t_min[gi] = best_t;
+        out.t_min[gi] = best_t;
     }
 }
 
@@ -229,19 +224,13 @@ void run(const cf* pilots,
 void dispatch(const cf* pilots,
               const cf* received,
               const ls_dims& dims,
-              cf* h_steps,
-              float* residual,
-              int64_t* t_min,
-              cd* gram,
-              cd* cross,
-              cf* h_joint,
+              const ls_outputs& out,
               size_t first_group,
               size_t end_group)
 {
 #define SEMCOM_LS_CASE(K, M)                                                             \
     if (dims.users == K && dims.antennas == M)                                          \
-        return run<K, M>(pilots, received, dims, h_steps, residual, t_min, gram, cross, \
-                         h_joint, first_group, end_group);
+        return run<K, M>(pilots, received, dims, out, first_group, end_group);
     SEMCOM_LS_CASE(1, 1)
     SEMCOM_LS_CASE(1, 2)
     SEMCOM_LS_CASE(1, 3)

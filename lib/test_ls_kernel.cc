@@ -92,8 +92,8 @@ void check_case(size_t K, size_t M, size_t L, size_t group, size_t groups, bool 
     std::vector<float> r(T);
     std::vector<int64_t> tmin(groups);
     std::vector<cd> gram(groups * K * K), cross(groups * M * K);
-    gr::semcom::ls_per_timestep(x.data(), y.data(), d, h.data(), r.data(), tmin.data(),
-                                gram.data(), cross.data(), hj.data());
+    gr::semcom::ls_per_timestep(
+        x.data(), y.data(), d, { h.data(), r.data(), tmin.data(), gram.data(), cross.data(), hj.data() });
 
     for (size_t gi = 0; gi < groups; ++gi) {
         std::vector<cd> gsum(K * K, 0.0), csum(M * K, 0.0);
@@ -176,8 +176,8 @@ int main()
         std::vector<float> r(2);
         std::vector<int64_t> tmin(1);
         std::vector<cd> gram(4), cross(4);
-        gr::semcom::ls_per_timestep(x.data(), y.data(), d, h.data(), r.data(), tmin.data(),
-                                    gram.data(), cross.data(), hj.data());
+        gr::semcom::ls_per_timestep(
+            x.data(), y.data(), d, { h.data(), r.data(), tmin.data(), gram.data(), cross.data(), hj.data() });
         expect(std::isinf(r[0]) && std::abs(h[0]) == 0.0f, "singular step flagged", d);
         expect(std::isfinite(r[1]) && tmin[0] == 1, "regular step chosen", d);
         ++cases;

@@ -24,6 +24,16 @@ struct ls_dims {
     size_t group;       //!< steps per group (one burst's preamble); divides T
 };
 
+/*! Where ls_per_timestep writes its results (caller-owned, row-major, G = T / group). */
+struct ls_outputs {
+    std::complex<float>* h_steps;  //!< (T, M, K): H_t per step
+    float* residual;               //!< (T): r_t, +inf for a step with singular X_t X_t^H
+    int64_t* t_min;                //!< (G): argmin of r_t inside each group
+    std::complex<double>* gram;    //!< (G, K, K): sum of X_t X_t^H over the group
+    std::complex<double>* cross;   //!< (G, M, K): sum of Y_t X_t^H over the group
+    std::complex<float>* h_joint;  //!< (G, M, K): cross gram^-1
+};
+
 /*! Per-timestep least squares (paper eq. 5-6) over a batch of pilot steps.
  *
  * Inputs: pilots X (pilot_steps, K, L) and received Y (T, M, L), complex float.
@@ -31,19 +41,14 @@ struct ls_dims {
  * For every group g of `group` consecutive steps: t_min[g] (argmin of r_t inside the group,
  * eq. 6), gram[g] = sum_t X_t X_t^H (K x K), cross[g] = sum_t Y_t X_t^H (M x K) and the joint
  * solution h_joint[g] = cross[g] gram[g]^-1.
- * Outputs: h_steps (T, M, K), residual (T), t_min (G), gram (G, K, K), cross (G, M, K),
- * h_joint (G, M, K) with G = T / group. A step whose X_t X_t^H is singular gets H_t = 0 and
- * r_t = +inf (so it is never t_min). Throws std::invalid_argument on inconsistent sizes.
+ * A step whose X_t X_t^H is singular gets H_t = 0 and r_t = +inf (so it is never t_min).
+ * Large batches are split over the cores by groups. Throws std::invalid_argument on
+ * inconsistent sizes.
  */
 SEMCOM_API void ls_per_timestep(const std::complex<float>* pilots,
                                 const std::complex<float>* received,
                                 const ls_dims& dims,
-                                std::complex<float>* h_steps,
-                                float* residual,
-                                int64_t* t_min,
-                                std::complex<double>* gram,
-                                std::complex<double>* cross,
-                                std::complex<float>* h_joint);
+                                const ls_outputs& out);
 
 /*! Throws std::invalid_argument naming the first inconsistent size in `dims`. */
 SEMCOM_API void check_ls_dims(const ls_dims& dims);

@@ -56,12 +56,12 @@ py::tuple ls_per_timestep(const carray& pilots, const carray& received, size_t g
         gr::semcom::ls_per_timestep(pilots.data(),
                                     received.data(),
                                     dims,
-                                    h_steps.mutable_data(),
-                                    residual.mutable_data(),
-                                    t_min.mutable_data(),
-                                    gram.mutable_data(),
-                                    cross.mutable_data(),
-                                    h_joint.mutable_data());
+                                    { h_steps.mutable_data(),
+                                      residual.mutable_data(),
+                                      t_min.mutable_data(),
+                                      gram.mutable_data(),
+                                      cross.mutable_data(),
+                                      h_joint.mutable_data() });
     }
     return py::make_tuple(h_steps, residual, t_min, gram, cross, h_joint);
 }
