@@ -104,3 +104,14 @@ def test_estimator_flags_non_finite_bursts():
     errors = tags_of(out, tags.ERROR)
     assert list(errors) == [1] and "burst 1 holds NaN/Inf samples" in errors[1]
     assert np.asarray(tags_of(out, tags.H_EST)[1]).tolist() == [0j]
+
+
+def test_mismatched_burst_length_fails_at_connect():
+    from gnuradio import gr
+    tb = gr.top_block()
+    inserter = semcom.pilot_inserter(payload_len=20, user=0, users=1, pilot_steps=4, pilot_len=8)
+    estimator = semcom.ls_channel_estimator(antennas=1, users=1, payload_len=20, pilot_steps=4, pilot_len=16)
+    # 4·8 + 20 = 52 complex items (416 bytes) sent, 4·16 + 20 = 84 (672 bytes) expected
+    with pytest.raises(ValueError, match="itemsize mismatch: semcom_pilot_inserter.* using 416, "
+                                         "semcom_ls_channel_estimator.* using 672"):
+        tb.connect(inserter, estimator)
