@@ -17,7 +17,7 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 say() { printf '\033[1m[bootstrap]\033[0m %s\n' "$*"; }
 
 # 1. Debian packages (GNU Radio 3.10 and its Python bindings exist only for /usr/bin/python3).
-debs="gnuradio gnuradio-dev python3-pybind11 python3-venv python3-dev python3-matplotlib cmake g++ make pkg-config"
+debs="gnuradio gnuradio-dev python3-pybind11 python3-venv python3-dev python3-matplotlib python3-h5py cmake g++ make pkg-config"
 missing=$(for p in $debs; do dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' || echo "$p"; done)
 if [ -n "$missing" ]; then
     say "installing Debian packages:" $missing

@@ -5,7 +5,7 @@ import argparse
 import logging
 import sys
 
-from . import link
+from . import data, link
 
 
 def main(argv: list | None = None) -> int:
@@ -13,6 +13,7 @@ def main(argv: list | None = None) -> int:
                                      "pilot-guided multimodal semantic communication for GNU Radio.")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    data.add_parser(commands)
     link.add_parser(commands)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,

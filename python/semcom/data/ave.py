@@ -1,0 +1,202 @@
+"""The AVE dataset layout (DESIGN §6): class names, Annotations.txt, and the HDF5 feature files.
+
+A dataset folder holds ``audio_feature.h5`` (N, 10, 128), ``visual_feature.h5`` (N, 10, 7, 7, 512)
+and ``labels.h5`` (N, 10, 29, one-hot, background at index 28), each in a dataset named
+``avadataset``, and ``train_order.h5`` / ``val_order.h5`` / ``test_order.h5`` with row indices in a
+dataset named ``order``. Real AVE (the release used by AVE-ECCV18 and PSP) and the synthetic AVE of
+:mod:`semcom.data.synth` share it, so one reader serves both.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+CLASS_NAMES = (
+    "Church bell", "Male speech, man speaking", "Bark", "Fixed-wing aircraft, airplane",
+    "Race car, auto racing", "Female speech, woman speaking", "Helicopter", "Violin, fiddle", "Flute",
+    "Ukulele", "Frying (food)", "Truck", "Shofar", "Motorcycle", "Acoustic guitar", "Train horn", "Clock",
+    "Banjo", "Goat", "Baby cry, infant cry", "Bus", "Chainsaw", "Cat", "Horse", "Toilet flush",
+    "Rodents, rats, mice", "Accordion", "Mandolin",
+)
+BACKGROUND = 28
+NUM_CLASSES = 29                     # 28 events + background
+SEGMENTS = 10                        # one-second segments per video
+AUDIO_SHAPE = (SEGMENTS, 128)        # VGGish per second
+VISUAL_SHAPE = (SEGMENTS, 7, 7, 512)  # VGG-19 pool5 per second
+SPLITS = ("train", "val", "test")
+AVE_SPLIT_SIZES = {"train": 3339, "val": 402, "test": 402}
+
+FEATURE_FILES = {"audio": ("audio_feature.h5", "avadataset", AUDIO_SHAPE),
+                 "visual": ("visual_feature.h5", "avadataset", VISUAL_SHAPE),
+                 "labels": ("labels.h5", "avadataset", (SEGMENTS, NUM_CLASSES))}
+ORDER_FILES = {split: (f"{split}_order.h5", "order") for split in SPLITS}
+ANNOTATION_HEADER = "Category&VideoID&Quality&StartTime&EndTime"
+
+
+@dataclass(frozen=True)
+class Annotation:
+    category: str
+    video_id: str
+    quality: str
+    start: int      # first event segment (s)
+    end: int        # one past the last event segment (s)
+
+    @property
+    def label(self) -> int:
+        return CLASS_NAMES.index(self.category)
+
+    def segment_labels(self) -> np.ndarray:
+        """(10,) class index per one-second segment: the event inside [start, end), background outside."""
+        labels = np.full(SEGMENTS, BACKGROUND, np.int64)
+        labels[self.start:self.end] = self.label
+        return labels
+
+
+def parse_annotations(path: str) -> list:
+    """Read ``Annotations.txt`` (``Category&VideoID&Quality&Start&End`` per line, header optional)."""
+    if not os.path.isfile(path):
+        raise ValueError(f"annotations file {path!r} does not exist")
+    annotations = []
+    with open(path, encoding="utf-8") as f:
+        for number, line in enumerate(f, 1):
+            line = line.strip()
+            if not line or (number == 1 and line.replace(" ", "").lower() == ANNOTATION_HEADER.lower()):
+                continue
+            fields = line.split("&")
+            if len(fields) != 5:
+                raise ValueError(f"{path}:{number}: expected 5 fields 'Category&VideoID&Quality&Start&End', "
+                                 f"got {len(fields)}: {line!r}")
+            category, video_id, quality, start, end = fields
+            if category not in CLASS_NAMES:
+                raise ValueError(f"{path}:{number}: unknown category {category!r} (expected one of AVE's 28 classes)")
+            try:
+                start, end = int(start), int(end)
+            except ValueError:
+                raise ValueError(f"{path}:{number}: Start and End must be whole seconds, got {fields[3]!r}, "
+                                 f"{fields[4]!r}") from None
+            if not 0 <= start <= end <= SEGMENTS:   # AVE holds one empty event (0&0)
+                raise ValueError(f"{path}:{number}: expected 0 <= Start <= End <= {SEGMENTS}, got {start}, {end}")
+            annotations.append(Annotation(category, video_id, quality, start, end))
+    return annotations
+
+
+def one_hot(segment_labels: np.ndarray) -> np.ndarray:
+    """(N, 10) class indices → (N, 10, 29) float32 one-hot."""
+    return np.eye(NUM_CLASSES, dtype=np.float32)[segment_labels]
+
+
+def _h5py():
+    try:
+        import h5py
+    except ImportError:  # pragma: no cover - h5py is a Debian dependency of the project
+        raise RuntimeError("h5py is needed to read AVE files: apt-get install python3-h5py") from None
+    return h5py
+
+
+def check_dataset(folder: str) -> list:
+    """Everything wrong with an AVE-format folder, as sentences naming file and field (empty if none)."""
+    h5py = _h5py()
+    problems, sizes = [], {}
+    for kind, (name, key, shape) in FEATURE_FILES.items():
+        path = os.path.join(folder, name)
+        if not os.path.isfile(path):
+            problems.append(f"{path}: missing")
+            continue
+        try:
+            with h5py.File(path, "r") as f:
+                if key not in f:
+                    problems.append(f"{path}: no dataset '{key}' (found {sorted(f.keys())})")
+                    continue
+                data = f[key]
+                if tuple(data.shape[1:]) != shape:
+                    problems.append(f"{path}: '{key}' has shape {data.shape}, expected (N, {', '.join(map(str, shape))})")
+                    continue
+                if not np.issubdtype(data.dtype, np.floating):
+                    problems.append(f"{path}: '{key}' has dtype {data.dtype}, expected float16/32/64")
+                    continue
+                sizes[kind] = data.shape[0]
+                problems += _check_values(path, key, data, kind)
+        except OSError as exc:
+            problems.append(f"{path}: not a readable HDF5 file ({exc})")
+    if len(set(sizes.values())) > 1:
+        problems.append("feature files disagree on the number of videos N: "
+                        + ", ".join(f"{FEATURE_FILES[k][0]} has {n}" for k, n in sizes.items()))
+    n_videos = min(sizes.values()) if sizes else None
+    seen = {}
+    for split, (name, key) in ORDER_FILES.items():
+        path = os.path.join(folder, name)
+        if not os.path.isfile(path):
+            problems.append(f"{path}: missing")
+            continue
+        try:
+            with h5py.File(path, "r") as f:
+                if key not in f:
+                    problems.append(f"{path}: no dataset '{key}' (found {sorted(f.keys())})")
+                    continue
+                order = np.asarray(f[key])
+        except OSError as exc:
+            problems.append(f"{path}: not a readable HDF5 file ({exc})")
+            continue
+        if order.ndim != 1 or not np.issubdtype(order.dtype, np.integer):
+            problems.append(f"{path}: '{key}' must be a 1-D integer array, got shape {order.shape} dtype {order.dtype}")
+            continue
+        if n_videos is not None and order.size and (order.min() < 0 or order.max() >= n_videos):
+            problems.append(f"{path}: '{key}' holds indices {order.min()}..{order.max()}, outside 0..{n_videos - 1}")
+        for other, indices in seen.items():
+            overlap = np.intersect1d(order, indices)
+            if overlap.size:
+                problems.append(f"{path}: {overlap.size} videos are also in the {other} split (first: {overlap[0]})")
+        seen[split] = order
+    return problems
+
+
+def _check_values(path: str, key: str, data, kind: str, chunk: int = 256) -> list:
+    """NaN/Inf in features, one-hot labels; read in chunks so a full-size visual file fits in memory."""
+    for start in range(0, data.shape[0], chunk):
+        block = np.asarray(data[start:start + chunk], np.float32)
+        bad = ~np.isfinite(block)
+        if bad.any():
+            index = tuple(int(i) for i in np.argwhere(bad)[0])
+            return [f"{path}: '{key}' holds NaN or Inf (first at video {start + index[0]}, index {index[1:]})"]
+        if kind == "labels":
+            ok = np.all((block == 0) | (block == 1), axis=-1) & (block.sum(axis=-1) == 1)
+            if not ok.all():
+                video, segment = np.argwhere(~ok)[0]
+                return [f"{path}: '{key}' is not one-hot at video {start + video}, segment {segment} "
+                        f"(each segment needs exactly one 1 among {NUM_CLASSES} classes)"]
+    return []
+
+
+@dataclass
+class Split:
+    """One split of an AVE-format dataset, in memory: features as float32, labels as class indices."""
+    name: str
+    indices: np.ndarray   # (N,) rows of the feature files
+    audio: np.ndarray     # (N, 10, 128)
+    visual: np.ndarray    # (N, 10, 7, 7, 512)
+    labels: np.ndarray    # (N, 10) int64 in 0..28
+
+
+def read_order(folder: str, split: str) -> np.ndarray:
+    from ..phy.checks import require_choice
+    require_choice("split", split, SPLITS)
+    name, key = ORDER_FILES[split]
+    with _h5py().File(os.path.join(folder, name), "r") as f:
+        return np.asarray(f[key], np.int64)
+
+
+def load_split(folder: str, split: str, limit: int | None = None) -> Split:
+    """Read one split (rows in the order file's order); raise ValueError listing problems if the folder is bad."""
+    problems = check_dataset(folder)
+    if problems:
+        raise ValueError(f"dataset {folder} is not usable:\n  " + "\n  ".join(problems))
+    indices = read_order(folder, split)[:limit]
+    sorted_rows, position = np.unique(indices, return_inverse=True)
+    arrays = {}
+    h5py = _h5py()
+    for kind, (name, key, _) in FEATURE_FILES.items():
+        with h5py.File(os.path.join(folder, name), "r") as f:
+            arrays[kind] = np.asarray(f[key][sorted_rows], np.float32)[position]
+    return Split(split, indices, arrays["audio"], arrays["visual"], arrays["labels"].argmax(axis=-1))
