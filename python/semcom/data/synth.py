@@ -31,28 +31,31 @@ class SynthConfig:
     seed: int = 0
     annotations: str | None = None   # take labels (and, if the order files sit beside it, the split) from AVE
     visual_dtype: str = "float16"    # float16 halves the 4 GB visual file of the full set
-    audio_noise: float = 0.85        # per-segment noise of the audio pre-activation (relative to the event)
-    visual_noise: float = 0.9        # per-cell noise of the visual pre-activation
-    offscreen_fraction: float = 0.45  # background segments that carry the video's sound but not its object
-    silent_fraction: float = 0.3     # background segments that show the object without its sound
+    audio_noise: float = 1.3         # per-segment noise of the audio pre-activation (relative to the event)
+    visual_noise: float = 1.3        # per-cell noise of the visual pre-activation
+    visual_strength: float = 2.2     # amplitude of the object's pattern in the cells it covers
+    pair_similarity: float = 0.8     # share of a class prototype common to its look-alike / sound-alike pair
+    offscreen_fraction: float = 0.5  # background segments that carry the video's sound but not its object
+    silent_fraction: float = 0.4     # background segments that show the object without its sound
 
 
 class Prototypes:
     """Class prototypes: audio in pairs that sound alike, visual in (other) pairs that look alike."""
 
-    def __init__(self, rng: np.random.Generator):
+    def __init__(self, rng: np.random.Generator, similarity: float):
         classes = len(CLASS_NAMES)
-        audio_pairs = rng.permutation(classes).reshape(-1, 2)
-        visual_pairs = rng.permutation(classes).reshape(-1, 2)
-        self.audio = 0.8 * rng.standard_normal((classes, AUDIO_DIM))
-        self.visual = 0.8 * rng.standard_normal((classes, VISUAL_DIM))
-        for pairs, table, dim in ((audio_pairs, self.audio, AUDIO_DIM), (visual_pairs, self.visual, VISUAL_DIM)):
-            for a, b in pairs:
-                shared = rng.standard_normal(dim)
-                table[a] += shared
-                table[b] += shared
-        self.audio /= np.linalg.norm(self.audio, axis=1, keepdims=True) / np.sqrt(AUDIO_DIM)
-        self.visual /= np.linalg.norm(self.visual, axis=1, keepdims=True) / np.sqrt(VISUAL_DIM)
+        self.audio = self._paired(rng, classes, AUDIO_DIM, similarity)
+        self.visual = self._paired(rng, classes, VISUAL_DIM, similarity)
+
+    @staticmethod
+    def _paired(rng: np.random.Generator, classes: int, dim: int, similarity: float) -> np.ndarray:
+        """√s·(pair component) + √(1−s)·(own component), scaled to unit RMS per entry."""
+        table = np.sqrt(1 - similarity) * rng.standard_normal((classes, dim))
+        for a, b in rng.permutation(classes).reshape(-1, 2):
+            shared = np.sqrt(similarity) * rng.standard_normal(dim)
+            table[a] += shared
+            table[b] += shared
+        return table / (np.linalg.norm(table, axis=1, keepdims=True) / np.sqrt(dim))
 
 
 def draw_labels(videos: int, rng: np.random.Generator) -> list:
@@ -118,7 +121,8 @@ def video_features(annotation: Annotation, proto: Prototypes, config: SynthConfi
     blob = np.exp(-((rows[None] - drift[:, 0, None, None]) ** 2 + (cols[None] - drift[:, 1, None, None]) ** 2)
                   / (2 * 1.1 ** 2))                                              # (10, 7, 7)
     z_visual = (scene[None] - 1.6 + config.visual_noise * rng.standard_normal((SEGMENTS, GRID, GRID, VISUAL_DIM))
-                + (visible * strength)[:, None, None, None] * 2.2 * blob[..., None] * proto.visual[event])
+                + (visible * strength)[:, None, None, None] * config.visual_strength * blob[..., None]
+                * proto.visual[event])
     visual = np.maximum(z_visual, 0.0) * 0.5
     return audio.astype(np.float32), visual.astype(np.float32)
 
@@ -129,7 +133,7 @@ def write_synthetic(out: str, config: SynthConfig, chunk: int = 64, progress: bo
     from tqdm import tqdm
 
     rng = np.random.default_rng(config.seed)
-    proto = Prototypes(rng)
+    proto = Prototypes(rng, config.pair_similarity)
     if config.annotations:
         annotations = parse_annotations(config.annotations)
         split = _split_beside(config.annotations, len(annotations)) or draw_split(len(annotations), rng)

@@ -1,0 +1,25 @@
+"""Differentiable Euler map (eq. 1), its inverse (eq. 8-9) and per-burst power normalisation (DESIGN §2).
+
+The same definitions as :mod:`semcom.phy.euler`, in torch, so that training sees what GNU Radio sends.
+"""
+from __future__ import annotations
+
+import torch
+
+
+def euler_map(features: torch.Tensor) -> torch.Tensor:
+    """(…, d) real → (…, d/2) complex: first half real parts, second half imaginary parts (eq. 1)."""
+    half = features.shape[-1] // 2
+    return torch.complex(features[..., :half], features[..., half:])
+
+
+def euler_unmap(symbols: torch.Tensor) -> torch.Tensor:
+    """(…, d/2) complex → (…, d) real: [λ·cos θ ; λ·sin θ] = [Re ; Im] (eq. 8-9)."""
+    return torch.cat([symbols.real, symbols.imag], dim=-1)
+
+
+def normalise_power(symbols: torch.Tensor) -> torch.Tensor:
+    """Scale each burst (leading axis) to unit average symbol power; all-zero bursts stay zero."""
+    power = symbols.abs().pow(2).flatten(1).mean(dim=1)
+    scale = torch.where(power > 0, power.sqrt(), torch.ones_like(power))
+    return symbols / scale.reshape((-1,) + (1,) * (symbols.dim() - 1))

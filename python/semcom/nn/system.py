@@ -1,0 +1,68 @@
+"""The whole semantic system for training: terminals, SISO link, 2×2 uplink twin, receiver (Fig. 1)."""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .channel import ChannelTwin
+from .euler import euler_map, euler_unmap
+from .models import AudioTransmitter, Receiver, VideoTransmitter, VisualOnlyTransmitter
+
+MODALITIES = ("av", "a", "v")
+
+
+def to_symbols(features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(B, T, 2L) transmitter output → unit-power burst (B, T·L) complex and its scale (B,) (eq. 1)."""
+    symbols = euler_map(features).reshape(features.shape[0], -1)
+    power = symbols.abs().pow(2).mean(dim=1)
+    scale = torch.where(power > 0, power.sqrt(), torch.ones_like(power))
+    return symbols / scale[:, None], scale
+
+
+def to_features(symbols: torch.Tensor, scale: torch.Tensor, segments: int) -> torch.Tensor:
+    """Received burst (B, T·L) complex and the sender's scale → (B, T, 2L) reals (eq. 8-9)."""
+    return euler_unmap((symbols * scale[:, None]).reshape(symbols.shape[0], segments, -1))
+
+
+class SemanticSystem(nn.Module):
+    """Audio terminal → SISO link → video terminal; both → uplink → receiver, for one modality setting."""
+
+    def __init__(self, symbols: int = 64, modality: str = "av"):
+        super().__init__()
+        if modality not in MODALITIES:
+            raise ValueError(f"modality must be one of 'av', 'a', 'v', got {modality!r}")
+        self.symbols, self.modality = symbols, modality
+        self.audio_tx = AudioTransmitter(symbols) if modality in ("av", "a") else None
+        if modality == "av":
+            self.video_tx = VideoTransmitter(symbols)
+        elif modality == "v":
+            self.video_tx = VisualOnlyTransmitter(symbols)
+        else:
+            self.video_tx = None
+        self.receiver = Receiver(symbols, modality)
+
+    def forward(self, audio: torch.Tensor, visual: torch.Tensor, siso: ChannelTwin, uplink: ChannelTwin,
+                snr_db: torch.Tensor, generator: torch.Generator | None = None):
+        segments = audio.shape[1]
+        sent, scales = [], []
+        if self.audio_tx is not None:
+            a_symbols, a_scale = to_symbols(self.audio_tx(audio))
+            sent.append(a_symbols)
+            scales.append(a_scale)
+        if self.modality == "av":
+            heard = siso(a_symbols[:, None, :], snr_db, generator)[:, 0]          # the video terminal's copy
+            v_features = self.video_tx(visual, to_features(heard, a_scale, segments))
+        elif self.modality == "v":
+            v_features = self.video_tx(visual)
+        if self.video_tx is not None:
+            v_symbols, v_scale = to_symbols(v_features)
+            sent.append(v_symbols)
+            scales.append(v_scale)
+        received = uplink(torch.stack(sent, dim=1), snr_db, generator)          # (B, K or M, N)
+        streams = [to_features(received[:, k], scales[min(k, len(scales) - 1)], segments)
+                   for k in range(received.shape[1])]
+        audio_rx = streams[0] if self.modality in ("av", "a") else torch.zeros_like(streams[0])
+        visual_rx = streams[-1] if self.modality in ("av", "v") else torch.zeros_like(streams[0])
+        if self.modality != "av" and len(streams) > 1:   # 1 user, 2 antennas, csi 'none': give it both
+            audio_rx = visual_rx = streams[0] + streams[1]
+        return self.receiver(audio_rx, visual_rx)

@@ -1,0 +1,226 @@
+"""Offline training of the semantic system through the channel twin, and export to a model directory.
+
+The model directory (DESIGN §5) holds ``manifest.json`` and one TorchScript file per network a
+terminal runs: ``audio_transmitter.pt`` (audio terminal), ``video_transmitter.pt`` (video terminal:
+audio channel decoder for the SISO link, AGVA, visual channel encoder) and ``receiver.pt``.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import torch
+
+from ..data.ave import CLASS_NAMES, load_split
+from ..nn.channel import SNR_GRID_DB, ChannelTwin
+from ..nn.models import semantic_loss
+from ..nn.system import SemanticSystem
+
+log = logging.getLogger("semcom.train")
+FORMAT_VERSION = 1
+
+
+@dataclass
+class TrainConfig:
+    data: str
+    out: str
+    modality: str = "av"
+    channels: list = field(default_factory=lambda: ["awgn", "rayleigh", "rician"])
+    csi: str = "estimated"
+    estimator: str = "min_residual"
+    symbols: int = 64                # complex symbols per segment and user (L)
+    epochs: int = 30
+    batch_size: int = 64
+    lr: float = 3e-4
+    lr_step: int = 10                # epochs between ×lr_gamma
+    lr_gamma: float = 0.1
+    beta: float = 0.1                # weight of the audio-visual similarity loss (eq. 18)
+    pilot_steps: int = 10
+    pilot_len: int = 16
+    device: str = "auto"
+    seed: int = 0
+    limit: int | None = None         # use only the first N videos of each split (quick runs)
+    transmitters_from: str | None = None  # model directory whose transmitters are kept fixed (Table I: csi none)
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device 'cuda' asked for, but torch sees no CUDA device")
+    return torch.device(name)
+
+
+class Trainer:
+    def __init__(self, config: TrainConfig):
+        self.config = c = config
+        torch.manual_seed(c.seed)
+        self.device = pick_device(c.device)
+        self.splits = {name: load_split(c.data, name, c.limit) for name in ("train", "val", "test")}
+        self.model = SemanticSystem(c.symbols, c.modality).to(self.device)
+        if c.transmitters_from:
+            self.freeze_transmitters(c.transmitters_from)
+        self.optimiser = torch.optim.Adam([p for p in self.model.parameters() if p.requires_grad], lr=c.lr)
+        self.scheduler = torch.optim.lr_scheduler.StepLR(self.optimiser, c.lr_step, c.lr_gamma)
+        self.users = 2 if c.modality == "av" else 1
+        self.epoch, self.best = 0, -1.0
+
+    def freeze_transmitters(self, folder: str) -> None:
+        """Load the transmitters of another run (same modality and symbols) and train only the receiver."""
+        path = os.path.join(folder, "best_model.pt")
+        if not os.path.isfile(path):
+            raise ValueError(f"{path}: missing (--transmitters-from needs a finished training run's folder)")
+        state = torch.load(path, map_location=self.device)
+        transmitters = {k: v for k, v in state.items() if k.startswith(("audio_tx.", "video_tx."))}
+        missing = [k for k in self.model.state_dict() if k.startswith(("audio_tx.", "video_tx."))
+                   and (k not in transmitters or transmitters[k].shape != self.model.state_dict()[k].shape)]
+        if missing:
+            raise ValueError(f"{path}: transmitters do not match modality {self.config.modality!r} with "
+                             f"{self.config.symbols} symbols (first mismatch: {missing[0]})")
+        self.model.load_state_dict(transmitters, strict=False)
+        for name, parameter in self.model.named_parameters():
+            parameter.requires_grad = not name.startswith(("audio_tx.", "video_tx."))
+
+    def twins(self, channel: str, csi: str | None = None) -> tuple:
+        c = self.config
+        csi = csi or c.csi
+        siso = ChannelTwin(channel, 1, 1, csi if csi != "none" else "estimated", c.estimator, c.pilot_steps,
+                           c.pilot_len)
+        uplink = ChannelTwin(channel, 2, self.users, csi, c.estimator, c.pilot_steps, c.pilot_len)
+        return siso, uplink
+
+    def batches(self, split: str, shuffle: bool, generator: np.random.Generator | None = None):
+        data = self.splits[split]
+        order = generator.permutation(len(data.labels)) if shuffle else np.arange(len(data.labels))
+        for start in range(0, len(order), self.config.batch_size):
+            rows = np.sort(order[start:start + self.config.batch_size])
+            yield (torch.from_numpy(data.audio[rows]).to(self.device),
+                   torch.from_numpy(data.visual[rows]).float().to(self.device),
+                   torch.from_numpy(data.labels[rows]).to(self.device))
+
+    def train_epoch(self) -> tuple[float, float]:
+        from tqdm import tqdm
+        c = self.config
+        rng = np.random.default_rng((c.seed, self.epoch))
+        generator = torch.Generator(self.device).manual_seed(c.seed * 1000 + self.epoch)
+        self.model.train()
+        total_loss = correct = count = 0.0
+        bar = tqdm(list(self.batches("train", True, rng)), desc=f"epoch {self.epoch + 1}/{c.epochs}", unit="batch")
+        for audio, visual, labels in bar:
+            siso, uplink = self.twins(c.channels[rng.integers(len(c.channels))])
+            snr = torch.from_numpy(rng.choice(SNR_GRID_DB, len(labels)).astype(np.float32))
+            logits, sd_a, sd_v = self.model(audio, visual, siso, uplink, snr, generator)
+            loss = semantic_loss(logits, labels, sd_a, sd_v, c.beta)
+            self.optimiser.zero_grad()
+            loss.backward()
+            self.optimiser.step()
+            total_loss += float(loss) * labels.numel()
+            correct += float((logits.argmax(-1) == labels).sum())
+            count += labels.numel()
+            bar.set_postfix(loss=f"{total_loss / count:.3f}", acc=f"{correct / count:.3f}")
+        self.scheduler.step()
+        self.epoch += 1
+        return total_loss / count, correct / count
+
+    @torch.no_grad()
+    def accuracy(self, split: str, channel: str, snr_db: float | None, csi: str | None = None, seed: int = 1) -> float:
+        """Segment accuracy on ``split``; ``snr_db`` None draws from the training grid (seeded)."""
+        self.model.eval()
+        rng = np.random.default_rng(seed)
+        generator = torch.Generator(self.device).manual_seed(seed)
+        siso, uplink = self.twins(channel, csi)
+        correct = count = 0
+        for audio, visual, labels in self.batches(split, False):
+            snrs = rng.choice(SNR_GRID_DB, len(labels)) if snr_db is None else np.full(len(labels), snr_db)
+            logits, _, _ = self.model(audio, visual, siso, uplink, torch.from_numpy(snrs.astype(np.float32)),
+                                      generator)
+            correct += int((logits.argmax(-1) == labels).sum())
+            count += labels.numel()
+        return correct / count
+
+    def validate(self) -> float:
+        return float(np.mean([self.accuracy("val", ch, None) for ch in self.config.channels]))
+
+    def checkpoint_path(self) -> str:
+        return os.path.join(self.config.out, "checkpoint.pt")
+
+    def save_checkpoint(self) -> None:
+        torch.save({"model": self.model.state_dict(), "optimiser": self.optimiser.state_dict(),
+                    "scheduler": self.scheduler.state_dict(), "epoch": self.epoch, "best": self.best,
+                    "config": asdict(self.config)}, self.checkpoint_path())
+
+    def resume(self) -> bool:
+        path = self.checkpoint_path()
+        if not os.path.isfile(path):
+            return False
+        state = torch.load(path, map_location=self.device)
+        if state["config"]["modality"] != self.config.modality or state["config"]["symbols"] != self.config.symbols:
+            raise ValueError(f"{path}: checkpoint is for modality {state['config']['modality']!r} with "
+                             f"{state['config']['symbols']} symbols, not {self.config.modality!r} with "
+                             f"{self.config.symbols}; use another --out")
+        self.model.load_state_dict(state["model"])
+        self.optimiser.load_state_dict(state["optimiser"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        self.epoch, self.best = state["epoch"], state["best"]
+        log.info("resumed from %s after epoch %d (best validation accuracy %.4f)", path, self.epoch, self.best)
+        return True
+
+    def fit(self) -> dict:
+        os.makedirs(self.config.out, exist_ok=True)
+        best_path = os.path.join(self.config.out, "best_model.pt")
+        epoch_times = []
+        while self.epoch < self.config.epochs:
+            start = time.perf_counter()
+            loss, train_acc = self.train_epoch()
+            epoch_times.append(time.perf_counter() - start)
+            val_acc = self.validate()
+            log.info("epoch %d: loss %.4f, train accuracy %.4f, validation accuracy %.4f (%.1f s)",
+                     self.epoch, loss, train_acc, val_acc, epoch_times[-1])
+            if val_acc > self.best:
+                self.best = val_acc
+                torch.save(self.model.state_dict(), best_path)
+            self.save_checkpoint()
+        if os.path.isfile(best_path):
+            self.model.load_state_dict(torch.load(best_path, map_location=self.device))
+        return {"best_val_accuracy": self.best,
+                "seconds_per_epoch": float(np.mean(epoch_times)) if epoch_times else None}
+
+    def test_table(self, snrs=SNR_GRID_DB) -> dict:
+        """Test accuracy per channel and SNR with the trained CSI mode."""
+        return {ch: {int(s): self.accuracy("test", ch, float(s)) for s in snrs} for ch in self.config.channels}
+
+    def export(self, metrics: dict) -> str:
+        """Write manifest.json and the TorchScript files of every terminal network."""
+        c, model = self.config, self.model.eval().cpu()
+        files = {}
+        for name, module in (("audio_transmitter", model.audio_tx), ("video_transmitter", model.video_tx),
+                             ("receiver", model.receiver)):
+            if module is not None:
+                files[name] = f"{name}.pt"
+                torch.jit.script(module).save(os.path.join(c.out, files[name]))
+        manifest = {
+            "format_version": FORMAT_VERSION, "modality": c.modality, "audio_dim": 128, "visual_shape": [7, 7, 512],
+            "segments": 10, "symbols_per_segment": c.symbols,
+            "pilots": {"source": "zadoff_chu", "steps": c.pilot_steps, "length": c.pilot_len},
+            "class_names": list(CLASS_NAMES) + ["background"], "channels": c.channels, "csi": c.csi,
+            "estimator": c.estimator, "snr_db": list(SNR_GRID_DB), "files": files, "metrics": metrics,
+            "git_commit": git_commit(), "train_config": asdict(c),
+        }
+        with open(os.path.join(c.out, "manifest.json"), "w") as f:
+            json.dump(manifest, f, indent=1)
+        model.to(self.device)
+        return os.path.join(c.out, "manifest.json")
+
+
+def git_commit() -> str | None:
+    try:
+        here = os.path.dirname(os.path.abspath(__file__))
+        done = subprocess.run(["git", "-C", here, "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5)
+        return done.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None

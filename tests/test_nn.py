@@ -1,0 +1,125 @@
+"""The paper's networks and the channel twin: TorchScript equals eager, gradients through the channel,
+the twin agrees with the physical layer and with closed forms."""
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from gnuradio.semcom.nn.channel import ChannelTwin, ls_estimate, zero_forcing  # noqa: E402
+from gnuradio.semcom.nn.euler import euler_map, euler_unmap  # noqa: E402
+from gnuradio.semcom.nn.models import (AudioTransmitter, Receiver, VideoTransmitter,  # noqa: E402
+                                       VisualOnlyTransmitter, semantic_loss)
+from gnuradio.semcom.nn.system import SemanticSystem  # noqa: E402
+from gnuradio.semcom.phy import theory  # noqa: E402
+from gnuradio.semcom.phy.euler import euler_map as np_euler_map  # noqa: E402
+from gnuradio.semcom.phy.ls import ls_reference  # noqa: E402
+from gnuradio.semcom.phy.pilots import make_pilots  # noqa: E402
+
+L = 16   # symbols per segment in these tests
+
+
+@pytest.fixture
+def inputs():
+    g = torch.Generator().manual_seed(0)
+    return (torch.rand(3, 10, 128, generator=g), torch.rand(3, 10, 7, 7, 512, generator=g),
+            torch.randn(3, 10, 2 * L, generator=g))
+
+
+@pytest.mark.parametrize("build,args", [
+    (lambda: AudioTransmitter(L), lambda a, v, r: (a,)),
+    (lambda: VideoTransmitter(L), lambda a, v, r: (v, r)),
+    (lambda: VisualOnlyTransmitter(L), lambda a, v, r: (v,)),
+    (lambda: Receiver(L, "av"), lambda a, v, r: (r, r.flip(1))),
+    (lambda: Receiver(L, "a"), lambda a, v, r: (r, r)),
+    (lambda: Receiver(L, "v"), lambda a, v, r: (r, r)),
+])
+def test_torchscript_equals_eager(tmp_path, inputs, build, args):
+    torch.manual_seed(1)
+    module = build().eval()
+    scripted = torch.jit.script(module)
+    scripted.save(str(tmp_path / "m.pt"))
+    loaded = torch.jit.load(str(tmp_path / "m.pt"))
+    with torch.no_grad():
+        eager, script = module(*args(*inputs)), loaded(*args(*inputs))
+    for e, s in zip(eager if isinstance(eager, tuple) else (eager,), script if isinstance(script, tuple) else (script,)):
+        torch.testing.assert_close(e, s, rtol=1e-5, atol=1e-6)
+
+
+def test_torch_euler_equals_numpy(inputs):
+    x = inputs[2]
+    np.testing.assert_array_equal(euler_map(x).numpy(), np_euler_map(x.numpy()))
+    torch.testing.assert_close(euler_unmap(euler_map(x)), x)
+
+
+@pytest.mark.parametrize("csi", ["estimated", "perfect", "none"])
+def test_gradients_reach_both_transmitters_through_the_channel(inputs, csi):
+    torch.manual_seed(2)
+    audio, visual, _ = inputs
+    system = SemanticSystem(L, "av")
+    siso, uplink = ChannelTwin("rayleigh", 1, 1, "estimated"), ChannelTwin("rician", 2, 2, csi)
+    logits, sd_a, sd_v = system(audio, visual, siso, uplink, torch.tensor([0.0, 15.0, 30.0]),
+                                torch.Generator().manual_seed(3))
+    semantic_loss(logits, torch.randint(0, 29, (3, 10)), sd_a, sd_v).backward()
+    for name, module in (("audio", system.audio_tx.semantic), ("video", system.video_tx.agva)):
+        grads = [p.grad for p in module.parameters()]
+        assert all(g is not None and torch.isfinite(g).all() for g in grads), name
+        assert sum(float(g.abs().sum()) for g in grads) > 0, f"no gradient reaches the {name} transmitter"
+
+
+def test_twin_ls_equals_numpy_reference():
+    g = torch.Generator().manual_seed(4)
+    pilots = torch.from_numpy(make_pilots("zadoff_chu", 2, 10, 16))
+    received = torch.randn(5, 10, 2, 16, 2, generator=g)
+    received = torch.complex(received[..., 0], received[..., 1])
+    ref = ls_reference(pilots.numpy(), received.reshape(50, 2, 16).numpy(), 10)
+    joint = ls_estimate(pilots, received, "joint", torch.ones(5))
+    np.testing.assert_allclose(joint.resolve_conj().numpy(), ref.h_joint, rtol=1e-4, atol=1e-5)
+    best = ls_estimate(pilots, received, "min_residual", torch.ones(5))
+    np.testing.assert_allclose(best.resolve_conj().numpy(), ref.h_steps.reshape(5, 10, 2, 2)[np.arange(5), ref.t_min],
+                               rtol=1e-4, atol=1e-5)
+
+
+def qpsk_through_twin(twin, snr_db, bursts, users, n=32, seed=5):
+    g = torch.Generator().manual_seed(seed)
+    bits = torch.randint(0, 2, (bursts, users, 2 * n), generator=g).float() * 2 - 1
+    x = euler_map(bits) / np.sqrt(2)
+    y = twin(x, torch.full((bursts,), float(snr_db)), g)
+    wrong = (torch.sign(euler_unmap(y)) != bits)
+    return float(wrong.float().mean())
+
+
+@pytest.mark.parametrize("snr_db", [0.0, 10.0])
+def test_twin_matches_closed_forms(snr_db):
+    assert qpsk_through_twin(ChannelTwin("awgn", 1, 1, "perfect"), snr_db, 2000, 1) == pytest.approx(
+        theory.qpsk_ber_awgn(snr_db), rel=0.1)
+    assert qpsk_through_twin(ChannelTwin("rayleigh", 2, 2, "perfect"), snr_db, 8000, 2) == pytest.approx(
+        theory.qpsk_ber_rayleigh(snr_db), rel=0.1)
+    mse = 10 ** (-snr_db / 10) / 8       # the same time-division ZC pilots as the GNU Radio link
+    assert qpsk_through_twin(ChannelTwin("rayleigh", 2, 2, "estimated"), snr_db, 8000, 2) == pytest.approx(
+        theory.qpsk_ber_rayleigh_estimated(snr_db, mse, 2), rel=0.1)
+
+
+def test_twin_estimation_mse_matches_ls_theory():
+    g = torch.Generator().manual_seed(6)
+    pilots = torch.from_numpy(make_pilots("zadoff_chu", 2, 10, 16))
+    from gnuradio.semcom.nn.channel import complex_noise, draw_channels
+    h = draw_channels("rayleigh", 4000, 2, 2, 4.0, g, torch.device("cpu"))
+    noise_var = torch.ones(4000)
+    received = torch.einsum("bmk,tkl->btml", h, pilots) + complex_noise((4000, 10, 2, 16), noise_var, g, "cpu")
+    for mode, energy in (("min_residual", 8), ("joint", 80)):
+        mse = float((ls_estimate(pilots, received, mode, noise_var) - h).abs().pow(2).mean())
+        assert mse == pytest.approx(1.0 / energy, rel=0.05), mode
+
+
+def test_zero_forcing_never_returns_nan():
+    h = torch.zeros(2, 2, 2, dtype=torch.complex64)
+    h[1] = torch.tensor([[1, 2], [2, 4]], dtype=torch.complex64)
+    out = zero_forcing(h, torch.ones(2, 2, 5, dtype=torch.complex64))
+    assert torch.isfinite(out.real).all() and torch.isfinite(out.imag).all()
+
+
+def test_bad_twin_parameters():
+    with pytest.raises(ValueError, match="csi must be one of 'estimated', 'perfect', 'none', 'error_free'"):
+        ChannelTwin(csi="blind")
+    with pytest.raises(ValueError, match="modality must be one of 'av', 'a', 'v'"):
+        SemanticSystem(L, "audio")
