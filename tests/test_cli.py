@@ -52,3 +52,19 @@ def test_bad_input_is_reported_without_traceback(tmp_path, args, message):
     assert done.returncode == 2
     assert message in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_data_synth_then_check(tmp_path):
+    out = str(tmp_path / "ave")
+    done = semcom("data", "synth", "--out", out, "--videos", "12", "--seed", "4")
+    assert done.returncode == 0, done.stderr
+    assert "10/1/1 videos (train/val/test)" in done.stderr
+    checked = semcom("data", "check", out)
+    assert checked.returncode == 0 and f"{out}: OK" in checked.stderr
+
+
+def test_data_check_lists_every_problem(tmp_path):
+    done = semcom("data", "check", str(tmp_path))
+    assert done.returncode == 1
+    for name in ("audio_feature.h5", "visual_feature.h5", "labels.h5", "train_order.h5", "test_order.h5"):
+        assert f"{name}: missing" in done.stderr
