@@ -175,7 +175,7 @@ class Split:
     name: str
     indices: np.ndarray   # (N,) rows of the feature files
     audio: np.ndarray     # (N, 10, 128)
-    visual: np.ndarray    # (N, 10, 7, 7, 512)
+    visual: np.ndarray    # (N, 10, 7, 7, 512), float16 or float32 as stored
     labels: np.ndarray    # (N, 10) int64 in 0..28
 
 
@@ -187,16 +187,26 @@ def read_order(folder: str, split: str) -> np.ndarray:
         return np.asarray(f[key], np.int64)
 
 
-def load_split(folder: str, split: str, limit: int | None = None) -> Split:
-    """Read one split (rows in the order file's order); raise ValueError listing problems if the folder is bad."""
+def require_valid(folder: str) -> None:
+    """Raise ValueError listing every problem of the folder (see :func:`check_dataset`)."""
     problems = check_dataset(folder)
     if problems:
         raise ValueError(f"dataset {folder} is not usable:\n  " + "\n  ".join(problems))
+
+
+def load_split(folder: str, split: str, limit: int | None = None, check: bool = True) -> Split:
+    """Read one split (rows in the order file's order); with ``check``, validate the folder first.
+
+    Audio and labels come as float32 / int64; visual keeps its stored type (float16 halves memory).
+    """
+    if check:
+        require_valid(folder)
     indices = read_order(folder, split)[:limit]
     sorted_rows, position = np.unique(indices, return_inverse=True)
     arrays = {}
     h5py = _h5py()
     for kind, (name, key, _) in FEATURE_FILES.items():
         with h5py.File(os.path.join(folder, name), "r") as f:
-            arrays[kind] = np.asarray(f[key][sorted_rows], np.float32)[position]
+            rows = f[key][sorted_rows]
+            arrays[kind] = (rows if kind == "visual" and rows.dtype == np.float16 else rows.astype(np.float32))[position]
     return Split(split, indices, arrays["audio"], arrays["visual"], arrays["labels"].argmax(axis=-1))

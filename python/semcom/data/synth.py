@@ -8,6 +8,7 @@ Features imitate the post-ReLU statistics of VGGish (audio, 128-d, mostly zeros)
   pairs that look alike, so audio and vision resolve different confusions;
 - background segments hold off-screen sounds (the video's event audible, its object not visible)
   and silent objects (visible, not audible), which only the other modality can reject;
+- some event segments have a faint sound or a hidden object, which only the other modality finds;
 - every video has its own nuisance (gain, audio colour, visual scene) and the object sits at a
   spatial location that changes from video to video.
 Writing is streamed in chunks, so the full 4143-video set never sits in memory.
@@ -31,12 +32,14 @@ class SynthConfig:
     seed: int = 0
     annotations: str | None = None   # take labels (and, if the order files sit beside it, the split) from AVE
     visual_dtype: str = "float16"    # float16 halves the 4 GB visual file of the full set
-    audio_noise: float = 1.3         # per-segment noise of the audio pre-activation (relative to the event)
+    audio_noise: float = 1.6         # per-segment noise of the audio pre-activation (relative to the event)
     visual_noise: float = 1.3        # per-cell noise of the visual pre-activation
-    visual_strength: float = 2.2     # amplitude of the object's pattern in the cells it covers
+    visual_strength: float = 0.65    # amplitude of the object's pattern in the cells it covers
     pair_similarity: float = 0.8     # share of a class prototype common to its look-alike / sound-alike pair
-    offscreen_fraction: float = 0.5  # background segments that carry the video's sound but not its object
-    silent_fraction: float = 0.4     # background segments that show the object without its sound
+    offscreen_fraction: float = 0.55  # background segments that carry the video's sound but not its object
+    silent_fraction: float = 0.45    # background segments that show the object without its sound
+    quiet_fraction: float = 0.15     # event segments whose sound is faint (the object still visible)
+    occluded_fraction: float = 0.15  # event segments whose object is hidden (the sound still audible)
 
 
 class Prototypes:
@@ -97,7 +100,7 @@ def video_features(annotation: Annotation, proto: Prototypes, config: SynthConfi
                    rng: np.random.Generator) -> tuple:
     """(audio (10, 128), visual (10, 7, 7, 512)) of one video, float32, non-negative."""
     labels = annotation.segment_labels()
-    event = annotation.label
+    label = annotation.label
     # per video: recording gain and colour, scene, where the object is
     gain = rng.uniform(0.7, 1.3)
     audio_colour = 0.6 * rng.standard_normal(AUDIO_DIM)
@@ -111,18 +114,23 @@ def video_features(annotation: Annotation, proto: Prototypes, config: SynthConfi
     silent = (kind >= config.offscreen_fraction) & (kind < config.offscreen_fraction + config.silent_fraction)
     visible[background[silent]] = True                                          # silent object
     strength = rng.uniform(0.7, 1.2, SEGMENTS)
+    event = labels != BACKGROUND
+    weak = rng.random(SEGMENTS)
+    audio_strength = strength * np.where(event & (weak < config.quiet_fraction), 0.15, 1.0)
+    visual_strength = strength * np.where(
+        event & (weak >= config.quiet_fraction) & (weak < config.quiet_fraction + config.occluded_fraction), 0.15, 1.0)
 
     z_audio = (audio_colour - 0.75 + config.audio_noise * rng.standard_normal((SEGMENTS, AUDIO_DIM))
-               + (audible * strength)[:, None] * proto.audio[event])
-    audio = gain * np.maximum(z_audio, 0.0) * 0.45
+               + (audible * audio_strength)[:, None] * proto.audio[label])
+    audio = gain * np.maximum(z_audio, 0.0) * 0.26
 
     drift = centre + 0.3 * rng.standard_normal((SEGMENTS, 2))
     rows, cols = np.meshgrid(np.arange(GRID), np.arange(GRID), indexing="ij")
     blob = np.exp(-((rows[None] - drift[:, 0, None, None]) ** 2 + (cols[None] - drift[:, 1, None, None]) ** 2)
                   / (2 * 1.1 ** 2))                                              # (10, 7, 7)
     z_visual = (scene[None] - 1.6 + config.visual_noise * rng.standard_normal((SEGMENTS, GRID, GRID, VISUAL_DIM))
-                + (visible * strength)[:, None, None, None] * config.visual_strength * blob[..., None]
-                * proto.visual[event])
+                + (visible * visual_strength)[:, None, None, None] * config.visual_strength * blob[..., None]
+                * proto.visual[label])
     visual = np.maximum(z_visual, 0.0) * 0.5
     return audio.astype(np.float32), visual.astype(np.float32)
 

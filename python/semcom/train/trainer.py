@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import torch
 
-from ..data.ave import CLASS_NAMES, load_split
+from ..data.ave import CLASS_NAMES, load_split, require_valid
 from ..nn.channel import SNR_GRID_DB, ChannelTwin
 from ..nn.models import semantic_loss
 from ..nn.system import SemanticSystem
@@ -61,7 +61,8 @@ class Trainer:
         self.config = c = config
         torch.manual_seed(c.seed)
         self.device = pick_device(c.device)
-        self.splits = {name: load_split(c.data, name, c.limit) for name in ("train", "val", "test")}
+        require_valid(c.data)
+        self.splits = {name: load_split(c.data, name, c.limit, check=False) for name in ("train", "val", "test")}
         self.model = SemanticSystem(c.symbols, c.modality).to(self.device)
         if c.transmitters_from:
             self.freeze_transmitters(c.transmitters_from)
