@@ -123,3 +123,20 @@ def test_bad_twin_parameters():
         ChannelTwin(csi="blind")
     with pytest.raises(ValueError, match="modality must be one of 'av', 'a', 'v'"):
         SemanticSystem(L, "audio")
+
+
+def test_neural_pilot_from_a_sinusoid(tmp_path):
+    from gnuradio.semcom.nn.pilot import PilotEncoder, neural_pilot, sinusoid
+    from gnuradio.semcom.phy.pilots import make_pilots
+    torch.manual_seed(7)
+    encoder = PilotEncoder(pilot_len=8, steps=10).eval()
+    tone = sinusoid(seconds=10.0, rate=8000)
+    with torch.no_grad():
+        torch.testing.assert_close(torch.jit.script(encoder)(tone[None]), encoder(tone[None]), rtol=1e-5, atol=1e-6)
+    pilot = neural_pilot(encoder, tone)
+    assert pilot.shape == (10, 8) and np.mean(np.abs(pilot) ** 2) == pytest.approx(1.0, rel=1e-5)
+    np.save(tmp_path / "pilot.npy", pilot)
+    pilots = make_pilots("file", 2, 10, 16, path=str(tmp_path / "pilot.npy"))   # time division: L_p = 2·8
+    gram = pilots @ pilots.conj().transpose(0, 2, 1)
+    energy = np.sum(np.abs(pilot) ** 2, axis=1)
+    np.testing.assert_allclose(gram, energy[:, None, None] * np.eye(2), atol=1e-4)   # orthogonal users
