@@ -111,7 +111,9 @@ class Trainer:
         generator = torch.Generator(self.device).manual_seed(c.seed * 1000 + self.epoch)
         self.model.train()
         total_loss = correct = count = 0.0
-        bar = tqdm(list(self.batches("train", True, rng)), desc=f"epoch {self.epoch + 1}/{c.epochs}", unit="batch")
+        batches = -(-len(self.splits["train"].labels) // c.batch_size)
+        bar = tqdm(self.batches("train", True, rng), total=batches, desc=f"epoch {self.epoch + 1}/{c.epochs}",
+                   unit="batch")
         for audio, visual, labels in bar:
             siso, uplink = self.twins(c.channels[rng.integers(len(c.channels))])
             snr = torch.from_numpy(rng.choice(SNR_GRID_DB, len(labels)).astype(np.float32))
