@@ -95,31 +95,44 @@ def _h5py():
     return h5py
 
 
+def _read_dataset(path: str, key: str, problems: list, use):
+    """``use(dataset)`` for dataset ``key`` of HDF5 file ``path``; a missing file or key, or an
+    unreadable file, is added to ``problems`` instead (and None returned)."""
+    if not os.path.isfile(path):
+        problems.append(f"{path}: missing")
+        return None
+    try:
+        with _h5py().File(path, "r") as f:
+            if key not in f:
+                problems.append(f"{path}: no dataset '{key}' (found {sorted(f.keys())})")
+                return None
+            return use(f[key])
+    except OSError as exc:
+        problems.append(f"{path}: not a readable HDF5 file ({exc})")
+        return None
+
+
+def _check_features(path: str, key: str, shape: tuple, kind: str, data, problems: list) -> int | None:
+    """Shape, dtype and values of one feature or label dataset; its number of videos if usable."""
+    if tuple(data.shape[1:]) != shape:
+        problems.append(f"{path}: '{key}' has shape {data.shape}, expected (N, {', '.join(map(str, shape))})")
+        return None
+    if not np.issubdtype(data.dtype, np.floating):
+        problems.append(f"{path}: '{key}' has dtype {data.dtype}, expected float16/32/64")
+        return None
+    problems += _check_values(path, key, data, kind)
+    return data.shape[0]
+
+
 def check_dataset(folder: str) -> list:
     """Everything wrong with an AVE-format folder, as sentences naming file and field (empty if none)."""
-    h5py = _h5py()
     problems, sizes = [], {}
     for kind, (name, key, shape) in FEATURE_FILES.items():
         path = os.path.join(folder, name)
-        if not os.path.isfile(path):
-            problems.append(f"{path}: missing")
-            continue
-        try:
-            with h5py.File(path, "r") as f:
-                if key not in f:
-                    problems.append(f"{path}: no dataset '{key}' (found {sorted(f.keys())})")
-                    continue
-                data = f[key]
-                if tuple(data.shape[1:]) != shape:
-                    problems.append(f"{path}: '{key}' has shape {data.shape}, expected (N, {', '.join(map(str, shape))})")
-                    continue
-                if not np.issubdtype(data.dtype, np.floating):
-                    problems.append(f"{path}: '{key}' has dtype {data.dtype}, expected float16/32/64")
-                    continue
-                sizes[kind] = data.shape[0]
-                problems += _check_values(path, key, data, kind)
-        except OSError as exc:
-            problems.append(f"{path}: not a readable HDF5 file ({exc})")
+        size = _read_dataset(path, key, problems,
+                             lambda data: _check_features(path, key, shape, kind, data, problems))
+        if size is not None:
+            sizes[kind] = size
     if len(set(sizes.values())) > 1:
         problems.append("feature files disagree on the number of videos N: "
                         + ", ".join(f"{FEATURE_FILES[k][0]} has {n}" for k, n in sizes.items()))
@@ -127,17 +140,8 @@ def check_dataset(folder: str) -> list:
     seen = {}
     for split, (name, key) in ORDER_FILES.items():
         path = os.path.join(folder, name)
-        if not os.path.isfile(path):
-            problems.append(f"{path}: missing")
-            continue
-        try:
-            with h5py.File(path, "r") as f:
-                if key not in f:
-                    problems.append(f"{path}: no dataset '{key}' (found {sorted(f.keys())})")
-                    continue
-                order = np.asarray(f[key])
-        except OSError as exc:
-            problems.append(f"{path}: not a readable HDF5 file ({exc})")
+        order = _read_dataset(path, key, problems, np.asarray)
+        if order is None:
             continue
         if order.ndim != 1 or not np.issubdtype(order.dtype, np.integer):
             problems.append(f"{path}: '{key}' must be a 1-D integer array, got shape {order.shape} dtype {order.dtype}")
