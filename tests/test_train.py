@@ -19,19 +19,23 @@ def semcom(*args):
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
     folder = tmp_path_factory.mktemp("synth")
-    write_synthetic(str(folder), SynthConfig(videos=300, seed=3), progress=False)
+    # an easier set than the default (strong visual pattern, no silent or hidden objects), so that a
+    # short run shows learning
+    config = SynthConfig(videos=300, seed=3, visual_strength=3.0, visual_noise=1.0, silent_fraction=0.0,
+                         occluded_fraction=0.0)
+    write_synthetic(str(folder), config, progress=False)
     return str(folder)
 
 
 def test_short_training_beats_chance_by_far(tmp_path, data):
     out = str(tmp_path / "video_only")
     done = semcom("train", "--data", data, "--out", out, "--modality", "v", "--csi", "error_free",
-                  "--channels", "awgn", "--lr", "3e-3", "--batch-size", "32")
+                  "--channels", "awgn", "--epochs", "12", "--lr", "3e-3", "--lr-step", "20", "--batch-size", "32")
     assert done.returncode == 0, done.stderr[-3000:]
     manifest = json.load(open(os.path.join(out, "manifest.json")))
     accuracy = manifest["metrics"]["test_accuracy"]["awgn"]["30"]
     # chance: 1/29 for a uniform guess, about 0.2 for always answering the most frequent class
-    assert accuracy > 0.45, accuracy
+    assert accuracy > 0.6, accuracy
     assert manifest["files"] == {"video_transmitter": "video_transmitter.pt", "receiver": "receiver.pt"}
 
 
