@@ -38,8 +38,8 @@ class SynthConfig:
     pair_similarity: float = 0.8     # share of a class prototype common to its look-alike / sound-alike pair
     offscreen_fraction: float = 0.55  # background segments that carry the video's sound but not its object
     silent_fraction: float = 0.45    # background segments that show the object without its sound
-    quiet_fraction: float = 0.15     # event segments whose sound is faint (the object still visible)
-    occluded_fraction: float = 0.15  # event segments whose object is hidden (the sound still audible)
+    quiet_fraction: float = 0.25     # event segments whose sound is faint (the object still visible)
+    occluded_fraction: float = 0.25  # event segments whose object is hidden (the sound still audible)
 
 
 class Prototypes:
