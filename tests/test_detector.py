@@ -2,7 +2,7 @@
 import numpy as np
 import pmt
 import pytest
-from conftest import complex_gaussian
+from conftest import complex_gaussian, tags_of
 from gnuradio import blocks, gr
 
 from gnuradio import semcom
@@ -67,8 +67,8 @@ def test_block_detects_with_tagged_channel_and_flags_problems(rng):
     out, sinks = run_detector({0: h_good, 2: h_bad, 3: h_good}, received.astype(np.complex64))
     np.testing.assert_allclose(out[:2], x[:2], atol=1e-4)   # burst 1 keeps the channel of burst 0
     assert np.isfinite(out).all()
-    assert list(tags_of_sink(sinks[0], tags.ZF_REGULARISED)) == [2]
-    errors = tags_of_sink(sinks[1], tags.ERROR)
+    assert list(tags_of(sinks[0], tags.ZF_REGULARISED)) == [2]
+    errors = tags_of(sinks[1], tags.ERROR)
     assert list(errors) == [3] and "NaN/Inf" in errors[3]
     assert not out[3].any()
 
@@ -76,18 +76,14 @@ def test_block_detects_with_tagged_channel_and_flags_problems(rng):
 def test_block_without_channel_tag_reports_it(rng):
     out, sinks = run_detector({}, complex_gaussian(rng, (3, 2, 8)))
     assert not out.any()
-    errors = tags_of_sink(sinks[0], tags.ERROR)
+    errors = tags_of(sinks[0], tags.ERROR)
     assert sorted(errors) == [0, 1, 2]
     assert "no 'semcom_h_est' tag before this burst" in errors[0]
 
 
 def test_block_rejects_wrongly_sized_channel_tag(rng):
     out, sinks = run_detector({0: np.ones(3, np.complex64)}, complex_gaussian(rng, (1, 2, 8)))
-    assert "holds 3 values; expected M×K = 2×2" in tags_of_sink(sinks[0], tags.ERROR)[0]
-
-
-def tags_of_sink(sink, key):
-    return {t.offset: pmt.to_python(t.value) for t in sink.tags() if pmt.symbol_to_string(t.key) == key}
+    assert "holds 3 values; expected M×K = 2×2" in tags_of(sinks[0], tags.ERROR)[0]
 
 
 @pytest.mark.parametrize("kwargs,message", [

@@ -28,10 +28,3 @@ def require_finite(name: str, array: np.ndarray) -> None:
         first = tuple(int(i) for i in np.argwhere(bad)[0])
         raise ValueError(f"{name} contains NaN or Inf (first at index {first}); expected finite values")
 
-
-def require_shape(name: str, array: np.ndarray, shape: tuple) -> None:
-    """Check ``array.shape`` against ``shape``, where None in ``shape`` matches any size."""
-    ok = array.ndim == len(shape) and all(s is None or s == a for s, a in zip(shape, array.shape))
-    if not ok:
-        expected = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ")"
-        raise ValueError(f"{name} must have shape {expected}, got {tuple(array.shape)}")
