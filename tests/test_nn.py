@@ -140,3 +140,35 @@ def test_neural_pilot_from_a_sinusoid(tmp_path):
     gram = pilots @ pilots.conj().transpose(0, 2, 1)
     energy = np.sum(np.abs(pilot) ** 2, axis=1)
     np.testing.assert_allclose(gram, energy[:, None, None] * np.eye(2), atol=1e-4)   # orthogonal users
+
+
+def test_neural_pilot_trains_with_the_system(inputs):
+    """pilot 'neural': gradients reach the pilot encoder through LS; its time-division pilot equals what
+    the GNU Radio pilot inserter builds from the exported file."""
+    from gnuradio.semcom.nn.pilot import neural_pilot, pilot_sequence, time_division
+    audio, visual, _ = inputs
+    torch.manual_seed(3)
+    system = SemanticSystem(L, "av", pilot="neural", pilot_steps=10, pilot_len=16)
+    siso, uplink = ChannelTwin("rayleigh", 1, 1), ChannelTwin("rayleigh", 2, 2)
+    logits, _, _ = system(audio, visual, siso, uplink, torch.full((audio.shape[0],), 3.0),
+                          torch.Generator().manual_seed(1))
+    logits.sum().backward()
+    grads = [p.grad for p in system.pilot_encoder.parameters()]
+    assert all(g is not None and torch.isfinite(g).all() for g in grads)
+    assert sum(float(g.abs().sum()) for g in grads) > 0
+    with torch.no_grad():
+        sequence = pilot_sequence(system.pilot_encoder.eval(), system.pilot_audio)
+    exported = neural_pilot(system.pilot_encoder, system.pilot_audio)
+    assert exported.shape == (10, 8)
+    np.testing.assert_allclose(time_division(sequence, 2).numpy(), load_pilots_from(exported, 2), atol=1e-6)
+    with pytest.raises(ValueError, match="pilot_len 15 must be a multiple of the 2 users"):
+        SemanticSystem(L, "av", pilot="neural", pilot_len=15)
+
+
+def load_pilots_from(array, users):
+    import tempfile
+    from gnuradio.semcom.phy.pilots import load_pilots
+    with tempfile.TemporaryDirectory() as folder:
+        path = f"{folder}/pilot.npy"
+        np.save(path, array)
+        return load_pilots(path, users)

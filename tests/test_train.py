@@ -82,3 +82,59 @@ def test_bad_input_is_reported(tmp_path, data, args, message):
     done = semcom("train", *[x for kv in base.items() for x in kv], "--limit", "10")
     assert done.returncode == 2, done.stderr[-2000:]
     assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def epoch_losses(stderr: str) -> list:
+    return [float(line.split("loss ")[1].split(",")[0]) for line in stderr.splitlines() if ": loss " in line]
+
+
+def test_torchrun_two_processes_match_one(tmp_path, data):
+    """DistributedDataParallel over 2 CPU processes (gloo): each takes half of every batch of 64, so on a
+    noiseless channel the averaged gradients, hence the losses and weights, equal the single-process run."""
+    common = ["train", "--data", data, "--channels", "awgn", "--csi", "error_free", "--symbols", "8",
+              "--limit", "128", "--epochs", "2", "--lr", "1e-3", "--device", "cpu"]
+    single = semcom(*common, "--out", str(tmp_path / "one"))
+    assert single.returncode == 0, single.stderr[-3000:]
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    double = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", "gnuradio.semcom.cli.main", *common,
+                             "--out", str(tmp_path / "two")], capture_output=True, text=True, timeout=900, env=env)
+    assert double.returncode == 0, double.stderr[-3000:]
+    assert json.load(open(tmp_path / "two" / "manifest.json"))["metrics"]["processes"] == 2
+    one, two = epoch_losses(single.stderr), epoch_losses(double.stderr)
+    assert len(one) == len(two) == 2, (single.stderr[-2000:], double.stderr[-2000:])
+    assert one == pytest.approx(two, rel=1e-4)
+    a = torch.load(tmp_path / "one" / "best_model.pt")
+    b = torch.load(tmp_path / "two" / "best_model.pt")
+    for name in a:
+        assert torch.allclose(a[name], b[name], rtol=1e-3, atol=1e-5), name
+
+
+def test_ranks_split_every_batch(tmp_path, data):
+    import numpy as np
+    from gnuradio.semcom.train.trainer import TrainConfig, Trainer
+    trainer = Trainer(TrainConfig(data=data, out=str(tmp_path), limit=100, batch_size=64, device="cpu"))
+    whole = list(trainer.local_batches(np.random.default_rng(5)))
+    shares = []
+    for rank in (0, 1):
+        trainer.rank, trainer.world = rank, 2
+        shares.append(list(trainer.local_batches(np.random.default_rng(5))))
+    assert [len(b[2]) for b in whole] == [64, 36]
+    for full, half0, half1 in zip(whole, *shares):
+        assert len(half0[2]) + len(half1[2]) == len(full[2]) and abs(len(half0[2]) - len(half1[2])) <= 1
+        assert full[3] == half0[3] == half1[3]                       # same channel on every rank
+        merged = torch.cat([half0[2], half1[2]])
+        assert sorted(map(tuple, merged.tolist())) == sorted(map(tuple, full[2].tolist()))
+        assert sorted(torch.cat([half0[4], half1[4]]).tolist()) == sorted(full[4].tolist())
+
+
+def test_neural_pilot_is_exported_as_a_pilot_file(tmp_path, data):
+    import numpy as np
+    from gnuradio.semcom.phy.pilots import make_pilots
+    out = tmp_path / "neural"
+    done = semcom("train", "--data", data, "--out", str(out), "--channels", "rayleigh", "--symbols", "8",
+                  "--limit", "40", "--epochs", "1", "--pilot", "neural")
+    assert done.returncode == 0, done.stderr[-3000:]
+    manifest = json.load(open(out / "manifest.json"))
+    assert manifest["pilots"] == {"source": "file", "file": "pilot.npy", "steps": 10, "length": 16}
+    pilots = make_pilots("file", 2, 10, 16, path=str(out / "pilot.npy"))
+    assert np.mean(np.abs(pilots) ** 2) * 2 == pytest.approx(1.0, rel=1e-4)   # unit power per user's slot

@@ -1,4 +1,7 @@
-"""``semcom train``: train the semantic system through the channel twin and export a model directory."""
+"""``semcom train``: train the semantic system through the channel twin and export a model directory.
+
+With several GPUs (or CPU processes): ``torchrun --nproc_per_node N $(which semcom) train ...``.
+"""
 from __future__ import annotations
 
 import argparse
@@ -18,6 +21,8 @@ def add_parser(commands) -> None:
                    default=["awgn", "rayleigh", "rician"], help="channels drawn per batch")
     p.add_argument("--csi", choices=("estimated", "perfect", "none", "error_free"), default="estimated")
     p.add_argument("--estimator", choices=("min_residual", "joint", "lmmse"), default="min_residual")
+    p.add_argument("--pilot", choices=("zadoff_chu", "neural"), default="zadoff_chu",
+                   help="pilots: Zadoff-Chu, or the neural pilot encoder (Fig. 4) trained with the system")
     p.add_argument("--symbols", type=int, default=64, help="complex channel symbols per segment and user")
     p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--batch-size", type=int, default=64)
@@ -40,17 +45,22 @@ def run(args) -> int:
     if args.epochs < 1 or args.batch_size < 1 or args.symbols < 1:
         raise ValueError("--epochs, --batch-size and --symbols must be >= 1")
     config = TrainConfig(data=args.data, out=args.out, modality=args.modality, channels=args.channels, csi=args.csi,
-                         estimator=args.estimator, symbols=args.symbols, epochs=args.epochs,
+                         estimator=args.estimator, pilot=args.pilot, symbols=args.symbols, epochs=args.epochs,
                          batch_size=args.batch_size, lr=args.lr, lr_step=args.lr_step, lr_gamma=args.lr_gamma,
                          beta=args.beta, device=args.device, seed=args.seed, limit=args.limit,
                          transmitters_from=args.transmitters_from)
     trainer = Trainer(config)
+    if not trainer.is_main:
+        logging.getLogger("semcom").setLevel(logging.WARNING)
     log.info("training %s on %s (%d/%d/%d videos), channels %s, CSI %s, on %s", args.modality, args.data,
              *(len(trainer.splits[s].labels) for s in ("train", "val", "test")), ", ".join(args.channels),
              args.csi, trainer.device)
     if args.resume:
         trainer.resume()
     metrics = trainer.fit()
+    if not trainer.is_main:
+        return 0
+    metrics["processes"] = trainer.world
     metrics["test_accuracy"] = table = trainer.test_table()
     manifest = trainer.export(metrics)
     print(f"{'SNR dB':>7} " + " ".join(f"{ch:>9}" for ch in table))

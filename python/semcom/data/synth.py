@@ -34,7 +34,7 @@ class SynthConfig:
     visual_dtype: str = "float16"    # float16 halves the 4 GB visual file of the full set
     audio_noise: float = 1.6         # per-segment noise of the audio pre-activation (relative to the event)
     visual_noise: float = 1.3        # per-cell noise of the visual pre-activation
-    visual_strength: float = 0.65    # amplitude of the object's pattern in the cells it covers
+    visual_strength: float = 0.6     # amplitude of the object's pattern in the cells it covers
     pair_similarity: float = 0.8     # share of a class prototype common to its look-alike / sound-alike pair
     offscreen_fraction: float = 0.55  # background segments that carry the video's sound but not its object
     silent_fraction: float = 0.45    # background segments that show the object without its sound

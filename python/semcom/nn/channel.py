@@ -82,12 +82,13 @@ class ChannelTwin:
         self.csi, self.mode, self.rician_k = csi, mode, rician_k
         self.pilots = torch.from_numpy(make_pilots("zadoff_chu", users, pilot_steps, pilot_len))
 
-    def __call__(self, symbols: torch.Tensor, snr_db: torch.Tensor,
-                 generator: torch.Generator | None = None) -> torch.Tensor:
+    def __call__(self, symbols: torch.Tensor, snr_db: torch.Tensor, generator: torch.Generator | None = None,
+                 pilots: torch.Tensor | None = None) -> torch.Tensor:
+        """``pilots`` (T_p, K, L_p) replaces the Zadoff-Chu pilots (a trained neural pilot)."""
         if self.csi == "error_free":
             return symbols
         batch, device = symbols.shape[0], symbols.device
-        pilots = self.pilots.to(device)
+        pilots = (self.pilots if pilots is None else pilots).to(device)
         noise_var = torch.pow(10.0, -snr_db.to(device).float() / 10)
         h = draw_channels(self.channel, batch, self.antennas, self.users, self.rician_k, generator, device)
         received = h @ symbols + complex_noise((batch, self.antennas, symbols.shape[-1]), noise_var, generator, device)

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .euler import euler_map
+from .euler import euler_map, normalise_power
 
 
 class ResidualUnit(nn.Module):
@@ -57,14 +57,28 @@ def sinusoid(seconds: float = 10.0, rate: int = 16000, frequency: float = 440.0)
     return torch.sin(2 * math.pi * frequency * t)
 
 
+def pilot_sequence(encoder: PilotEncoder, audio: torch.Tensor) -> torch.Tensor:
+    """The encoder's pilot (T_p, L) complex at unit average power (eq. 1), differentiable."""
+    return normalise_power(euler_map(encoder(audio[None])))[0]
+
+
+def time_division(sequence: torch.Tensor, users: int) -> torch.Tensor:
+    """(T_p, L) → pilot array (T_p, K, K·L): user k sends the sequence in slot k, the layout that
+    :func:`semcom.phy.pilots.load_pilots` gives a (T_p, L) pilot file."""
+    steps, length = sequence.shape
+    pilots = sequence.new_zeros((steps, users, users * length))
+    for k in range(users):
+        pilots[:, k, k * length:(k + 1) * length] = sequence
+    return pilots
+
+
 @torch.no_grad()
 def neural_pilot(encoder: PilotEncoder, audio: torch.Tensor) -> np.ndarray:
-    """Pilot array (T_p, L_p) complex64 at unit average power, for ``pilot_source='file'`` (saved with np.save).
+    """Pilot array (T_p, L) complex64 at unit average power, for ``pilot_source='file'`` (saved with np.save).
 
     The GNU Radio pilot inserter shares it between users by time division.
     """
-    symbols = euler_map(encoder.eval()(audio[None]))[0]                    # (steps, L_p)
-    power = symbols.abs().pow(2).mean()
-    if not power > 0:
+    symbols = pilot_sequence(encoder.eval(), audio)
+    if not symbols.abs().pow(2).mean() > 0:
         raise ValueError("the pilot encoder produced an all-zero pilot; train it or use another seed")
-    return (symbols / power.sqrt()).numpy().astype(np.complex64)
+    return symbols.cpu().numpy().astype(np.complex64)

@@ -7,8 +7,10 @@ from torch import nn
 from .channel import ChannelTwin
 from .euler import euler_map, euler_unmap
 from .models import AudioTransmitter, Receiver, VideoTransmitter, VisualOnlyTransmitter
+from .pilot import PilotEncoder, pilot_sequence, sinusoid, time_division
 
 MODALITIES = ("av", "a", "v")
+PILOTS = ("zadoff_chu", "neural")
 
 
 def to_symbols(features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -27,11 +29,25 @@ def to_features(symbols: torch.Tensor, scale: torch.Tensor, segments: int) -> to
 class SemanticSystem(nn.Module):
     """Audio terminal → SISO link → video terminal; both → uplink → receiver, for one modality setting."""
 
-    def __init__(self, symbols: int = 64, modality: str = "av"):
+    """``pilot`` 'neural' trains the pilot encoder (Fig. 4) on a sinusoid with the rest of the system; its
+    (T_p, pilot_len / K) sequence is shared by time division, as a pilot file in GNU Radio."""
+
+    def __init__(self, symbols: int = 64, modality: str = "av", pilot: str = "zadoff_chu", pilot_steps: int = 10,
+                 pilot_len: int = 16):
         super().__init__()
         if modality not in MODALITIES:
             raise ValueError(f"modality must be one of 'av', 'a', 'v', got {modality!r}")
+        if pilot not in PILOTS:
+            raise ValueError(f"pilot must be one of 'zadoff_chu', 'neural', got {pilot!r}")
         self.symbols, self.modality = symbols, modality
+        self.uplink_users = 2 if modality == "av" else 1
+        self.pilot_encoder = None
+        if pilot == "neural":
+            if pilot_len % self.uplink_users:
+                raise ValueError(f"pilot_len {pilot_len} must be a multiple of the {self.uplink_users} users "
+                                 "for a time-division neural pilot")
+            self.pilot_encoder = PilotEncoder(pilot_len // self.uplink_users, pilot_steps)
+            self.register_buffer("pilot_audio", sinusoid(float(pilot_steps)), persistent=False)
         self.audio_tx = AudioTransmitter(symbols) if modality in ("av", "a") else None
         if modality == "av":
             self.video_tx = VideoTransmitter(symbols)
@@ -44,13 +60,17 @@ class SemanticSystem(nn.Module):
     def forward(self, audio: torch.Tensor, visual: torch.Tensor, siso: ChannelTwin, uplink: ChannelTwin,
                 snr_db: torch.Tensor, generator: torch.Generator | None = None):
         segments = audio.shape[1]
+        siso_pilots = uplink_pilots = None
+        if self.pilot_encoder is not None:
+            sequence = pilot_sequence(self.pilot_encoder, self.pilot_audio)
+            siso_pilots, uplink_pilots = time_division(sequence, 1), time_division(sequence, self.uplink_users)
         sent, scales = [], []
         if self.audio_tx is not None:
             a_symbols, a_scale = to_symbols(self.audio_tx(audio))
             sent.append(a_symbols)
             scales.append(a_scale)
         if self.modality == "av":
-            heard = siso(a_symbols[:, None, :], snr_db, generator)[:, 0]          # the video terminal's copy
+            heard = siso(a_symbols[:, None, :], snr_db, generator, siso_pilots)[:, 0]          # the video terminal's copy
             v_features = self.video_tx(visual, to_features(heard, a_scale, segments))
         elif self.modality == "v":
             v_features = self.video_tx(visual)
@@ -58,7 +78,7 @@ class SemanticSystem(nn.Module):
             v_symbols, v_scale = to_symbols(v_features)
             sent.append(v_symbols)
             scales.append(v_scale)
-        received = uplink(torch.stack(sent, dim=1), snr_db, generator)          # (B, K or M, N)
+        received = uplink(torch.stack(sent, dim=1), snr_db, generator, uplink_pilots)         # (B, K or M, N)
         streams = [to_features(received[:, k], scales[min(k, len(scales) - 1)], segments)
                    for k in range(received.shape[1])]
         audio_rx = streams[0] if self.modality in ("av", "a") else torch.zeros_like(streams[0])

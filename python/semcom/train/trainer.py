@@ -1,5 +1,9 @@
 """Offline training of the semantic system through the channel twin, and export to a model directory.
 
+Several processes (``torchrun --nproc_per_node N -m gnuradio.semcom.cli.main train ...``) train with
+DistributedDataParallel: every global batch of ``batch_size`` videos is split between the ranks,
+gradients are averaged, and only rank 0 writes files.
+
 The model directory (DESIGN §5) holds ``manifest.json`` and one TorchScript file per network a
 terminal runs: ``audio_transmitter.pt`` (audio terminal), ``video_transmitter.pt`` (video terminal:
 audio channel decoder for the SISO link, AGVA, visual channel encoder) and ``receiver.pt``.
@@ -19,10 +23,13 @@ import torch
 from ..data.ave import CLASS_NAMES, load_split, require_valid
 from ..nn.channel import SNR_GRID_DB, ChannelTwin
 from ..nn.models import semantic_loss
+from ..nn.pilot import neural_pilot
 from ..nn.system import SemanticSystem
 
 log = logging.getLogger("semcom.train")
 FORMAT_VERSION = 1
+TRANSMITTER_PARTS = ("audio_tx.", "video_tx.", "pilot_encoder.")
+PILOT_FILE = "pilot.npy"
 
 
 @dataclass
@@ -40,6 +47,7 @@ class TrainConfig:
     lr_step: int = 10                # epochs between ×lr_gamma
     lr_gamma: float = 0.1
     beta: float = 0.1                # weight of the audio-visual similarity loss (eq. 18)
+    pilot: str = "zadoff_chu"        # or 'neural': the pilot encoder (Fig. 4) is trained with the system
     pilot_steps: int = 10
     pilot_len: int = 16
     device: str = "auto"
@@ -48,24 +56,46 @@ class TrainConfig:
     transmitters_from: str | None = None  # model directory whose transmitters are kept fixed (Table I: csi none)
 
 
-def pick_device(name: str) -> torch.device:
+def pick_device(name: str, local_rank: int = 0) -> torch.device:
     if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        name = "cuda" if torch.cuda.is_available() else "cpu"
     if name == "cuda" and not torch.cuda.is_available():
         raise ValueError("device 'cuda' asked for, but torch sees no CUDA device")
-    return torch.device(name)
+    return torch.device("cuda", local_rank) if name == "cuda" else torch.device(name)
+
+
+def start_distributed(device: str) -> tuple[int, int, int]:
+    """(rank, world size, local rank); joins the process group when started by ``torchrun``."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world == 1:
+        return 0, 1, 0
+    import torch.distributed as dist
+    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+    if not dist.is_initialized():
+        use_nccl = device != "cpu" and torch.cuda.is_available()
+        if use_nccl:
+            torch.cuda.set_device(local_rank)
+        dist.init_process_group("nccl" if use_nccl else "gloo")
+    return dist.get_rank(), world, local_rank
 
 
 class Trainer:
     def __init__(self, config: TrainConfig):
         self.config = c = config
         torch.manual_seed(c.seed)
-        self.device = pick_device(c.device)
+        self.rank, self.world, local_rank = start_distributed(c.device)
+        self.device = pick_device(c.device, local_rank)
         require_valid(c.data)
         self.splits = {name: load_split(c.data, name, c.limit, check=False) for name in ("train", "val", "test")}
-        self.model = SemanticSystem(c.symbols, c.modality).to(self.device)
+        if c.batch_size % self.world:
+            raise ValueError(f"--batch-size {c.batch_size} must be a multiple of the {self.world} processes")
+        self.model = SemanticSystem(c.symbols, c.modality, c.pilot, c.pilot_steps, c.pilot_len).to(self.device)
         if c.transmitters_from:
             self.freeze_transmitters(c.transmitters_from)
+        self.train_model = self.model
+        if self.world > 1:
+            from torch.nn.parallel import DistributedDataParallel
+            self.train_model = DistributedDataParallel(self.model)
         self.optimiser = torch.optim.Adam([p for p in self.model.parameters() if p.requires_grad], lr=c.lr)
         self.scheduler = torch.optim.lr_scheduler.StepLR(self.optimiser, c.lr_step, c.lr_gamma)
         self.users = 2 if c.modality == "av" else 1
@@ -77,15 +107,15 @@ class Trainer:
         if not os.path.isfile(path):
             raise ValueError(f"{path}: missing (--transmitters-from needs a finished training run's folder)")
         state = torch.load(path, map_location=self.device)
-        transmitters = {k: v for k, v in state.items() if k.startswith(("audio_tx.", "video_tx."))}
-        missing = [k for k in self.model.state_dict() if k.startswith(("audio_tx.", "video_tx."))
+        transmitters = {k: v for k, v in state.items() if k.startswith(TRANSMITTER_PARTS)}
+        missing = [k for k in self.model.state_dict() if k.startswith(TRANSMITTER_PARTS)
                    and (k not in transmitters or transmitters[k].shape != self.model.state_dict()[k].shape)]
         if missing:
             raise ValueError(f"{path}: transmitters do not match modality {self.config.modality!r} with "
                              f"{self.config.symbols} symbols (first mismatch: {missing[0]})")
         self.model.load_state_dict(transmitters, strict=False)
         for name, parameter in self.model.named_parameters():
-            parameter.requires_grad = not name.startswith(("audio_tx.", "video_tx."))
+            parameter.requires_grad = not name.startswith(TRANSMITTER_PARTS)
 
     def twins(self, channel: str, csi: str | None = None) -> tuple:
         c = self.config
@@ -95,29 +125,50 @@ class Trainer:
         uplink = ChannelTwin(channel, 2, self.users, csi, c.estimator, c.pilot_steps, c.pilot_len)
         return siso, uplink
 
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
     def batches(self, split: str, shuffle: bool, generator: np.random.Generator | None = None):
+        """(audio, visual, labels, rows) per batch; ``rows`` are the batch's video indices in the split."""
         data = self.splits[split]
         order = generator.permutation(len(data.labels)) if shuffle else np.arange(len(data.labels))
         for start in range(0, len(order), self.config.batch_size):
             rows = np.sort(order[start:start + self.config.batch_size])
             yield (torch.from_numpy(data.audio[rows]).to(self.device),
                    torch.from_numpy(data.visual[rows]).float().to(self.device),
-                   torch.from_numpy(data.labels[rows]).to(self.device))
+                   torch.from_numpy(data.labels[rows]).to(self.device), rows)
+
+    def local_batches(self, generator: np.random.Generator):
+        """Training batches of this rank: its share of each global batch, with the SNR and channel drawn
+        for the global batch (so every rank consumes ``generator`` identically)."""
+        data, c = self.splits["train"], self.config
+        order = generator.permutation(len(data.labels))
+        for start in range(0, len(order), c.batch_size):
+            rows = np.sort(order[start:start + c.batch_size])
+            channel = c.channels[generator.integers(len(c.channels))]
+            snr = generator.choice(SNR_GRID_DB, len(rows)).astype(np.float32)
+            mine = np.arange(len(rows)) % self.world == self.rank
+            if not mine.any():
+                continue
+            rows = rows[mine]
+            yield (torch.from_numpy(data.audio[rows]).to(self.device),
+                   torch.from_numpy(data.visual[rows]).float().to(self.device),
+                   torch.from_numpy(data.labels[rows]).to(self.device), channel, torch.from_numpy(snr[mine]))
 
     def train_epoch(self) -> tuple[float, float]:
         from tqdm import tqdm
         c = self.config
         rng = np.random.default_rng((c.seed, self.epoch))
-        generator = torch.Generator(self.device).manual_seed(c.seed * 1000 + self.epoch)
+        generator = torch.Generator(self.device).manual_seed((c.seed * 1000 + self.epoch) * self.world + self.rank)
         self.model.train()
         total_loss = correct = count = 0.0
         batches = -(-len(self.splits["train"].labels) // c.batch_size)
-        bar = tqdm(self.batches("train", True, rng), total=batches, desc=f"epoch {self.epoch + 1}/{c.epochs}",
-                   unit="batch")
-        for audio, visual, labels in bar:
-            siso, uplink = self.twins(c.channels[rng.integers(len(c.channels))])
-            snr = torch.from_numpy(rng.choice(SNR_GRID_DB, len(labels)).astype(np.float32))
-            logits, sd_a, sd_v = self.model(audio, visual, siso, uplink, snr, generator)
+        bar = tqdm(self.local_batches(rng), total=batches, desc=f"epoch {self.epoch + 1}/{c.epochs}",
+                   unit="batch", disable=not self.is_main)
+        for audio, visual, labels, channel, snr in bar:
+            siso, uplink = self.twins(channel)
+            logits, sd_a, sd_v = self.train_model(audio, visual, siso, uplink, snr, generator)
             loss = semantic_loss(logits, labels, sd_a, sd_v, c.beta)
             self.optimiser.zero_grad()
             loss.backward()
@@ -128,6 +179,11 @@ class Trainer:
             bar.set_postfix(loss=f"{total_loss / count:.3f}", acc=f"{correct / count:.3f}")
         self.scheduler.step()
         self.epoch += 1
+        if self.world > 1:
+            import torch.distributed as dist
+            sums = torch.tensor([total_loss, correct, count], dtype=torch.float64, device=self.device)
+            dist.all_reduce(sums)
+            total_loss, correct, count = sums.tolist()
         return total_loss / count, correct / count
 
     @torch.no_grad()
@@ -138,7 +194,7 @@ class Trainer:
         generator = torch.Generator(self.device).manual_seed(seed)
         siso, uplink = self.twins(channel, csi)
         correct = count = 0
-        for audio, visual, labels in self.batches(split, False):
+        for audio, visual, labels, _ in self.batches(split, False):
             snrs = rng.choice(SNR_GRID_DB, len(labels)) if snr_db is None else np.full(len(labels), snr_db)
             logits, _, _ = self.model(audio, visual, siso, uplink, torch.from_numpy(snrs.astype(np.float32)),
                                       generator)
@@ -174,6 +230,7 @@ class Trainer:
         return True
 
     def fit(self) -> dict:
+        """Train to ``epochs``; every rank validates (same weights, same seeds, same decision), rank 0 saves."""
         os.makedirs(self.config.out, exist_ok=True)
         best_path = os.path.join(self.config.out, "best_model.pt")
         epoch_times = []
@@ -182,12 +239,18 @@ class Trainer:
             loss, train_acc = self.train_epoch()
             epoch_times.append(time.perf_counter() - start)
             val_acc = self.validate()
-            log.info("epoch %d: loss %.4f, train accuracy %.4f, validation accuracy %.4f (%.1f s)",
-                     self.epoch, loss, train_acc, val_acc, epoch_times[-1])
+            if self.is_main:
+                log.info("epoch %d: loss %.4f, train accuracy %.4f, validation accuracy %.4f (%.1f s)",
+                         self.epoch, loss, train_acc, val_acc, epoch_times[-1])
             if val_acc > self.best:
                 self.best = val_acc
-                torch.save(self.model.state_dict(), best_path)
-            self.save_checkpoint()
+                if self.is_main:
+                    torch.save(self.model.state_dict(), best_path)
+            if self.is_main:
+                self.save_checkpoint()
+        if self.world > 1:
+            import torch.distributed as dist
+            dist.barrier()
         if os.path.isfile(best_path):
             self.model.load_state_dict(torch.load(best_path, map_location=self.device))
         return {"best_val_accuracy": self.best,
@@ -206,10 +269,14 @@ class Trainer:
             if module is not None:
                 files[name] = f"{name}.pt"
                 torch.jit.script(module).save(os.path.join(c.out, files[name]))
+        pilots = {"source": "zadoff_chu", "steps": c.pilot_steps, "length": c.pilot_len}
+        if model.pilot_encoder is not None:
+            np.save(os.path.join(c.out, PILOT_FILE), neural_pilot(model.pilot_encoder, model.pilot_audio))
+            pilots = {"source": "file", "file": PILOT_FILE, "steps": c.pilot_steps, "length": c.pilot_len}
         manifest = {
             "format_version": FORMAT_VERSION, "modality": c.modality, "audio_dim": 128, "visual_shape": [7, 7, 512],
             "segments": 10, "symbols_per_segment": c.symbols,
-            "pilots": {"source": "zadoff_chu", "steps": c.pilot_steps, "length": c.pilot_len},
+            "pilots": pilots,
             "class_names": list(CLASS_NAMES) + ["background"], "channels": c.channels, "csi": c.csi,
             "estimator": c.estimator, "snr_db": list(SNR_GRID_DB), "files": files, "metrics": metrics,
             "git_commit": git_commit(), "train_config": asdict(c),
