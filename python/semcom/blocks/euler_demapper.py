@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pmt
 from gnuradio import gr
 
 from ..phy.checks import require_int_range
@@ -30,7 +31,9 @@ class euler_demapper(gr.sync_block):
         symbols = input_items[0][:count]
         scale = np.empty(count, np.float32)
         start = 0
-        for item, frame in sorted(tags.values_by_item(self, 0, count, tags.FRAME).items()):
+        frames = [(item, pmt.to_python(value)) for item, key, value in tags.tags_in_window(self, 0, count)
+                  if key == tags.FRAME]                   # several users' frames may share an item
+        for item, frame in sorted(frames, key=lambda f: f[0]):
             if isinstance(frame, dict) and frame.get("user") == self.user and "scale" in frame:
                 scale[start:item] = self.scale
                 self.scale, start = float(frame["scale"]), item

@@ -42,6 +42,7 @@ class SemanticSystem(nn.Module):
         self.symbols, self.modality = symbols, modality
         self.uplink_users = 2 if modality == "av" else 1
         self.pilot_encoder = None
+        self.fixed_pilot: torch.Tensor | None = None     # (T_p, L) pilot file of an exported model
         if pilot == "neural":
             if pilot_len % self.uplink_users:
                 raise ValueError(f"pilot_len {pilot_len} must be a multiple of the {self.uplink_users} users "
@@ -61,8 +62,10 @@ class SemanticSystem(nn.Module):
                 snr_db: torch.Tensor, generator: torch.Generator | None = None):
         segments = audio.shape[1]
         siso_pilots = uplink_pilots = None
+        sequence = self.fixed_pilot
         if self.pilot_encoder is not None:
             sequence = pilot_sequence(self.pilot_encoder, self.pilot_audio)
+        if sequence is not None:
             siso_pilots, uplink_pilots = time_division(sequence, 1), time_division(sequence, self.uplink_users)
         sent, scales = [], []
         if self.audio_tx is not None:
@@ -86,3 +89,24 @@ class SemanticSystem(nn.Module):
         if self.modality != "av" and len(streams) > 1:   # 1 user, 2 antennas, csi 'none': give it both
             audio_rx = visual_rx = streams[0] + streams[1]
         return self.receiver(audio_rx, visual_rx)
+
+    def twins(self, channel: str, csi: str, estimator: str = "min_residual", pilot_steps: int = 10,
+              pilot_len: int = 16) -> tuple[ChannelTwin, ChannelTwin]:
+        """(SISO link, uplink) twins; the SISO link estimates its channel also when the uplink has csi 'none'."""
+        siso = ChannelTwin(channel, 1, 1, csi if csi != "none" else "estimated", estimator, pilot_steps, pilot_len)
+        return siso, ChannelTwin(channel, 2, self.uplink_users, csi, estimator, pilot_steps, pilot_len)
+
+    @classmethod
+    def from_model_dir(cls, folder: str) -> "SemanticSystem":
+        """The exported system of a model directory: its TorchScript networks and its pilots."""
+        import numpy as np
+        from .model_dir import open_model_dir
+        model = open_model_dir(folder)
+        system = cls(model.symbols, model.modality)
+        system.audio_tx = model.load("audio_transmitter") if model.modality in ("av", "a") else None
+        system.video_tx = model.load("video_transmitter") if model.modality in ("av", "v") else None
+        system.receiver = model.load("receiver")
+        pilots = model.pilot_settings()
+        if pilots["pilot_source"] == "file":
+            system.fixed_pilot = torch.from_numpy(np.load(pilots["pilot_file"]).astype(np.complex64))
+        return system.eval()

@@ -22,12 +22,12 @@ import torch
 
 from ..data.ave import CLASS_NAMES, load_split, require_valid
 from ..nn.channel import SNR_GRID_DB, ChannelTwin
+from ..nn.model_dir import FORMAT_VERSION
 from ..nn.models import semantic_loss
 from ..nn.pilot import neural_pilot
 from ..nn.system import SemanticSystem
 
 log = logging.getLogger("semcom.train")
-FORMAT_VERSION = 1
 TRANSMITTER_PARTS = ("audio_tx.", "video_tx.", "pilot_encoder.")
 PILOT_FILE = "pilot.npy"
 
@@ -119,25 +119,11 @@ class Trainer:
 
     def twins(self, channel: str, csi: str | None = None) -> tuple:
         c = self.config
-        csi = csi or c.csi
-        siso = ChannelTwin(channel, 1, 1, csi if csi != "none" else "estimated", c.estimator, c.pilot_steps,
-                           c.pilot_len)
-        uplink = ChannelTwin(channel, 2, self.users, csi, c.estimator, c.pilot_steps, c.pilot_len)
-        return siso, uplink
+        return self.model.twins(channel, csi or c.csi, c.estimator, c.pilot_steps, c.pilot_len)
 
     @property
     def is_main(self) -> bool:
         return self.rank == 0
-
-    def batches(self, split: str, shuffle: bool, generator: np.random.Generator | None = None):
-        """(audio, visual, labels, rows) per batch; ``rows`` are the batch's video indices in the split."""
-        data = self.splits[split]
-        order = generator.permutation(len(data.labels)) if shuffle else np.arange(len(data.labels))
-        for start in range(0, len(order), self.config.batch_size):
-            rows = np.sort(order[start:start + self.config.batch_size])
-            yield (torch.from_numpy(data.audio[rows]).to(self.device),
-                   torch.from_numpy(data.visual[rows]).float().to(self.device),
-                   torch.from_numpy(data.labels[rows]).to(self.device), rows)
 
     def local_batches(self, generator: np.random.Generator):
         """Training batches of this rank: its share of each global batch, with the SNR and channel drawn
@@ -186,21 +172,11 @@ class Trainer:
             total_loss, correct, count = sums.tolist()
         return total_loss / count, correct / count
 
-    @torch.no_grad()
     def accuracy(self, split: str, channel: str, snr_db: float | None, csi: str | None = None, seed: int = 1) -> float:
         """Segment accuracy on ``split``; ``snr_db`` None draws from the training grid (seeded)."""
-        self.model.eval()
-        rng = np.random.default_rng(seed)
-        generator = torch.Generator(self.device).manual_seed(seed)
         siso, uplink = self.twins(channel, csi)
-        correct = count = 0
-        for audio, visual, labels, _ in self.batches(split, False):
-            snrs = rng.choice(SNR_GRID_DB, len(labels)) if snr_db is None else np.full(len(labels), snr_db)
-            logits, _, _ = self.model(audio, visual, siso, uplink, torch.from_numpy(snrs.astype(np.float32)),
-                                      generator)
-            correct += int((logits.argmax(-1) == labels).sum())
-            count += labels.numel()
-        return correct / count
+        return twin_accuracy(self.model, self.splits[split], siso, uplink, snr_db, self.config.batch_size,
+                             self.device, seed)
 
     def validate(self) -> float:
         return float(np.mean([self.accuracy("val", ch, None) for ch in self.config.channels]))
@@ -285,6 +261,28 @@ class Trainer:
             json.dump(manifest, f, indent=1)
         model.to(self.device)
         return os.path.join(c.out, "manifest.json")
+
+
+@torch.no_grad()
+def twin_accuracy(system: SemanticSystem, split, siso: ChannelTwin, uplink: ChannelTwin, snr_db: float | None,
+                  batch_size: int = 64, device: torch.device | str = "cpu", seed: int = 1) -> float:
+    """Segment accuracy of ``system`` on a loaded split through the channel twins (seeded);
+    ``snr_db`` None draws each video's SNR from the training grid."""
+    system.eval()
+    rng = np.random.default_rng(seed)
+    generator = torch.Generator(device).manual_seed(seed)
+    correct = count = 0
+    for start in range(0, len(split.labels), batch_size):
+        rows = slice(start, start + batch_size)
+        labels = torch.from_numpy(split.labels[rows]).to(device)
+        n = len(labels)
+        snrs = rng.choice(SNR_GRID_DB, n) if snr_db is None else np.full(n, snr_db)
+        logits, _, _ = system(torch.from_numpy(split.audio[rows]).to(device),
+                              torch.from_numpy(split.visual[rows]).float().to(device), siso, uplink,
+                              torch.from_numpy(snrs.astype(np.float32)), generator)
+        correct += int((logits.argmax(-1) == labels).sum())
+        count += labels.numel()
+    return correct / count
 
 
 def git_commit() -> str | None:

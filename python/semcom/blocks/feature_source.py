@@ -1,0 +1,68 @@
+"""GNU Radio block: AVE-format features of one dataset split, one vector per one-second segment."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from gnuradio import gr
+
+from ..data.ave import SEGMENTS, load_split
+from ..phy.checks import require_int_range
+from . import tags
+from .ports import vector
+from .terminal import VIDEO
+
+
+class feature_source(gr.sync_block):
+    """Reads ``split`` of the dataset folder ``data`` (DESIGN §6) and emits, per segment, the audio
+    feature (128 floats) on output 0 and the visual feature (7·7·512 floats, row-major) on output 1.
+    The first segment of every video carries a ``semcom_video`` tag {video: dataset row, position,
+    count}. ``videos`` > 0 sends only the first ``videos`` of the split; ``segments_per_second`` > 0
+    paces the output in real time (1.0 = the media's own rate), 0 runs as fast as possible.
+    """
+
+    def __init__(self, data: str = "", split: str = "test", videos: int = 0, segments_per_second: float = 0.0,
+                 check: bool = True):
+        videos = require_int_range("videos", videos, 0)
+        if not segments_per_second >= 0:
+            raise ValueError(f"segments_per_second must be >= 0, got {segments_per_second}")
+        self.split = load_split(data, split, videos or None, check=check)
+        if not len(self.split.indices):
+            raise ValueError(f"dataset {data}: split {split!r} holds no videos")
+        self.audio_dim = self.split.audio.shape[-1]
+        self.visual_shape = self.split.visual.shape[2:]
+        gr.sync_block.__init__(self, name="semcom_feature_source", in_sig=None,
+                               out_sig=[vector(np.float32, self.audio_dim),
+                                        vector(np.float32, int(np.prod(self.visual_shape)))])
+        self.set_output_multiple(SEGMENTS)
+        self.rate = float(segments_per_second)
+        self.sent = 0
+        self.started = None
+
+    @property
+    def labels(self) -> np.ndarray:
+        """(videos, 10) true class per segment, in sending order."""
+        return self.split.labels
+
+    def work(self, input_items, output_items):
+        total = len(self.split.indices)
+        if self.sent >= total:
+            return -1
+        room = len(output_items[0]) // SEGMENTS
+        if self.rate > 0:
+            self.started = self.started or time.monotonic()
+            due = int((time.monotonic() - self.started) * self.rate / SEGMENTS) + 1
+            if due <= self.sent:
+                time.sleep(min(SEGMENTS / self.rate, 0.1))
+                return 0
+            room = min(room, due - self.sent)
+        n = min(room, total - self.sent)
+        rows = slice(self.sent, self.sent + n)
+        output_items[0][:n * SEGMENTS] = self.split.audio[rows].reshape(n * SEGMENTS, -1)
+        output_items[1][:n * SEGMENTS] = self.split.visual[rows].reshape(n * SEGMENTS, -1)
+        for i in range(n):
+            info = {"video": int(self.split.indices[self.sent + i]), "position": self.sent + i, "count": total}
+            for port in (0, 1):
+                tags.add_tag(self, port, i * SEGMENTS, VIDEO, info)
+        self.sent += n
+        return n * SEGMENTS

@@ -1,0 +1,97 @@
+"""GNU Radio block: the receiver's networks (channel decoders, PSP, classifier; TorchScript)."""
+from __future__ import annotations
+
+import csv
+import os
+
+import numpy as np
+import pmt
+from gnuradio import gr
+
+from ..data.ave import CLASS_NAMES
+from ..nn.model_dir import open_model_dir
+from . import tags
+from .ports import vector
+from .terminal import VIDEO, as_videos, set_torch_threads
+
+RESULT_FIELDS = ("position", "video", "segment", "predicted", "class_name", "confidence", "status")
+LABEL_NAMES = tuple(CLASS_NAMES) + ("background",)
+
+
+class multimodal_receiver(gr.sync_block):
+    """Detected streams after LS/ZF and the Euler demapper (2L floats per segment): audio on input 0
+    and visual on input 1 for a multimodal model, one input for an audio-only or video-only model →
+    one class (0-27 events, 28 background) per one-second segment, with ``receiver.pt``.
+
+    Per video it publishes a PDU on ``predictions`` (metadata {video, position, status}, s32 vector
+    of the 10 classes) and, if ``results_file`` is set, appends one CSV row per segment. Videos are
+    identified by the ``semcom_video`` tags of :class:`feature_source`; :meth:`summary` lists the
+    videos that never arrived. A video with a ``semcom_error`` tag on the way is decoded and marked
+    ``error``.
+    """
+
+    def __init__(self, model: str = "", results_file: str = "", torch_threads: int = 0):
+        self.model = open_model_dir(model)
+        set_torch_threads(torch_threads)
+        self.network = self.model.load("receiver")
+        self.segments, self.d = self.model.segments, 2 * self.model.symbols
+        inputs = 2 if self.model.modality == "av" else 1
+        gr.sync_block.__init__(self, name="semcom_multimodal_receiver",
+                               in_sig=[vector(np.float32, self.d)] * inputs, out_sig=None)
+        self.set_output_multiple(self.segments)
+        self.message_port_register_out(pmt.intern("predictions"))
+        self.results = []              # one dict per received video
+        self.expected = 0              # videos the source announced (``count`` of its tags)
+        self.results_file = results_file
+        if results_file:
+            folder = os.path.dirname(os.path.abspath(results_file))
+            if not os.path.isdir(folder):
+                raise ValueError(f"results_file {results_file!r}: folder {folder} does not exist")
+            with open(results_file, "w", newline="") as f:
+                csv.writer(f).writerow(RESULT_FIELDS)
+
+    def work(self, input_items, output_items):
+        import torch
+        count = len(input_items[0]) // self.segments * self.segments
+        if count == 0:
+            return 0
+        streams = [as_videos(x[:count], self.segments, (self.d,)) for x in input_items]
+        finite = np.logical_and.reduce([f for _, f in streams])
+        with torch.inference_mode():
+            audio = streams[0][0]
+            visual = streams[-1][0]
+            probabilities = torch.softmax(self.network(audio, visual)[0], dim=-1)
+        confidence, predicted = probabilities.max(dim=-1)
+        videos = tags.values_by_item(self, 0, count, VIDEO)
+        errors = set()
+        for port in range(len(input_items)):
+            errors |= {item // self.segments for item in tags.values_by_item(self, port, count, tags.ERROR)}
+        rows = []
+        for v in range(count // self.segments):
+            info = videos.get(v * self.segments, {})
+            position, video = int(info.get("position", -1)), int(info.get("video", -1))
+            self.expected = max(self.expected, int(info.get("count", 0)))
+            status = "ok" if finite[v] and v not in errors else "error"
+            result = {"position": position, "video": video, "predicted": predicted[v].numpy().astype(np.int64),
+                      "confidence": confidence[v].numpy(), "status": status}
+            self.results.append(result)
+            meta = pmt.to_pmt({"video": video, "position": position, "status": status})
+            self.message_port_pub(pmt.intern("predictions"), pmt.cons(
+                meta, pmt.init_s32vector(self.segments, result["predicted"].astype(np.int32).tolist())))
+            rows += [(position, video, s, int(result["predicted"][s]), LABEL_NAMES[int(result["predicted"][s])],
+                      f"{float(result['confidence'][s]):.4f}", status) for s in range(self.segments)]
+        if self.results_file:
+            with open(self.results_file, "a", newline="") as f:
+                csv.writer(f).writerows(rows)
+        return count
+
+    def summary(self) -> dict:
+        """Videos the source announced, received, and the positions of those lost on the way."""
+        received = {r["position"] for r in self.results if r["position"] >= 0}
+        lost = sorted(set(range(self.expected)) - received)
+        return {"expected": self.expected, "received": len(self.results), "lost": lost,
+                "errors": sum(r["status"] != "ok" for r in self.results)}
+
+    def predictions(self) -> dict:
+        """{position: (10,) predicted classes} of every received video."""
+        return {r["position"]: r["predicted"] for r in self.results}

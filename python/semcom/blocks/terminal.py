@@ -1,0 +1,26 @@
+"""What the terminal blocks share: the model directory, torch threads, whole-video batches."""
+from __future__ import annotations
+
+import numpy as np
+
+VIDEO = "semcom_video"   # tag on a video's first segment: {"video": dataset row, "position": i, "count": n}
+
+
+def set_torch_threads(threads: int) -> None:
+    """``threads`` > 0 sets torch's intra-op threads (process-wide); 0 keeps torch's default."""
+    if threads < 0:
+        raise ValueError(f"torch_threads must be >= 0 (0 keeps torch's default), got {threads}")
+    if threads:
+        import torch
+        torch.set_num_threads(int(threads))
+
+
+def as_videos(items: np.ndarray, segments: int, shape: tuple):
+    """(n·segments, vlen) stream items → float32 torch tensor (n, segments, *shape), NaN/Inf → 0, and
+    the (n,) mask of videos that held only finite values."""
+    import torch
+    videos = items.reshape((-1, segments) + tuple(shape))
+    finite = np.isfinite(videos).reshape(videos.shape[0], -1).all(axis=1)
+    if not finite.all():
+        videos = np.where(finite.reshape((-1,) + (1,) * (videos.ndim - 1)), videos, 0)
+    return torch.from_numpy(np.ascontiguousarray(videos, dtype=np.float32)), finite

@@ -1,0 +1,54 @@
+"""GNU Radio block: the video terminal (audio channel decoder, AGVA, visual channel encoder; TorchScript)."""
+from __future__ import annotations
+
+import numpy as np
+from gnuradio import gr
+
+from ..nn.model_dir import open_model_dir
+from . import tags
+from .ports import vector
+from .terminal import as_videos, set_torch_threads
+
+
+class video_terminal(gr.sync_block):
+    """Visual features (7·7·512 floats per segment) on input 0 and, for a multimodal model, the
+    audio received over the SISO link (2L floats per segment, after the Euler demapper) on input 1
+    → 2L floats per segment for the Euler mapper (``video_transmitter.pt``: decodes a*_t, AGVA
+    eq. 2-3, visual channel encoder). A video-only model ('v') has no audio input. Whole videos,
+    batched; the tags of input 0 are passed on; NaN/Inf inputs are replaced by zeros and tagged ``semcom_error``.
+    """
+
+    def __init__(self, model: str = "", torch_threads: int = 0):
+        self.model = open_model_dir(model)
+        self.model.require_modality("av", "v")
+        set_torch_threads(torch_threads)
+        self.network = self.model.load("video_transmitter")
+        self.segments, self.visual_shape = self.model.segments, tuple(self.model.manifest["visual_shape"])
+        self.d = 2 * self.model.symbols
+        inputs = [vector(np.float32, int(np.prod(self.visual_shape)))]
+        if self.model.modality == "av":
+            inputs.append(vector(np.float32, self.d))
+        gr.sync_block.__init__(self, name="semcom_video_terminal", in_sig=inputs,
+                               out_sig=[vector(np.float32, self.d)])
+        self.set_output_multiple(self.segments)
+        self.set_tag_propagation_policy(gr.TPP_DONT)   # the SISO link's tags end here
+
+    def work(self, input_items, output_items):
+        import torch
+        count = len(output_items[0]) // self.segments * self.segments
+        visual, finite = as_videos(input_items[0][:count], self.segments, self.visual_shape)
+        with torch.inference_mode():
+            if self.model.modality == "av":
+                audio, audio_finite = as_videos(input_items[1][:count], self.segments, (self.d,))
+                finite &= audio_finite
+                sent = self.network(visual, audio)
+            else:
+                sent = self.network(visual)
+        output_items[0][:count] = sent.reshape(count, -1).numpy()
+        tags.copy_tags(self, 0, count, [0])
+        for v in np.flatnonzero(~finite):
+            message = f"video_terminal: video at input item {self.nitems_read(0) + v * self.segments} " \
+                      "holds NaN/Inf; encoded from zeros"
+            self.logger.error(message)
+            tags.add_tag(self, 0, int(v) * self.segments, tags.ERROR, message)
+        return count

@@ -1,0 +1,197 @@
+"""The whole semantic system as a GNU Radio top block (DESIGN §1, Fig. 1).
+
+feature_source → audio_transmitter → [SISO link] → video_terminal (AGVA on the received audio);
+both terminals → Euler map → pilots → 2×2 uplink (mimo_channel) → LS → ZF → inverse Euler →
+multimodal_receiver. A link is ``euler_mapper → stream_to_vector → pilot_inserter → mimo_channel
+→ ls_channel_estimator → zf_detector → vector_to_stream → euler_demapper`` per user; CSI mode
+``perfect`` detects with the channel's true H, ``none`` gives the receiver the raw antenna signals
+(pilots stripped, no detection; the receiver must be trained for it), ``error_free`` connects each
+Euler mapper straight to its demapper. Audio-only and video-only models send one user to the two
+receive antennas.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from gnuradio import blocks, gr
+
+from ..blocks.audio_transmitter import audio_transmitter
+from ..blocks.euler_demapper import euler_demapper
+from ..blocks.euler_mapper import euler_mapper
+from ..blocks.feature_source import feature_source
+from ..blocks.ls_channel_estimator import ls_channel_estimator
+from ..blocks.mimo_channel import mimo_channel, seeds
+from ..blocks.multimodal_receiver import multimodal_receiver
+from ..blocks.pilot_inserter import pilot_inserter
+from ..blocks.video_terminal import video_terminal
+from ..blocks.zf_detector import zf_detector
+from ..nn.model_dir import check_data_matches, open_model_dir
+from ..phy.channels import CHANNELS
+from ..phy.checks import require_choice
+
+CSI_MODES = ("estimated", "perfect", "none", "error_free")
+ANTENNAS = 2
+SNR_RANGE_DB = (-10.0, 40.0)      # the models are trained on 0..30 dB
+
+
+@dataclass
+class SystemConfig:
+    model: str                     # model directory (manifest.json + TorchScript files)
+    data: str                      # AVE-format dataset folder
+    split: str = "test"
+    videos: int = 0                # first N videos of the split; 0 = all
+    channel: str = "rayleigh"
+    snr_db: float = 10.0
+    csi: str = "estimated"
+    estimator: str = "min_residual"
+    rician_k: float = 4.0
+    seed: int = 1
+    torch_threads: int = 0
+    results_file: str = ""
+    check_data: bool = True
+
+    def validate(self) -> None:
+        require_choice("channel", self.channel, CHANNELS)
+        require_choice("csi", self.csi, CSI_MODES)
+        if not (isinstance(self.snr_db, (int, float)) and SNR_RANGE_DB[0] <= self.snr_db <= SNR_RANGE_DB[1]):
+            raise ValueError(f"snr_db must be a number of dB in {SNR_RANGE_DB[0]}..{SNR_RANGE_DB[1]}, "
+                             f"got {self.snr_db!r}")
+
+
+class system_top_block(gr.top_block):
+    """The system of :class:`SystemConfig`; after ``run()``, :meth:`result` scores it."""
+
+    def __init__(self, config: SystemConfig):
+        gr.top_block.__init__(self, "semcom_system")
+        config.validate()
+        self.config = c = config
+        self.model = m = open_model_dir(c.model)
+        self.source = feature_source(c.data, c.split, c.videos, 0.0, c.check_data)
+        check_data_matches(m, self.source.split.audio.shape[1:], self.source.split.visual.shape[1:], c.data)
+        self.d, self.payload_len = 2 * m.symbols, m.segments * m.symbols
+        self.pilots = m.pilot_settings()
+        self.keep = []                                  # every block, so none is garbage-collected
+        siso_seed, uplink_seed = seeds(c.seed, 2)
+        sent = []
+        if m.modality in ("av", "a"):
+            self.audio_tx = audio_transmitter(c.model, c.torch_threads)
+            self.connect((self.source, 0), self.audio_tx)
+            sent.append((self.audio_tx, 0))
+        if m.modality in ("av", "v"):
+            self.video_tx = video_terminal(c.model, c.torch_threads)
+            self.connect((self.source, 1), (self.video_tx, 0))
+            if m.modality == "av":
+                siso_csi = "estimated" if c.csi == "none" else c.csi
+                (heard,) = self.link([(self.audio_tx, 0)], 1, siso_csi, siso_seed)
+                self.connect(heard, (self.video_tx, 1))
+            sent.append((self.video_tx, 0))
+        received = self.link(sent, ANTENNAS if c.csi == "none" else len(sent), c.csi, uplink_seed,
+                             antennas=ANTENNAS)
+        if len(received) > 1 and m.modality != "av":             # one user on two antennas, csi none
+            combine = self._add(blocks.add_vff(self.d))
+            for i, port in enumerate(received):
+                self.connect(port, (combine, i))
+            received = [(combine, 0)]
+        self.receiver = multimodal_receiver(c.model, c.results_file, c.torch_threads)
+        for i, port in enumerate(received):
+            self.connect(port, (self.receiver, i))
+
+    def _add(self, block):
+        self.keep.append(block)
+        return block
+
+    def link(self, sent: list, outputs: int, csi: str, seed: int, antennas: int | None = None) -> list:
+        """Euler map + pilots + channel + LS + ZF + inverse Euler for the K = len(sent) users; returns
+        the ``outputs`` float streams (K detected users, or M antennas for csi ``none``)."""
+        c, users = self.config, len(sent)
+        antennas = antennas or users
+        mappers = [self._add(euler_mapper(self.d, self.model.segments, k)) for k in range(users)]
+        for k, port in enumerate(sent):
+            self.connect(port, mappers[k])
+        if csi == "error_free":
+            demappers = [self._add(euler_demapper(self.d, k)) for k in range(users)]
+            for k in range(users):
+                self.connect(mappers[k], demappers[k])
+            return [(x, 0) for x in demappers]
+        symbol_size = gr.sizeof_gr_complex * self.model.symbols
+        pilot_len = self._pilot_len(users)
+        burst_len = self.pilots["pilot_steps"] * pilot_len + self.payload_len
+        channel = self._add(mimo_channel(c.channel, antennas, users, burst_len, c.snr_db, c.rician_k, "block",
+                                         seed=seed))
+        for k in range(users):
+            to_burst = self._add(blocks.stream_to_vector(symbol_size, self.model.segments))
+            inserter = self._add(pilot_inserter(self.payload_len, k, users, self.pilots["pilot_steps"],
+                                                pilot_len, self.pilots["pilot_source"], 1,
+                                                self.pilots["pilot_file"]))
+            self.connect(mappers[k], to_burst, inserter, (channel, k))
+        estimator = self._add(ls_channel_estimator(antennas, users, self.payload_len, self.pilots["pilot_steps"],
+                                                   pilot_len, self.pilots["pilot_source"], 1,
+                                                   self.pilots["pilot_file"], c.estimator, c.snr_db))
+        for m in range(antennas):
+            self.connect((channel, m), (estimator, m))
+        if csi == "none":
+            streams = [(estimator, m) for m in range(antennas)]
+        else:
+            detector = self._add(zf_detector(antennas, users, self.payload_len, "zf", csi, c.snr_db))
+            for m in range(antennas):
+                self.connect((estimator, m), (detector, m))
+            streams = [(detector, k) for k in range(users)]
+        result = []
+        for i, port in enumerate(streams[:outputs]):
+            to_segments = self._add(blocks.vector_to_stream(symbol_size, self.model.segments))
+            demapper = self._add(euler_demapper(self.d, min(i, users - 1)))
+            self.connect(port, to_segments, demapper)
+            result.append((demapper, 0))
+        return result
+
+    def _pilot_len(self, users: int) -> int:
+        """Pilot symbols per step for ``users``: a (T_p, L) pilot file is time-divided into K·L."""
+        if self.pilots["pilot_source"] != "file":
+            return self.pilots["pilot_len"]
+        return _file_pilot_len(self.pilots["pilot_file"], users)
+
+    def result(self) -> "SystemResult":
+        labels = self.source.labels
+        predictions = self.receiver.predictions()
+        summary = self.receiver.summary()
+        correct = sum(int((predictions[p] == labels[p]).sum()) for p in predictions if 0 <= p < len(labels))
+        segments = labels.size
+        return SystemResult(accuracy=correct / segments, segments=segments, correct=correct,
+                            videos=len(labels), received=summary["received"], lost=summary["lost"],
+                            errors=summary["errors"], seconds=float("nan"))
+
+
+def _file_pilot_len(path: str, users: int) -> int:
+    array = np.load(path, allow_pickle=False)
+    return users * array.shape[1] if array.ndim == 2 else array.shape[2]
+
+
+@dataclass
+class SystemResult:
+    accuracy: float        # correct segments / all segments sent (a lost segment counts as wrong)
+    segments: int
+    correct: int
+    videos: int
+    received: int
+    lost: list
+    errors: int
+    seconds: float
+
+
+def run_system(config: SystemConfig) -> SystemResult:
+    """Build, run to completion and score the system of ``config``."""
+    tb = system_top_block(config)
+    start = time.perf_counter()
+    tb.run()
+    result = tb.result()
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def result_row(config: SystemConfig, result: SystemResult) -> dict:
+    row = {k: v for k, v in asdict(config).items() if k not in ("results_file", "check_data")}
+    row.update(asdict(result))
+    row["lost"] = len(result.lost)
+    return row

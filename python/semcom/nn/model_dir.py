@@ -1,0 +1,113 @@
+"""A trained model directory (DESIGN §5): ``manifest.json`` + one TorchScript file per terminal network.
+
+Written by :meth:`semcom.train.trainer.Trainer.export`; read by the terminal blocks and the apps,
+which check it here before any flowgraph starts.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+
+FORMAT_VERSION = 1
+NETWORKS = {"av": ("audio_transmitter", "video_transmitter", "receiver"),
+            "a": ("audio_transmitter", "receiver"),
+            "v": ("video_transmitter", "receiver")}
+REQUIRED = ("format_version", "modality", "audio_dim", "visual_shape", "segments", "symbols_per_segment",
+            "pilots", "files")
+
+
+@dataclass(frozen=True)
+class ModelDirectory:
+    folder: str
+    manifest: dict
+
+    @property
+    def modality(self) -> str:
+        return self.manifest["modality"]
+
+    @property
+    def symbols(self) -> int:
+        """Complex channel symbols per segment and user (L); the Euler map's d = 2L."""
+        return int(self.manifest["symbols_per_segment"])
+
+    @property
+    def segments(self) -> int:
+        return int(self.manifest["segments"])
+
+    @property
+    def uplink_users(self) -> int:
+        return 2 if self.modality == "av" else 1
+
+    def path(self, network: str) -> str:
+        return os.path.join(self.folder, self.manifest["files"][network])
+
+    def pilot_settings(self) -> dict:
+        """Keyword arguments of :class:`pilot_inserter` / :class:`ls_channel_estimator` for these pilots."""
+        p = self.manifest["pilots"]
+        if p["source"] == "file":
+            return {"pilot_source": "file", "pilot_file": os.path.join(self.folder, p["file"]),
+                    "pilot_steps": int(p["steps"]), "pilot_len": int(p["length"])}
+        return {"pilot_source": p["source"], "pilot_file": "", "pilot_steps": int(p["steps"]),
+                "pilot_len": int(p["length"])}
+
+    def load(self, network: str):
+        """The TorchScript module of ``network`` (in eval mode)."""
+        import torch
+        if network not in self.manifest["files"]:
+            raise ValueError(f"{self.folder}: a {self.modality!r} model has no {network} "
+                             f"(files: {', '.join(self.manifest['files'])})")
+        try:
+            return torch.jit.load(self.path(network), map_location="cpu").eval()
+        except (RuntimeError, ValueError, OSError) as exc:
+            raise ValueError(f"{self.path(network)}: not a loadable TorchScript file ({exc})") from None
+
+    def require_modality(self, *allowed: str) -> None:
+        if self.modality not in allowed:
+            raise ValueError(f"{self.folder}: model modality is {self.modality!r}; this needs "
+                             + " or ".join(map(repr, allowed)))
+
+
+def open_model_dir(folder: str) -> ModelDirectory:
+    """Read and check ``folder/manifest.json`` and that every network file it lists exists."""
+    path = os.path.join(folder, "manifest.json")
+    if not os.path.isfile(path):
+        raise ValueError(f"{path}: missing (a model directory is written by `semcom train`)")
+    try:
+        with open(path, encoding="utf-8") as f:
+            manifest = json.load(f)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(manifest, dict):
+        raise ValueError(f"{path}: expected a JSON object")
+    missing = [key for key in REQUIRED if key not in manifest]
+    if missing:
+        raise ValueError(f"{path}: missing field(s) {', '.join(missing)}")
+    if manifest["format_version"] != FORMAT_VERSION:
+        raise ValueError(f"{path}: format_version {manifest['format_version']!r}; this gr-semcom reads "
+                         f"{FORMAT_VERSION}")
+    if manifest["modality"] not in NETWORKS:
+        raise ValueError(f"{path}: modality must be 'av', 'a' or 'v', got {manifest['modality']!r}")
+    for network in NETWORKS[manifest["modality"]]:
+        name = manifest["files"].get(network)
+        if not name:
+            raise ValueError(f"{path}: files.{network} missing for modality {manifest['modality']!r}")
+        if not os.path.isfile(os.path.join(folder, name)):
+            raise ValueError(f"{os.path.join(folder, name)}: missing (listed in {path} as files.{network})")
+    pilots = manifest["pilots"]
+    if not isinstance(pilots, dict) or not {"source", "steps", "length"} <= set(pilots):
+        raise ValueError(f"{path}: pilots must hold source, steps and length")
+    if pilots["source"] == "file" and not os.path.isfile(os.path.join(folder, pilots.get("file", ""))):
+        raise ValueError(f"{path}: pilots.file {pilots.get('file')!r} missing in {folder}")
+    return ModelDirectory(folder, manifest)
+
+
+def check_data_matches(model: ModelDirectory, audio_shape: tuple, visual_shape: tuple, source: str) -> None:
+    """The dataset's per-segment shapes must be those the model was trained on."""
+    m = model.manifest
+    if tuple(audio_shape) != (m["segments"], m["audio_dim"]):
+        raise ValueError(f"{source}: audio features are {tuple(audio_shape)} per video; model {model.folder} "
+                         f"expects ({m['segments']}, {m['audio_dim']})")
+    if tuple(visual_shape) != (m["segments"], *m["visual_shape"]):
+        raise ValueError(f"{source}: visual features are {tuple(visual_shape)} per video; model {model.folder} "
+                         f"expects ({m['segments']}, {', '.join(map(str, m['visual_shape']))})")
