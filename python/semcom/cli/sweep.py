@@ -1,0 +1,91 @@
+"""``semcom sweep``: the paper's experiments through GNU Radio: accuracy vs SNR per channel, system and CSI mode."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import re
+
+from ..flowgraphs.system import CSI_MODES
+from ..nn.channel import SNR_GRID_DB
+from ..phy.channels import CHANNELS
+from ..phy.ls import ESTIMATOR_MODES
+
+log = logging.getLogger("semcom.sweep")
+RUNS_FILE = "runs.jsonl"
+
+
+def system_spec(text: str) -> tuple:
+    match = re.fullmatch(r"([A-Za-z][\w-]*)=(.+)", text)
+    if not match:
+        raise argparse.ArgumentTypeError(f"expected NAME=MODEL_DIR (e.g. multimodal=models/av), got {text!r}")
+    return match.group(1), match.group(2)
+
+
+def add_parser(commands) -> None:
+    p = commands.add_parser("sweep", help="accuracy vs SNR through the GNU Radio system (Fig. 6, Table I)",
+                            description=__doc__.split(": ", 1)[1],
+                            formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--data", required=True, help="AVE-format dataset folder")
+    p.add_argument("--system", type=system_spec, action="append", required=True, metavar="NAME=MODEL_DIR",
+                   help="a system to run, e.g. multimodal=models/av, audio_only=models/a, video_only=models/v, "
+                   "multimodal_none=models/av_none (a model trained with --csi none runs only csi none); "
+                   "repeat for each system")
+    p.add_argument("--channels", nargs="+", choices=CHANNELS, default=list(CHANNELS))
+    p.add_argument("--snr", type=float, nargs="+", default=list(SNR_GRID_DB), metavar="DB")
+    p.add_argument("--csi", nargs="+", choices=CSI_MODES, default=["estimated", "perfect", "none", "error_free"],
+                   help="CSI modes (error_free runs once per channel)")
+    p.add_argument("--split", choices=("train", "val", "test"), default="test")
+    p.add_argument("--videos", type=int, default=0, help="first N videos of the split (0 = all)")
+    p.add_argument("--estimator", choices=ESTIMATOR_MODES, default="min_residual")
+    p.add_argument("--rician-k", type=float, default=4.0)
+    p.add_argument("--seed", type=int, default=1, help="channel and noise seed of every run")
+    p.add_argument("--jobs", type=int, default=1, help="flowgraphs run in parallel processes")
+    p.add_argument("--torch-threads", type=int, default=0,
+                   help="torch threads per flowgraph (0: torch's default, or 1 with --jobs > 1)")
+    p.add_argument("--out", default="results/sweep", help="folder for runs.jsonl, results.csv/json, PNGs, Table I")
+    p.add_argument("--restart", action="store_true", help=f"discard OUT/{RUNS_FILE} instead of resuming it")
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from .. import report
+    from ..data.ave import require_valid
+    from ..flowgraphs.sweep import plan, run_sweep
+    if args.jobs < 1 or args.videos < 0:
+        raise ValueError("--jobs must be >= 1 and --videos >= 0")
+    systems = dict(args.system)
+    if len(systems) != len(args.system):
+        raise ValueError("--system: each NAME must be given once")
+    jobs = plan(systems, args.channels, args.snr, args.csi)      # checks models, channels, SNRs
+    require_valid(args.data)
+    os.makedirs(args.out, exist_ok=True)
+    runs = os.path.join(args.out, RUNS_FILE)
+    if args.restart and os.path.exists(runs):
+        os.remove(runs)
+    threads = args.torch_threads or (1 if args.jobs > 1 else 0)
+    common = dict(data=args.data, split=args.split, videos=args.videos, estimator=args.estimator,
+                  rician_k=args.rician_k, seed=args.seed, torch_threads=threads, check_data=False)
+    log.info("%d runs (%s) on %s/%s, %d process(es); results in %s", len(jobs), ", ".join(systems), args.data,
+             args.split, args.jobs, runs)
+    rows = run_sweep(jobs, runs, common, args.jobs)
+    paths = report.write_rows(rows, args.out)
+    plots = report.plot_channels(rows, args.out)
+    table = report.table_one(rows)
+    print(report.accuracy_table(rows))
+    if table:
+        paths["table_I"] = report.write_table_one(table, args.out)
+        print("\nTable I (multimodal, with vs without channel estimation):")
+        for r in table:
+            print(f"  {r['channel']:>8} {r['snr_db']:>5g} dB: {r['with_estimation']:.4f} vs "
+                  f"{r['without_estimation']:.4f}, drop {100 * r['relative_drop']:.1f} %")
+    lost = sum(r["lost_videos"] for r in rows)
+    if lost:
+        log.warning("%d videos were lost on the way (see lost_videos in results.csv)", lost)
+    with open(os.path.join(args.out, "timing.json"), "w", encoding="utf-8") as f:
+        json.dump({"seconds": {f"{r['system']}/{r['channel']}/{r['snr_db']:g}/{r['csi']}": r["seconds"]
+                               for r in rows}, "jobs": args.jobs}, f, indent=1)
+    for name, path in {**paths, **{os.path.basename(p): p for p in plots}}.items():
+        print(f"{name}: {path}")
+    return 0

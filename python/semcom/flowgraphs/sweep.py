@@ -1,0 +1,113 @@
+"""The paper's experiments as a resumable grid of GNU Radio system runs (Fig. 6, Table I).
+
+A job is one (system, channel, SNR, CSI mode) run of :func:`semcom.flowgraphs.system.run_system`
+over the same videos. Finished jobs are appended to a JSON-lines file as they complete, so an
+interrupted sweep resumes where it stopped; every job's seeds depend only on the job, never on the
+order or the process that ran it, so a resumed sweep gives the same results as an uninterrupted one.
+"""
+from __future__ import annotations
+
+import json
+import os
+from concurrent.futures import ProcessPoolExecutor, as_completed
+import multiprocessing
+from dataclasses import dataclass
+
+from ..nn.model_dir import open_model_dir
+from ..phy.channels import CHANNELS
+from ..phy.checks import require_choice
+from .system import CSI_MODES, SNR_RANGE_DB, SystemConfig, run_system
+
+SYSTEM_NAMES = ("multimodal", "audio_only", "video_only", "digital")
+KEY_FIELDS = ("system", "channel", "snr_db", "csi")
+
+
+@dataclass(frozen=True)
+class Job:
+    system: str
+    model: str
+    channel: str
+    snr_db: float
+    csi: str
+
+    @property
+    def key(self) -> tuple:
+        return (self.system, self.channel, float(self.snr_db), self.csi)
+
+
+def plan(systems: dict, channels, snrs, csi_modes) -> list:
+    """Jobs for ``systems`` {name: model directory}. A model trained with csi 'none' runs only csi
+    'none' (its receiver expects raw antenna signals); the others run every other requested mode."""
+    for ch in channels:
+        require_choice("channel", ch, CHANNELS)
+    for csi in csi_modes:
+        require_choice("csi", csi, CSI_MODES)
+    for snr in snrs:
+        if not SNR_RANGE_DB[0] <= snr <= SNR_RANGE_DB[1]:
+            raise ValueError(f"SNR {snr} dB outside {SNR_RANGE_DB[0]}..{SNR_RANGE_DB[1]} dB")
+    jobs = []
+    for name, folder in systems.items():
+        trained_for_none = open_model_dir(folder).manifest.get("csi") == "none"
+        modes = ["none"] if trained_for_none else [m for m in csi_modes if m != "none"]
+        if trained_for_none and "none" not in csi_modes:
+            raise ValueError(f"system {name!r}: {folder} is trained for csi 'none', which is not among "
+                             f"the requested modes {', '.join(csi_modes)}")
+        for ch in channels:
+            for snr in snrs:
+                for csi in modes:
+                    if csi == "error_free" and snr != snrs[0]:
+                        continue                  # no channel: one run per channel is enough
+                    jobs.append(Job(name, folder, ch, float(snr), csi))
+    return jobs
+
+
+def read_done(path: str) -> dict:
+    """{job key: row} of a results file (JSON lines); a torn last line from a kill is ignored."""
+    done = {}
+    if not os.path.isfile(path):
+        return done
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            done[tuple(row[k] if k != "snr_db" else float(row[k]) for k in KEY_FIELDS)] = row
+    return done
+
+
+def _run(job: Job, common: dict) -> dict:
+    config = SystemConfig(model=job.model, channel=job.channel, snr_db=job.snr_db, csi=job.csi, **common)
+    result = run_system(config)
+    return {"system": job.system, "channel": job.channel, "snr_db": job.snr_db, "csi": job.csi,
+            "accuracy": result.accuracy, "correct": result.correct, "segments": result.segments,
+            "videos": result.videos, "lost_videos": len(result.lost), "error_videos": result.errors,
+            "seconds": result.seconds}
+
+
+def run_sweep(jobs: list, results_path: str, common: dict, workers: int = 1, progress: bool = True) -> list:
+    """Run the jobs not yet in ``results_path`` (appending each as it finishes); returns all rows."""
+    from tqdm import tqdm
+    done = read_done(results_path)
+    todo = [j for j in jobs if j.key not in done]
+    bar = tqdm(total=len(jobs), initial=len(jobs) - len(todo), desc="sweep", unit="run", disable=not progress)
+    with open(results_path, "a", encoding="utf-8") as out:
+        def record(row):
+            out.write(json.dumps(row) + "\n")
+            out.flush()
+            done[tuple(row[k] for k in KEY_FIELDS)] = row
+            bar.set_postfix(last=f"{row['system']} {row['channel']} {row['snr_db']:g} dB {row['csi']}: "
+                                 f"{row['accuracy']:.3f}")
+            bar.update()
+        if workers <= 1:
+            for job in todo:
+                record(_run(job, common))
+        else:
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(workers, mp_context=context) as pool:
+                futures = [pool.submit(_run, job, common) for job in todo]
+                for future in as_completed(futures):
+                    record(future.result())
+    bar.close()
+    return [done[j.key] for j in jobs]
+

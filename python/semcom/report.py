@@ -1,0 +1,95 @@
+"""Results of a sweep as files: CSV and JSON rows, accuracy-vs-SNR plots (Fig. 6), Table I."""
+from __future__ import annotations
+
+import csv
+import json
+import os
+
+ROW_FIELDS = ("system", "channel", "snr_db", "csi", "accuracy", "correct", "segments", "videos", "lost_videos",
+              "error_videos")
+
+
+def sorted_rows(rows: list) -> list:
+    return sorted(rows, key=lambda r: (r["system"], r["channel"], r["csi"], float(r["snr_db"])))
+
+
+def write_rows(rows: list, folder: str) -> dict:
+    """results.csv and results.json (without wall times, so reruns give identical files)."""
+    rows = [{k: r[k] for k in ROW_FIELDS} for r in sorted_rows(rows)]
+    paths = {"csv": os.path.join(folder, "results.csv"), "json": os.path.join(folder, "results.json")}
+    with open(paths["csv"], "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, ROW_FIELDS)
+        writer.writeheader()
+        writer.writerows({**r, "accuracy": f"{r['accuracy']:.6f}"} for r in rows)
+    with open(paths["json"], "w", encoding="utf-8") as f:
+        json.dump(rows, f, indent=1)
+    return paths
+
+
+def plot_channels(rows: list, folder: str) -> list:
+    """One PNG per channel: segment accuracy vs SNR, a line per system and CSI mode (Fig. 6)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    paths = []
+    for channel in sorted({r["channel"] for r in rows}):
+        fig, ax = plt.subplots(figsize=(6.4, 4.4))
+        mine = [r for r in rows if r["channel"] == channel]
+        snrs = sorted({float(r["snr_db"]) for r in mine})
+        for system, csi in sorted({(r["system"], r["csi"]) for r in mine}):
+            line = sorted((float(r["snr_db"]), r["accuracy"]) for r in mine if (r["system"], r["csi"]) == (system, csi))
+            if csi == "error_free":
+                ax.axhline(line[0][1], ls=":", lw=1, color="gray", label=f"{system}, error-free")
+                continue
+            style = {"estimated": "-o", "perfect": "--s", "none": ":^"}.get(csi, "-")
+            ax.plot([s for s, _ in line], [a for _, a in line], style, ms=4, label=f"{system}, {csi} CSI")
+        ax.set(xlabel="SNR (dB)", ylabel="segment accuracy", title=f"{channel} channel",
+               xticks=snrs, ylim=(0, 1))
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="lower right")
+        fig.tight_layout()
+        path = os.path.join(folder, f"accuracy_{channel}.png")
+        fig.savefig(path, dpi=120)
+        plt.close(fig)
+        paths.append(path)
+    return paths
+
+
+def table_one(rows: list, system: str = "multimodal") -> list:
+    """Table I: accuracy with estimated CSI vs without channel estimation (a receiver trained for csi
+    'none'), relative drop = (estimated − none) / estimated, per channel and SNR."""
+    est = {(r["channel"], float(r["snr_db"])): r["accuracy"] for r in rows
+           if r["system"] == system and r["csi"] == "estimated"}
+    none = {(r["channel"], float(r["snr_db"])): r["accuracy"] for r in rows
+            if r["csi"] == "none" and r["system"] in (system, f"{system}_none")}
+    table = []
+    for key in sorted(set(est) & set(none)):
+        drop = (est[key] - none[key]) / est[key] if est[key] > 0 else float("nan")
+        table.append({"channel": key[0], "snr_db": key[1], "with_estimation": est[key],
+                      "without_estimation": none[key], "relative_drop": drop})
+    return table
+
+
+def write_table_one(table: list, folder: str) -> str:
+    path = os.path.join(folder, "table_I.csv")
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, ("channel", "snr_db", "with_estimation", "without_estimation", "relative_drop"))
+        writer.writeheader()
+        writer.writerows({**r, **{k: f"{r[k]:.4f}" for k in ("with_estimation", "without_estimation",
+                                                              "relative_drop")}} for r in table)
+    return path
+
+
+def accuracy_table(rows: list) -> str:
+    """Text table: one line per SNR, one column per (system, channel, CSI)."""
+    columns = sorted({(r["system"], r["channel"], r["csi"]) for r in rows if r["csi"] != "error_free"})
+    values = {(r["system"], r["channel"], r["csi"], float(r["snr_db"])): r["accuracy"] for r in rows}
+    names = [f"{s}/{c}/{m}" for s, c, m in columns]
+    width = max([len(n) for n in names] + [8])
+    lines = ["SNR dB  " + " ".join(f"{n:>{width}}" for n in names)]
+    for snr in sorted({float(r["snr_db"]) for r in rows if r["csi"] != "error_free"}):
+        cells = [values.get((*col, snr)) for col in columns]
+        lines.append(f"{snr:>6g}  " + " ".join(f"{v:>{width}.4f}" if v is not None else " " * width for v in cells))
+    free = sorted({(r["system"], r["channel"], r["accuracy"]) for r in rows if r["csi"] == "error_free"})
+    lines += [f"error-free {s}/{c}: {a:.4f}" for s, c, a in free]
+    return "\n".join(lines)
