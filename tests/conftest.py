@@ -53,3 +53,30 @@ def run_chain(source_data: list, vlen_in: int, chain: list, out_vlen: int, out_t
     tb.run()
     tb._keep = (sources, chain, sinks)
     return sinks, tb
+
+
+def easy_synth(folder: str, videos: int = 300, seed: int = 3) -> str:
+    """A synthetic AVE that short trainings learn (strong visual pattern, no silent or hidden objects)."""
+    from gnuradio.semcom.data.synth import SynthConfig, write_synthetic
+    write_synthetic(folder, SynthConfig(videos=videos, seed=seed, visual_strength=3.0, visual_noise=1.0,
+                                        silent_fraction=0.0, occluded_fraction=0.0), progress=False)
+    return folder
+
+
+def untrained_model(data: str, out: str, modality: str = "av", symbols: int = 64) -> str:
+    """A model directory with freshly initialised networks (for plumbing tests)."""
+    from gnuradio.semcom.train.trainer import TrainConfig, Trainer
+    trainer = Trainer(TrainConfig(data=data, out=out, modality=modality, symbols=symbols, limit=8, device="cpu"))
+    import os
+    os.makedirs(out, exist_ok=True)
+    trainer.export({})
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_system(tmp_path_factory):
+    """(dataset folder, {modality: untrained model directory}) for block and GRC plumbing tests."""
+    pytest.importorskip("torch")
+    base = tmp_path_factory.mktemp("tiny_system")
+    data = easy_synth(str(base / "data"), videos=40)
+    return data, {m: untrained_model(data, str(base / f"model_{m}"), m) for m in ("av", "a", "v")}

@@ -8,7 +8,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from gnuradio.semcom.data.synth import SynthConfig, write_synthetic  # noqa: E402
+from conftest import easy_synth  # noqa: E402
 
 
 def semcom(*args):
@@ -18,13 +18,7 @@ def semcom(*args):
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("synth")
-    # an easier set than the default (strong visual pattern, no silent or hidden objects), so that a
-    # short run shows learning
-    config = SynthConfig(videos=300, seed=3, visual_strength=3.0, visual_noise=1.0, silent_fraction=0.0,
-                         occluded_fraction=0.0)
-    write_synthetic(str(folder), config, progress=False)
-    return str(folder)
+    return easy_synth(str(tmp_path_factory.mktemp("synth")))
 
 
 def test_short_training_beats_chance_by_far(tmp_path, data):

@@ -1,7 +1,7 @@
 """gr-semcom: pilot-guided multimodal semantic communication for GNU Radio.
 
 ``from gnuradio import semcom`` gives the GNU Radio blocks; the algorithms live in
-``gnuradio.semcom.phy`` (NumPy and the C++ LS kernel).
+``gnuradio.semcom.phy`` (NumPy and the C++ LS kernel) and ``gnuradio.semcom.nn`` (PyTorch).
 """
 from .blocks.euler_mapper import euler_mapper
 from .blocks.euler_demapper import euler_demapper
@@ -11,6 +11,11 @@ from .blocks.block_fading import block_fading
 from .blocks.mimo_channel import mimo_channel
 from .blocks.ls_channel_estimator import ls_channel_estimator
 from .blocks.zf_detector import zf_detector
+from .blocks.feature_source import feature_source
+from .blocks.audio_transmitter import audio_transmitter
+from .blocks.video_terminal import video_terminal
+from .blocks.multimodal_receiver import multimodal_receiver
 
 __all__ = ["euler_mapper", "euler_demapper", "pilot_inserter", "awgn", "block_fading", "mimo_channel",
-           "ls_channel_estimator", "zf_detector"]
+           "ls_channel_estimator", "zf_detector", "feature_source", "audio_transmitter", "video_terminal",
+           "multimodal_receiver"]

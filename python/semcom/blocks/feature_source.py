@@ -31,9 +31,10 @@ class feature_source(gr.sync_block):
             raise ValueError(f"dataset {data}: split {split!r} holds no videos")
         self.audio_dim = self.split.audio.shape[-1]
         self.visual_shape = self.split.visual.shape[2:]
+        self.visual_size = int(np.prod(self.visual_shape))
         gr.sync_block.__init__(self, name="semcom_feature_source", in_sig=None,
                                out_sig=[vector(np.float32, self.audio_dim),
-                                        vector(np.float32, int(np.prod(self.visual_shape)))])
+                                        vector(np.float32, self.visual_size)])
         self.set_output_multiple(SEGMENTS)
         self.rate = float(segments_per_second)
         self.sent = 0

@@ -5,7 +5,7 @@ import argparse
 import logging
 import sys
 
-from . import data, link, sweep, train
+from . import data, demo, link, sweep, train
 
 
 def main(argv: list | None = None) -> int:
@@ -17,6 +17,7 @@ def main(argv: list | None = None) -> int:
     link.add_parser(commands)
     train.add_parser(commands)
     sweep.add_parser(commands)
+    demo.add_parser(commands)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")

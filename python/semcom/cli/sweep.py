@@ -50,7 +50,6 @@ def add_parser(commands) -> None:
 
 
 def run(args) -> int:
-    from .. import report
     from ..data.ave import require_valid
     from ..flowgraphs.sweep import plan, run_sweep
     if args.jobs < 1 or args.videos < 0:
@@ -70,12 +69,19 @@ def run(args) -> int:
     log.info("%d runs (%s) on %s/%s, %d process(es); results in %s", len(jobs), ", ".join(systems), args.data,
              args.split, args.jobs, runs)
     rows = run_sweep(jobs, runs, common, args.jobs)
-    paths = report.write_rows(rows, args.out)
-    plots = report.plot_channels(rows, args.out)
+    publish(rows, args.out, args.jobs)
+    return 0
+
+
+def publish(rows: list, out: str, jobs: int) -> dict:
+    """Write results.csv/json, timing.json, the PNGs and Table I; print the table; return the paths."""
+    from .. import report
+    paths = report.write_rows(rows, out)
+    paths.update({f"plot_{os.path.basename(p)[9:-4]}": p for p in report.plot_channels(rows, out)})
     table = report.table_one(rows)
     print(report.accuracy_table(rows))
     if table:
-        paths["table_I"] = report.write_table_one(table, args.out)
+        paths["table_I"] = report.write_table_one(table, out)
         print("\nTable I (multimodal, with vs without channel estimation):")
         for r in table:
             print(f"  {r['channel']:>8} {r['snr_db']:>5g} dB: {r['with_estimation']:.4f} vs "
@@ -83,9 +89,9 @@ def run(args) -> int:
     lost = sum(r["lost_videos"] for r in rows)
     if lost:
         log.warning("%d videos were lost on the way (see lost_videos in results.csv)", lost)
-    with open(os.path.join(args.out, "timing.json"), "w", encoding="utf-8") as f:
+    with open(os.path.join(out, "timing.json"), "w", encoding="utf-8") as f:
         json.dump({"seconds": {f"{r['system']}/{r['channel']}/{r['snr_db']:g}/{r['csi']}": r["seconds"]
-                               for r in rows}, "jobs": args.jobs}, f, indent=1)
-    for name, path in {**paths, **{os.path.basename(p): p for p in plots}}.items():
+                               for r in rows}, "jobs": jobs}, f, indent=1)
+    for name, path in paths.items():
         print(f"{name}: {path}")
-    return 0
+    return paths

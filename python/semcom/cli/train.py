@@ -41,7 +41,7 @@ def add_parser(commands) -> None:
 
 
 def run(args) -> int:
-    from ..train.trainer import TrainConfig, Trainer
+    from ..train.trainer import TrainConfig
     if args.epochs < 1 or args.batch_size < 1 or args.symbols < 1:
         raise ValueError("--epochs, --batch-size and --symbols must be >= 1")
     config = TrainConfig(data=args.data, out=args.out, modality=args.modality, channels=args.channels, csi=args.csi,
@@ -49,17 +49,25 @@ def run(args) -> int:
                          batch_size=args.batch_size, lr=args.lr, lr_step=args.lr_step, lr_gamma=args.lr_gamma,
                          beta=args.beta, device=args.device, seed=args.seed, limit=args.limit,
                          transmitters_from=args.transmitters_from)
+    train_and_export(config, args.resume)
+    return 0
+
+
+def train_and_export(config, resume: bool = False) -> dict | None:
+    """Train (or resume), export the model directory and print test accuracy per SNR; returns the
+    metrics (None on ranks other than 0 of a torchrun job)."""
+    from ..train.trainer import Trainer
     trainer = Trainer(config)
     if not trainer.is_main:
         logging.getLogger("semcom").setLevel(logging.WARNING)
-    log.info("training %s on %s (%d/%d/%d videos), channels %s, CSI %s, on %s", args.modality, args.data,
-             *(len(trainer.splits[s].labels) for s in ("train", "val", "test")), ", ".join(args.channels),
-             args.csi, trainer.device)
-    if args.resume:
+    log.info("training %s on %s (%d/%d/%d videos), channels %s, CSI %s, on %s", config.modality, config.data,
+             *(len(trainer.splits[s].labels) for s in ("train", "val", "test")), ", ".join(config.channels),
+             config.csi, trainer.device)
+    if resume:
         trainer.resume()
     metrics = trainer.fit()
     if not trainer.is_main:
-        return 0
+        return None
     metrics["processes"] = trainer.world
     metrics["test_accuracy"] = table = trainer.test_table()
     manifest = trainer.export(metrics)
@@ -67,4 +75,4 @@ def run(args) -> int:
     for snr in next(iter(table.values())):
         print(f"{snr:>7} " + " ".join(f"{table[ch][snr]:9.4f}" for ch in table))
     log.info("wrote %s", manifest)
-    return 0
+    return metrics

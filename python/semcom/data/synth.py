@@ -34,8 +34,9 @@ class SynthConfig:
     visual_dtype: str = "float16"    # float16 halves the 4 GB visual file of the full set
     audio_noise: float = 1.6         # per-segment noise of the audio pre-activation (relative to the event)
     visual_noise: float = 1.3        # per-cell noise of the visual pre-activation
-    visual_strength: float = 0.6     # amplitude of the object's pattern in the cells it covers
-    pair_similarity: float = 0.8     # share of a class prototype common to its look-alike / sound-alike pair
+    visual_strength: float = 0.65    # amplitude of the object's pattern in the cells it covers
+    audio_pair_similarity: float = 0.8   # share of a class's audio prototype common to its sound-alike pair
+    visual_pair_similarity: float = 0.87  # share of a class's visual prototype common to its look-alike pair
     offscreen_fraction: float = 0.55  # background segments that carry the video's sound but not its object
     silent_fraction: float = 0.45    # background segments that show the object without its sound
     quiet_fraction: float = 0.25     # event segments whose sound is faint (the object still visible)
@@ -45,10 +46,10 @@ class SynthConfig:
 class Prototypes:
     """Class prototypes: audio in pairs that sound alike, visual in (other) pairs that look alike."""
 
-    def __init__(self, rng: np.random.Generator, similarity: float):
+    def __init__(self, rng: np.random.Generator, audio_similarity: float, visual_similarity: float):
         classes = len(CLASS_NAMES)
-        self.audio = self._paired(rng, classes, AUDIO_DIM, similarity)
-        self.visual = self._paired(rng, classes, VISUAL_DIM, similarity)
+        self.audio = self._paired(rng, classes, AUDIO_DIM, audio_similarity)
+        self.visual = self._paired(rng, classes, VISUAL_DIM, visual_similarity)
 
     @staticmethod
     def _paired(rng: np.random.Generator, classes: int, dim: int, similarity: float) -> np.ndarray:
@@ -141,7 +142,7 @@ def write_synthetic(out: str, config: SynthConfig, chunk: int = 64, progress: bo
     from tqdm import tqdm
 
     rng = np.random.default_rng(config.seed)
-    proto = Prototypes(rng, config.pair_similarity)
+    proto = Prototypes(rng, config.audio_pair_similarity, config.visual_pair_similarity)
     if config.annotations:
         annotations = parse_annotations(config.annotations)
         split = _split_beside(config.annotations, len(annotations)) or draw_split(len(annotations), rng)

@@ -79,6 +79,10 @@ class system_top_block(gr.top_block):
             self.audio_tx = audio_transmitter(c.model, c.torch_threads)
             self.connect((self.source, 0), self.audio_tx)
             sent.append((self.audio_tx, 0))
+        else:
+            self.connect((self.source, 0), self._add(blocks.null_sink(gr.sizeof_float * self.source.audio_dim)))
+        if m.modality == "a":
+            self.connect((self.source, 1), self._add(blocks.null_sink(gr.sizeof_float * self.source.visual_size)))
         if m.modality in ("av", "v"):
             self.video_tx = video_terminal(c.model, c.torch_threads)
             self.connect((self.source, 1), (self.video_tx, 0))

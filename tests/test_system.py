@@ -1,0 +1,201 @@
+"""The whole system in GNU Radio: agrees with the PyTorch twin, orders the CSI modes, reports lost
+videos, resumes sweeps, and rejects bad input before any flowgraph starts."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pmt
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from gnuradio import blocks, gr  # noqa: E402
+from gnuradio.semcom.data.ave import load_split  # noqa: E402
+from gnuradio.semcom.flowgraphs.system import SystemConfig, run_system, system_top_block  # noqa: E402
+from gnuradio.semcom.nn.system import SemanticSystem  # noqa: E402
+from gnuradio.semcom.train.trainer import twin_accuracy  # noqa: E402
+
+from conftest import easy_synth  # noqa: E402
+
+
+def semcom(*args, timeout=900):
+    return subprocess.run([sys.executable, "-m", "gnuradio.semcom.cli.main", *args], capture_output=True,
+                          text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """An easy synthetic set, a multimodal system trained briefly with estimated CSI on all channels,
+    and a receiver retrained for csi 'none' on its transmitters."""
+    base = tmp_path_factory.mktemp("system")
+    data = easy_synth(str(base / "data"), videos=300)
+    model = str(base / "av")
+    done = semcom("train", "--data", data, "--out", model, "--symbols", "16", "--epochs", "10", "--lr", "3e-3",
+                  "--lr-step", "20", "--batch-size", "32")
+    assert done.returncode == 0, done.stderr[-3000:]
+    none = str(base / "av_none")
+    done = semcom("train", "--data", data, "--out", none, "--symbols", "16", "--epochs", "4", "--lr", "3e-3",
+                  "--batch-size", "32", "--csi", "none", "--transmitters-from", model)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return data, model, none
+
+
+def test_error_free_system_equals_the_twin_exactly(trained):
+    data, model, _ = trained
+    tb = system_top_block(SystemConfig(model=model, data=data, csi="error_free"))
+    tb.run()
+    split = load_split(data, "test")
+    system = SemanticSystem.from_model_dir(model)
+    with torch.no_grad():
+        logits = system(torch.from_numpy(split.audio), torch.from_numpy(split.visual).float(),
+                        *system.twins("awgn", "error_free"), torch.zeros(len(split.labels)))[0]
+    twin = logits.argmax(-1).numpy()
+    got = tb.receiver.predictions()
+    assert sorted(got) == list(range(len(split.labels)))
+    agree = np.mean([np.mean(got[p] == twin[p]) for p in got])
+    assert agree >= 0.995, agree                                   # float rounding may flip a near tie
+    assert tb.result().accuracy > 0.5
+
+
+@pytest.mark.parametrize("channel", ["awgn", "rayleigh", "rician"])
+def test_gnu_radio_system_matches_the_twin(trained, channel):
+    """Same videos, same CSI mode, two SNRs: the accuracies agree within their sampling error."""
+    data, model, _ = trained
+    system = SemanticSystem.from_model_dir(model)
+    split = load_split(data, "test")
+    segments = split.labels.size
+    for snr in (3.0, 15.0):
+        gr_acc = np.mean([run_system(SystemConfig(model=model, data=data, channel=channel, snr_db=snr,
+                                                  seed=s)).accuracy for s in (1, 2)])
+        twin_acc = np.mean([twin_accuracy(system, split, *system.twins(channel, "estimated"), snr, seed=s)
+                            for s in (1, 2, 3, 4)])
+        # standard error of a difference of means over 2 and 4 channel realisations of `segments`
+        p = (gr_acc + twin_acc) / 2
+        sigma = np.sqrt(p * (1 - p) / segments * (1 / 2 + 1 / 4))
+        assert abs(gr_acc - twin_acc) <= max(4 * sigma, 0.03), (channel, snr, gr_acc, twin_acc)
+
+
+def test_csi_modes_are_ordered_on_rayleigh_at_15_db(trained):
+    data, model, none = trained
+    runs = {csi: np.mean([run_system(SystemConfig(model=none if csi == "none" else model, data=data,
+                                                  channel="rayleigh", snr_db=15.0, csi=csi, seed=s)).accuracy
+                          for s in (1, 2, 3)]) for csi in ("perfect", "estimated", "none")}
+    assert runs["perfect"] >= runs["estimated"] - 0.01, runs      # equal up to estimation error at 15 dB
+    assert runs["estimated"] > runs["none"] + 0.05, runs
+
+
+def test_receiver_reports_lost_videos(tiny_system):
+    """Videos 0, 1 and 3 of 4 arrive: the summary names video 2 as lost and keeps the others."""
+    data, models = tiny_system
+    from gnuradio.semcom.blocks.multimodal_receiver import multimodal_receiver
+    from gnuradio.semcom.blocks.terminal import VIDEO
+    receiver = multimodal_receiver(models["av"])
+    d = receiver.d
+    video_tags = []
+    for i, position in enumerate((0, 1, 3)):
+        tag = gr.tag_t()
+        tag.offset, tag.key = i * 10, pmt.intern(VIDEO)
+        tag.value = pmt.to_pmt({"video": 100 + position, "position": position, "count": 4})
+        video_tags.append(tag)
+    tb = gr.top_block()
+    streams = [blocks.vector_source_f(np.zeros(30 * d).tolist(), False, d, video_tags) for _ in range(2)]
+    for i, s in enumerate(streams):
+        tb.connect(s, (receiver, i))
+    tb.run()
+    assert receiver.summary() == {"expected": 4, "received": 3, "lost": [2], "errors": 0}
+    assert sorted(receiver.predictions()) == [0, 1, 3]
+
+
+def test_results_file_has_a_row_per_segment(tmp_path, tiny_system):
+    data, models = tiny_system
+    path = tmp_path / "predictions.csv"
+    result = run_system(SystemConfig(model=models["av"], data=data, videos=3, snr_db=20.0,
+                                     results_file=str(path)))
+    lines = path.read_text().splitlines()
+    assert lines[0] == "position,video,segment,predicted,class_name,confidence,status"
+    assert len(lines) == 1 + 30 and result.received == 3 and result.lost == []
+
+
+@pytest.mark.parametrize("modality,csi", [("a", "estimated"), ("v", "perfect"), ("a", "none"), ("v", "error_free")])
+def test_unimodal_systems_run(tiny_system, modality, csi):
+    data, models = tiny_system
+    result = run_system(SystemConfig(model=models[modality], data=data, videos=2, csi=csi))
+    assert result.received == 2 and result.segments == 20
+
+
+def test_sweep_resumed_after_a_kill_gives_the_same_file(tmp_path, trained):
+    data, model, _ = trained
+    args = ["sweep", "--data", data, "--system", f"multimodal={model}", "--channels", "awgn", "rayleigh",
+            "--snr", "0", "10", "20", "--csi", "estimated", "--videos", "8"]
+    whole = semcom(*args, "--out", str(tmp_path / "whole"))
+    assert whole.returncode == 0, whole.stderr[-3000:]
+    cut = tmp_path / "cut"
+    proc = subprocess.Popen([sys.executable, "-m", "gnuradio.semcom.cli.main", *args, "--out", str(cut)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    runs = cut / "runs.jsonl"
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline and proc.poll() is None:
+        if runs.exists() and len(runs.read_text().splitlines()) >= 2:
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done_before = len(runs.read_text().splitlines())
+    assert 2 <= done_before < 6, done_before
+    with open(runs, "a") as f:
+        f.write('{"system": "multimodal", "chan')                 # a line torn by the kill
+    resumed = semcom(*args, "--out", str(cut))
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert (cut / "results.csv").read_bytes() == (tmp_path / "whole" / "results.csv").read_bytes()
+    rows = json.loads((cut / "results.json").read_text())
+    assert len(rows) == 6 and all(r["lost_videos"] == 0 for r in rows)
+    assert (cut / "accuracy_awgn.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--system", "multimodal=/nonexistent"], "/nonexistent/manifest.json: missing"),
+    (["--channels", "rayleigh", "--snr", "55"], "SNR 55.0 dB outside -10.0..40.0 dB"),
+    (["--data", "/nonexistent"], "audio_feature.h5: missing"),
+])
+def test_sweep_rejects_bad_input_before_running(tmp_path, tiny_system, args, message):
+    data, models = tiny_system
+    base = {"--data": data, "--system": f"multimodal={models['av']}", "--out": str(tmp_path / "out")}
+    extra = []
+    for flag, value in zip(args[::2], args[1::2]):
+        if flag in base:
+            base[flag] = value
+        else:
+            extra += [flag, value]
+    done = semcom("sweep", *[x for kv in base.items() for x in kv], *extra, "--videos", "1")
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert message in done.stderr and "Traceback" not in done.stderr
+    assert not os.path.exists(tmp_path / "out" / "runs.jsonl")
+
+
+def test_model_and_data_mismatch_is_reported(tmp_path, tiny_system):
+    data, models = tiny_system
+    manifest = json.loads(open(os.path.join(models["av"], "manifest.json")).read())
+    broken = tmp_path / "model"
+    broken.mkdir()
+    for name in os.listdir(models["av"]):
+        if name.endswith(".pt"):
+            os.symlink(os.path.join(models["av"], name), broken / name)
+    manifest["audio_dim"] = 64
+    (broken / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ValueError, match=r"audio features are \(10, 128\) per video; model .* expects \(10, 64\)"):
+        system_top_block(SystemConfig(model=str(broken), data=data))
+    manifest["format_version"] = 9
+    (broken / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ValueError, match="format_version 9; this gr-semcom reads 1"):
+        system_top_block(SystemConfig(model=str(broken), data=data))
+    os.remove(broken / "receiver.pt")
+    manifest["format_version"] = 1
+    (broken / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ValueError, match=r"receiver.pt: missing \(listed in .* as files.receiver\)"):
+        system_top_block(SystemConfig(model=str(broken), data=data))
+    with pytest.raises(ValueError, match="channel must be one of 'awgn', 'rayleigh', 'rician', got 'ricean'"):
+        system_top_block(SystemConfig(model=models["av"], data=data, channel="ricean"))
