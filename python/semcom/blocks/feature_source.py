@@ -39,6 +39,7 @@ class feature_source(gr.sync_block):
         self.rate = float(segments_per_second)
         self.sent = 0
         self.started = None
+        self.sent_at = {}              # position → time.monotonic() when the video was emitted
 
     @property
     def labels(self) -> np.ndarray:
@@ -61,7 +62,9 @@ class feature_source(gr.sync_block):
         rows = slice(self.sent, self.sent + n)
         output_items[0][:n * SEGMENTS] = self.split.audio[rows].reshape(n * SEGMENTS, -1)
         output_items[1][:n * SEGMENTS] = self.split.visual[rows].reshape(n * SEGMENTS, -1)
+        now = time.monotonic()
         for i in range(n):
+            self.sent_at[self.sent + i] = now
             info = {"video": int(self.split.indices[self.sent + i]), "position": self.sent + i, "count": total}
             for port in (0, 1):
                 tags.add_tag(self, port, i * SEGMENTS, VIDEO, info)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import os
+import time
 
 import numpy as np
 import pmt
@@ -67,13 +68,14 @@ class multimodal_receiver(gr.sync_block):
         for port in range(len(input_items)):
             errors |= {item // self.segments for item in tags.values_by_item(self, port, count, tags.ERROR)}
         rows = []
+        now = time.monotonic()
         for v in range(count // self.segments):
             info = videos.get(v * self.segments, {})
             position, video = int(info.get("position", -1)), int(info.get("video", -1))
             self.expected = max(self.expected, int(info.get("count", 0)))
             status = "ok" if finite[v] and v not in errors else "error"
             result = {"position": position, "video": video, "predicted": predicted[v].numpy().astype(np.int64),
-                      "confidence": confidence[v].numpy(), "status": status}
+                      "confidence": confidence[v].numpy(), "status": status, "received_at": now}
             self.results.append(result)
             meta = pmt.to_pmt({"video": video, "position": position, "status": status})
             self.message_port_pub(pmt.intern("predictions"), pmt.cons(

@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Throughput and latency of the full semantic system in GNU Radio vs its networks called directly.
+
+Prints, in one run, for a model directory and an AVE-format dataset (test split):
+- segments per second through the whole GNU Radio system (estimated CSI, Rayleigh, 15 dB);
+- segments per second of the same TorchScript networks called directly in batches of 64 videos'
+  segments, with no GNU Radio and no channel (transmitters → receiver), and the ratio (goal >= 0.5);
+- per-segment latency in streaming mode (the source paced in real time, one video at a time):
+  median and 99th percentile from a video leaving the source to its labels leaving the receiver
+  (goal <= 20 ms);
+- optionally (--sweep-models), the wall time of `semcom sweep` over the full grid with --jobs 2.
+
+Run from the build tree: PYTHONPATH=build/test_modules python3 benchmarks/system.py --model M --data D
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import torch
+
+from gnuradio.semcom.data.ave import load_split
+from gnuradio.semcom.flowgraphs.system import SystemConfig, system_top_block
+from gnuradio.semcom.nn.model_dir import open_model_dir
+
+
+def direct_rate(model_dir: str, data: str, videos: int, batch: int = 64) -> float:
+    """Segments per second of the TorchScript networks on their own (no channel, no GNU Radio)."""
+    model = open_model_dir(model_dir)
+    split = load_split(data, "test", videos or None, check=False)
+    audio_tx, video_tx, receiver = (model.load(n) for n in ("audio_transmitter", "video_transmitter", "receiver"))
+    start = time.perf_counter()
+    with torch.inference_mode():
+        for first in range(0, len(split.labels), batch):
+            audio = torch.from_numpy(split.audio[first:first + batch])
+            visual = torch.from_numpy(split.visual[first:first + batch].astype(np.float32))
+            a = audio_tx(audio)
+            v = video_tx(visual, a)
+            receiver(a, v)[0].argmax(-1)
+    return split.labels.size / (time.perf_counter() - start)
+
+
+def system_rate(config: SystemConfig) -> tuple[float, float]:
+    """(segments per second of the whole flowgraph, accuracy)."""
+    tb = system_top_block(config)
+    start = time.perf_counter()
+    tb.run()
+    seconds = time.perf_counter() - start
+    result = tb.result()
+    return result.segments / seconds, result.accuracy
+
+
+def streaming_latency(config: SystemConfig, segments_per_second: float) -> np.ndarray:
+    """Per-video latency (s) from source to receiver with the source paced in real time."""
+    tb = system_top_block(config)
+    tb.source.rate = segments_per_second
+    tb.run()
+    sent, got = tb.source.sent_at, {r["position"]: r["received_at"] for r in tb.receiver.results}
+    return np.array([got[p] - sent[p] for p in sorted(got)])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", required=True, help="multimodal model directory")
+    parser.add_argument("--data", required=True, help="AVE-format dataset folder")
+    parser.add_argument("--videos", type=int, default=0, help="test videos for throughput (0 = all)")
+    parser.add_argument("--latency-videos", type=int, default=30)
+    parser.add_argument("--rate", type=float, default=50.0, help="paced segments per second for the latency run")
+    parser.add_argument("--threads", type=int, default=0, help="torch threads (0 = default)")
+    parser.add_argument("--sweep-models", nargs="*", metavar="NAME=DIR",
+                        help="also time `semcom sweep --jobs 2` over the full grid with these systems")
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    config = SystemConfig(model=args.model, data=args.data, videos=args.videos, channel="rayleigh", snr_db=15.0,
+                          csi="estimated", check_data=False)
+    direct_rate(args.model, args.data, 8)                               # warm-up
+    direct = direct_rate(args.model, args.data, args.videos)
+    gnuradio_rate, accuracy = system_rate(config)
+    print(f"{'path':<40} {'segments/s':>11}")
+    print(f"{'TorchScript networks, batches of 64':<40} {direct:>11.1f}")
+    print(f"{'GNU Radio system (estimated CSI)':<40} {gnuradio_rate:>11.1f}   accuracy {accuracy:.4f}")
+    print(f"ratio GNU Radio / direct: {gnuradio_rate / direct:.3f} (goal >= 0.5)")
+    config.videos = args.latency_videos
+    latency = streaming_latency(config, args.rate) * 1e3
+    print(f"streaming latency per segment over {latency.size} videos at {args.rate:g} segments/s: "
+          f"median {np.median(latency):.1f} ms, p99 {np.percentile(latency, 99):.1f} ms (goal <= 20 ms)")
+    if args.sweep_models:
+        with tempfile.TemporaryDirectory() as out:
+            command = [sys.executable, "-m", "gnuradio.semcom.cli.main", "sweep", "--data", args.data, "--jobs", "2",
+                       "--out", out] + [x for spec in args.sweep_models for x in ("--system", spec)]
+            start = time.perf_counter()
+            subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env=dict(os.environ))
+            print(f"full sweep ({', '.join(args.sweep_models)}), --jobs 2: {time.perf_counter() - start:.0f} s "
+                  "(goal <= 600 s)")
+
+
+if __name__ == "__main__":
+    main()
