@@ -17,8 +17,9 @@ class audio_transmitter(gr.sync_block):
     and tagged ``semcom_error``.
     """
 
-    def __init__(self, model: str = "", torch_threads: int = 0):
+    def __init__(self, model: str = "", symbols: int = 0, torch_threads: int = 0):
         self.model = open_model_dir(model)
+        self.model.require_symbols(symbols)
         self.model.require_modality("av", "a")
         set_torch_threads(torch_threads)
         self.network = self.model.load("audio_transmitter")

@@ -31,8 +31,9 @@ class multimodal_receiver(gr.sync_block):
     ``error``.
     """
 
-    def __init__(self, model: str = "", results_file: str = "", torch_threads: int = 0):
+    def __init__(self, model: str = "", symbols: int = 0, results_file: str = "", torch_threads: int = 0):
         self.model = open_model_dir(model)
+        self.model.require_symbols(symbols)
         set_torch_threads(torch_threads)
         self.network = self.model.load("receiver")
         self.segments, self.d = self.model.segments, 2 * self.model.symbols

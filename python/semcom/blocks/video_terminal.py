@@ -18,8 +18,9 @@ class video_terminal(gr.sync_block):
     batched; the tags of input 0 are passed on; NaN/Inf inputs are replaced by zeros and tagged ``semcom_error``.
     """
 
-    def __init__(self, model: str = "", torch_threads: int = 0):
+    def __init__(self, model: str = "", symbols: int = 0, torch_threads: int = 0):
         self.model = open_model_dir(model)
+        self.model.require_symbols(symbols)
         self.model.require_modality("av", "v")
         set_torch_threads(torch_threads)
         self.network = self.model.load("video_transmitter")

@@ -76,7 +76,7 @@ class system_top_block(gr.top_block):
         siso_seed, uplink_seed = seeds(c.seed, 2)
         sent = []
         if m.modality in ("av", "a"):
-            self.audio_tx = audio_transmitter(c.model, c.torch_threads)
+            self.audio_tx = audio_transmitter(c.model, torch_threads=c.torch_threads)
             self.connect((self.source, 0), self.audio_tx)
             sent.append((self.audio_tx, 0))
         else:
@@ -84,7 +84,7 @@ class system_top_block(gr.top_block):
         if m.modality == "a":
             self.connect((self.source, 1), self._add(blocks.null_sink(gr.sizeof_float * self.source.visual_size)))
         if m.modality in ("av", "v"):
-            self.video_tx = video_terminal(c.model, c.torch_threads)
+            self.video_tx = video_terminal(c.model, torch_threads=c.torch_threads)
             self.connect((self.source, 1), (self.video_tx, 0))
             if m.modality == "av":
                 siso_csi = "estimated" if c.csi == "none" else c.csi
@@ -98,7 +98,7 @@ class system_top_block(gr.top_block):
             for i, port in enumerate(received):
                 self.connect(port, (combine, i))
             received = [(combine, 0)]
-        self.receiver = multimodal_receiver(c.model, c.results_file, c.torch_threads)
+        self.receiver = multimodal_receiver(c.model, results_file=c.results_file, torch_threads=c.torch_threads)
         for i, port in enumerate(received):
             self.connect(port, (self.receiver, i))
 

@@ -62,6 +62,12 @@ class ModelDirectory:
         except (RuntimeError, ValueError, OSError) as exc:
             raise ValueError(f"{self.path(network)}: not a loadable TorchScript file ({exc})") from None
 
+    def require_symbols(self, symbols: int) -> None:
+        """``symbols`` > 0 (a flowgraph's port size) must equal the model's; 0 accepts the model's."""
+        if symbols and int(symbols) != self.symbols:
+            raise ValueError(f"{self.folder}: the model sends {self.symbols} symbols per segment; the flowgraph "
+                             f"is set for symbols={symbols}")
+
     def require_modality(self, *allowed: str) -> None:
         if self.modality not in allowed:
             raise ValueError(f"{self.folder}: model modality is {self.modality!r}; this needs "
