@@ -52,8 +52,8 @@ as_root ldconfig
 
 # 4. The job.
 if [ "$job" = demo ]; then
-    say "running the main job: semcom link (2x2 Rayleigh link with pilots, LS and ZF, vs SNR)"
-    exec /usr/local/bin/semcom link --out "$root/results/link" "$@"
+    say "running the main job: semcom demo (synthetic AVE, brief training, sweep through GNU Radio)"
+    exec /usr/local/bin/semcom demo --out "$root/results/demo" "$@"
 else
     say "running the tests (ctest)"
     cd "$build"

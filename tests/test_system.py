@@ -35,12 +35,12 @@ def trained(tmp_path_factory):
     base = tmp_path_factory.mktemp("system")
     data = easy_synth(str(base / "data"), videos=300)
     model = str(base / "av")
-    done = semcom("train", "--data", data, "--out", model, "--symbols", "16", "--epochs", "10", "--lr", "3e-3",
-                  "--lr-step", "20", "--batch-size", "32")
+    done = semcom("train", "--data", data, "--out", model, "--symbols", "16", "--epochs", "10", "--lr", "1e-3",
+                  "--lr-step", "20", "--batch-size", "8")
     assert done.returncode == 0, done.stderr[-3000:]
     none = str(base / "av_none")
-    done = semcom("train", "--data", data, "--out", none, "--symbols", "16", "--epochs", "4", "--lr", "3e-3",
-                  "--batch-size", "32", "--csi", "none", "--transmitters-from", model)
+    done = semcom("train", "--data", data, "--out", none, "--symbols", "16", "--epochs", "4", "--lr", "1e-3",
+                  "--batch-size", "8", "--csi", "none", "--transmitters-from", model)
     assert done.returncode == 0, done.stderr[-3000:]
     return data, model, none
 

@@ -18,8 +18,6 @@ import numpy as np
 from gnuradio import blocks, gr
 
 from ..blocks.audio_transmitter import audio_transmitter
-from ..blocks.euler_demapper import euler_demapper
-from ..blocks.euler_mapper import euler_mapper
 from ..blocks.feature_source import feature_source
 from ..blocks.ls_channel_estimator import ls_channel_estimator
 from ..blocks.mimo_channel import mimo_channel, seeds
@@ -30,6 +28,7 @@ from ..blocks.zf_detector import zf_detector
 from ..nn.model_dir import check_data_matches, open_model_dir
 from ..phy.channels import CHANNELS
 from ..phy.checks import require_choice
+from .links import DigitalPhy, SemanticPhy
 
 CSI_MODES = ("estimated", "perfect", "none", "error_free")
 ANTENNAS = 2
@@ -51,6 +50,15 @@ class SystemConfig:
     torch_threads: int = 0
     results_file: str = ""
     check_data: bool = True
+    # separate source/channel coding baseline (RQ1): PCM + LDPC + 16-QAM in place of the Euler map,
+    # with the same channel uses per segment as the semantic system; the model is trained error-free
+    digital: bool = False
+    digital_channel_uses: int = 64
+    pcm_bits: int = 3
+    pcm_clip: float = 4.0
+    ldpc: str = "n_0500_k_0202_gap_11.alist"
+    ldpc_gap: int = 11
+    decoding: str = "soft"
 
     def validate(self) -> None:
         require_choice("channel", self.channel, CHANNELS)
@@ -70,8 +78,16 @@ class system_top_block(gr.top_block):
         self.model = m = open_model_dir(c.model)
         self.source = feature_source(c.data, c.split, c.videos, 0.0, c.check_data)
         check_data_matches(m, self.source.split.audio.shape[1:], self.source.split.visual.shape[1:], c.data)
-        self.d, self.payload_len = 2 * m.symbols, m.segments * m.symbols
+        self.d = 2 * m.symbols
         self.pilots = m.pilot_settings()
+        if c.digital:
+            if c.csi == "none":
+                raise ValueError("the digital baseline needs channel estimation: csi 'estimated', 'perfect' or "
+                                 "'error_free'")
+            self.phy = DigitalPhy(self.d, m.segments, c.digital_channel_uses, c.snr_db, c.pcm_bits, c.pcm_clip,
+                                  c.ldpc, c.ldpc_gap, c.decoding)
+        else:
+            self.phy = SemanticPhy(self.d, m.segments)
         self.keep = []                                  # every block, so none is garbage-collected
         siso_seed, uplink_seed = seeds(c.seed, 2)
         sent = []
@@ -107,30 +123,22 @@ class system_top_block(gr.top_block):
         return block
 
     def link(self, sent: list, outputs: int, csi: str, seed: int, antennas: int | None = None) -> list:
-        """Euler map + pilots + channel + LS + ZF + inverse Euler for the K = len(sent) users; returns
-        the ``outputs`` float streams (K detected users, or M antennas for csi ``none``)."""
+        """The terminals' features → air → receiver for the K = len(sent) users (:mod:`.links` chains
+        around pilots, channel, LS and ZF); returns the ``outputs`` float streams (K detected users,
+        or M antennas for csi ``none``)."""
         c, users = self.config, len(sent)
         antennas = antennas or users
-        mappers = [self._add(euler_mapper(self.d, self.model.segments, k)) for k in range(users)]
-        for k, port in enumerate(sent):
-            self.connect(port, mappers[k])
         if csi == "error_free":
-            demappers = [self._add(euler_demapper(self.d, k)) for k in range(users)]
-            for k in range(users):
-                self.connect(mappers[k], demappers[k])
-            return [(x, 0) for x in demappers]
-        symbol_size = gr.sizeof_gr_complex * self.model.symbols
+            return [self._chain(port, self.phy.loopback(k)) for k, port in enumerate(sent)]
         pilot_len = self._pilot_len(users)
-        burst_len = self.pilots["pilot_steps"] * pilot_len + self.payload_len
+        burst_len = self.pilots["pilot_steps"] * pilot_len + self.phy.payload_len
         channel = self._add(mimo_channel(c.channel, antennas, users, burst_len, c.snr_db, c.rician_k, "block",
                                          seed=seed))
-        for k in range(users):
-            to_burst = self._add(blocks.stream_to_vector(symbol_size, self.model.segments))
-            inserter = self._add(pilot_inserter(self.payload_len, k, users, self.pilots["pilot_steps"],
-                                                pilot_len, self.pilots["pilot_source"], 1,
-                                                self.pilots["pilot_file"]))
-            self.connect(mappers[k], to_burst, inserter, (channel, k))
-        estimator = self._add(ls_channel_estimator(antennas, users, self.payload_len, self.pilots["pilot_steps"],
+        for k, port in enumerate(sent):
+            inserter = pilot_inserter(self.phy.payload_len, k, users, self.pilots["pilot_steps"], pilot_len,
+                                      self.pilots["pilot_source"], 1, self.pilots["pilot_file"])
+            self.connect(self._chain(port, self.phy.transmit(k) + [inserter]), (channel, k))
+        estimator = self._add(ls_channel_estimator(antennas, users, self.phy.payload_len, self.pilots["pilot_steps"],
                                                    pilot_len, self.pilots["pilot_source"], 1,
                                                    self.pilots["pilot_file"], c.estimator, c.snr_db))
         for m in range(antennas):
@@ -138,17 +146,18 @@ class system_top_block(gr.top_block):
         if csi == "none":
             streams = [(estimator, m) for m in range(antennas)]
         else:
-            detector = self._add(zf_detector(antennas, users, self.payload_len, "zf", csi, c.snr_db))
+            detector = self._add(zf_detector(antennas, users, self.phy.payload_len, "zf", csi, c.snr_db))
             for m in range(antennas):
                 self.connect((estimator, m), (detector, m))
             streams = [(detector, k) for k in range(users)]
-        result = []
-        for i, port in enumerate(streams[:outputs]):
-            to_segments = self._add(blocks.vector_to_stream(symbol_size, self.model.segments))
-            demapper = self._add(euler_demapper(self.d, min(i, users - 1)))
-            self.connect(port, to_segments, demapper)
-            result.append((demapper, 0))
-        return result
+        return [self._chain(port, self.phy.receive(min(i, users - 1))) for i, port in enumerate(streams[:outputs])]
+
+    def _chain(self, port, chain: list):
+        """Connect ``port`` → chain[0] → … → chain[-1]; returns the last block's output 0."""
+        for block in chain:
+            self._add(block)
+        self.connect(port, *chain)
+        return (chain[-1], 0)
 
     def _pilot_len(self, users: int) -> int:
         """Pilot symbols per step for ``users``: a (T_p, L) pilot file is time-divided into K·L."""

@@ -1,0 +1,116 @@
+"""What a terminal's features become on the air, and back: the block chains around the pilot inserter
+and after the ZF detector, for the semantic system and for the separate source/channel coding baseline.
+
+- :class:`SemanticPhy`: Euler map (eq. 1) of the transmitter's 2L reals to L symbols per segment.
+- :class:`DigitalPhy` (the paper's "traditional" system, RQ1): PCM of the error-free-trained
+  transmitter's 2L_s reals, an LDPC code of gr-fec, 16-QAM of gr-digital, zero padding to the same
+  channel uses per segment as the semantic system; at the receiver soft (sum-product) or hard
+  (bit-flipping) LDPC decoding and PCM reconstruction.
+Each ``transmit`` chain ends in burst vectors of ``payload_len`` symbols; each ``receive`` chain
+starts from them and ends in the receiver's 2L float vectors per segment.
+"""
+from __future__ import annotations
+
+import math
+import os
+
+from gnuradio import blocks, gr
+
+from ..blocks.euler_demapper import euler_demapper
+from ..blocks.euler_mapper import euler_mapper
+from ..blocks.pcm_codec import burst_resize, pcm_decoder, pcm_encoder
+from ..phy.channels import noise_variance
+from ..phy.checks import require_choice
+from ..phy.pcm import check_pcm
+
+LDPC_DIR = "/usr/share/gnuradio/fec/ldpc"
+DECODINGS = ("soft", "hard")
+LLR_NOISE_FLOOR = 0.05           # noise power of 13 dB
+
+
+class SemanticPhy:
+    def __init__(self, d: int, segments: int):
+        self.d, self.segments = d, segments
+        self.payload_len = segments * d // 2
+
+    def transmit(self, user: int) -> list:
+        return [euler_mapper(self.d, self.segments, user),
+                blocks.stream_to_vector(gr.sizeof_gr_complex * (self.d // 2), self.segments)]
+
+    def receive(self, user: int) -> list:
+        return [blocks.vector_to_stream(gr.sizeof_gr_complex * (self.d // 2), self.segments),
+                euler_demapper(self.d, user)]
+
+    def loopback(self, user: int) -> list:
+        return [euler_mapper(self.d, self.segments, user), euler_demapper(self.d, user)]
+
+
+class DigitalPhy:
+    """PCM (``pcm_bits`` over ±``clip``) → LDPC (``ldpc``: an alist of gr-fec with its ``gap``) →
+    16-QAM → zero padding to ``channel_uses`` symbols per segment."""
+
+    def __init__(self, d: int, segments: int, channel_uses: int, snr_db: float, pcm_bits: int = 3,
+                 clip: float = 4.0, ldpc: str = "n_0500_k_0202_gap_11.alist", gap: int = 11,
+                 decoding: str = "soft", max_iterations: int = 50):
+        from gnuradio import digital, fec
+        check_pcm(pcm_bits, clip)
+        self.decoding = require_choice("decoding", decoding, DECODINGS)
+        self.d, self.segments, self.bits, self.clip = d, segments, pcm_bits, clip
+        path = ldpc if os.path.isabs(ldpc) else os.path.join(LDPC_DIR, ldpc)
+        if not os.path.isfile(path):
+            raise ValueError(f"ldpc {path!r}: no such alist file (gr-fec ships them in {LDPC_DIR})")
+        self.alist, self.max_iterations, self.snr_db = path, max_iterations, snr_db
+        self.matrix = fec.ldpc_H_matrix(path, gap)
+        self.k, self.n = self.matrix.k(), self.matrix.n()
+        self.constellation = digital.constellation_16qam().base()
+        per_symbol = self.constellation.bits_per_symbol()
+        self.frames = math.ceil(d * segments * pcm_bits / self.k)
+        self.frame_bits = self.frames * self.k
+        coded = self.frames * self.n
+        if coded % per_symbol:
+            raise ValueError(f"{self.frames} LDPC frames of n = {self.n} bits do not fill whole 16-QAM symbols")
+        self.symbols = coded // per_symbol
+        self.payload_len = segments * channel_uses
+        if self.symbols > self.payload_len:
+            raise ValueError(f"the digital burst needs {self.symbols} symbols ({d * segments * pcm_bits} PCM bits, "
+                             f"LDPC rate {self.k}/{self.n}, 16-QAM); only {self.payload_len} channel uses per burst")
+
+    def transmit(self, user: int) -> list:
+        from gnuradio import digital, fec
+        encoder = fec.ldpc_par_mtrx_encoder.make_H(self.matrix)
+        return [pcm_encoder(self.d, self.segments, self.bits, self.clip, self.frame_bits),
+                blocks.vector_to_stream(gr.sizeof_char, self.frame_bits),
+                fec.extended_encoder(encoder, None, "11"),
+                blocks.pack_k_bits_bb(self.constellation.bits_per_symbol()),
+                digital.constellation_encoder_bc(self.constellation),
+                blocks.stream_to_vector(gr.sizeof_gr_complex, self.symbols),
+                burst_resize(self.symbols, self.payload_len)]
+
+    def receive(self, user: int) -> list:
+        from gnuradio import digital, fec
+        if self.decoding == "soft":
+            # max-log LLRs from gr-digital at the nominal noise power; the sum-product decoder scales its
+            # input by 2/σ², so σ = √2 passes the LLRs through unchanged
+            decoder = fec.ldpc_decoder.make(self.alist, math.sqrt(2.0), self.max_iterations)
+        else:
+            decoder = fec.ldpc_bit_flip_decoder.make(self.matrix.get_base_sptr(), self.max_iterations)
+        # gr-digital's soft decisions and both gr-fec LDPC decoders agree: a positive value is a 1 bit
+        return [burst_resize(self.payload_len, self.symbols),
+                blocks.vector_to_stream(gr.sizeof_gr_complex, self.symbols),
+                digital.constellation_soft_decoder_cf(self._llr_constellation()),
+                fec.extended_decoder(decoder, None, None, "11"),
+                blocks.stream_to_vector(gr.sizeof_char, self.frame_bits),
+                pcm_decoder(self.d, self.segments, self.bits, self.clip, self.frame_bits)]
+
+    def _llr_constellation(self):
+        """16-QAM whose soft decisions are max-log LLRs at the nominal noise power (a lookup table),
+        floored at ``LLR_NOISE_FLOOR`` so that LLRs stay bounded (overconfident LLRs make belief
+        propagation fail on bursts whose ZF output is noisier than nominal)."""
+        from gnuradio import digital
+        constellation = digital.constellation_16qam().base()
+        constellation.gen_soft_dec_lut(8, max(noise_variance(self.snr_db), LLR_NOISE_FLOOR))
+        return constellation
+
+    def loopback(self, user: int) -> list:
+        return [pcm_encoder(self.d, self.segments, self.bits, self.clip, self.frame_bits),
+                pcm_decoder(self.d, self.segments, self.bits, self.clip, self.frame_bits)]
