@@ -114,3 +114,23 @@ class DigitalPhy:
     def loopback(self, user: int) -> list:
         return [pcm_encoder(self.d, self.segments, self.bits, self.clip, self.frame_bits),
                 pcm_decoder(self.d, self.segments, self.bits, self.clip, self.frame_bits)]
+
+
+def transmitter_range(model, split, videos: int = 64, quantile: float = 0.999) -> float:
+    """PCM clip level for a model: the ``quantile`` of |transmitter output| over the first ``videos``
+    of a loaded split (audio and video terminals together, error-free link between them)."""
+    import numpy as np
+    import torch
+    rows = slice(0, videos)
+    outputs = []
+    with torch.inference_mode():
+        audio = torch.from_numpy(split.audio[rows])
+        visual = torch.from_numpy(split.visual[rows].astype(np.float32))
+        sent_audio = model.load("audio_transmitter")(audio) if model.modality in ("av", "a") else None
+        if sent_audio is not None:
+            outputs.append(sent_audio.abs().flatten())
+        if model.modality == "av":
+            outputs.append(model.load("video_transmitter")(visual, sent_audio).abs().flatten())
+        elif model.modality == "v":
+            outputs.append(model.load("video_transmitter")(visual).abs().flatten())
+    return float(torch.quantile(torch.cat(outputs), quantile))

@@ -37,7 +37,9 @@ class Job:
 
 def plan(systems: dict, channels, snrs, csi_modes) -> list:
     """Jobs for ``systems`` {name: model directory}. A model trained with csi 'none' runs only csi
-    'none' (its receiver expects raw antenna signals); the others run every other requested mode."""
+    'none' (its receiver expects raw antenna signals); the others run every other requested mode.
+    A system whose name starts with ``digital`` is the separate source/channel coding baseline
+    (PCM + LDPC + 16-QAM) around that model, which should be trained with csi 'error_free'."""
     for ch in channels:
         require_choice("channel", ch, CHANNELS)
     for csi in csi_modes:
@@ -48,6 +50,9 @@ def plan(systems: dict, channels, snrs, csi_modes) -> list:
     jobs = []
     for name, folder in systems.items():
         trained_for_none = open_model_dir(folder).manifest.get("csi") == "none"
+        if trained_for_none and name.startswith("digital"):
+            raise ValueError(f"system {name!r}: the digital baseline needs a model trained with csi 'error_free', "
+                             f"{folder} is trained for csi 'none'")
         modes = ["none"] if trained_for_none else [m for m in csi_modes if m != "none"]
         if trained_for_none and "none" not in csi_modes:
             raise ValueError(f"system {name!r}: {folder} is trained for csi 'none', which is not among "
@@ -77,7 +82,8 @@ def read_done(path: str) -> dict:
 
 
 def _run(job: Job, common: dict) -> dict:
-    config = SystemConfig(model=job.model, channel=job.channel, snr_db=job.snr_db, csi=job.csi, **common)
+    config = SystemConfig(model=job.model, channel=job.channel, snr_db=job.snr_db, csi=job.csi,
+                          digital=job.system.startswith("digital"), **common)
     result = run_system(config)
     return {"system": job.system, "channel": job.channel, "snr_db": job.snr_db, "csi": job.csi,
             "accuracy": result.accuracy, "correct": result.correct, "segments": result.segments,

@@ -28,7 +28,7 @@ from ..blocks.zf_detector import zf_detector
 from ..nn.model_dir import check_data_matches, open_model_dir
 from ..phy.channels import CHANNELS
 from ..phy.checks import require_choice
-from .links import DigitalPhy, SemanticPhy
+from .links import DigitalPhy, SemanticPhy, transmitter_range
 
 CSI_MODES = ("estimated", "perfect", "none", "error_free")
 ANTENNAS = 2
@@ -55,7 +55,7 @@ class SystemConfig:
     digital: bool = False
     digital_channel_uses: int = 64
     pcm_bits: int = 3
-    pcm_clip: float = 4.0
+    pcm_clip: float = 0.0          # > 0: PCM range ±pcm_clip; 0: the model's output range on the videos sent
     ldpc: str = "n_0500_k_0202_gap_11.alist"
     ldpc_gap: int = 11
     decoding: str = "soft"
@@ -84,7 +84,8 @@ class system_top_block(gr.top_block):
             if c.csi == "none":
                 raise ValueError("the digital baseline needs channel estimation: csi 'estimated', 'perfect' or "
                                  "'error_free'")
-            self.phy = DigitalPhy(self.d, m.segments, c.digital_channel_uses, c.snr_db, c.pcm_bits, c.pcm_clip,
+            clip = c.pcm_clip if c.pcm_clip > 0 else transmitter_range(m, self.source.split)
+            self.phy = DigitalPhy(self.d, m.segments, c.digital_channel_uses, c.snr_db, c.pcm_bits, clip,
                                   c.ldpc, c.ldpc_gap, c.decoding)
         else:
             self.phy = SemanticPhy(self.d, m.segments)
