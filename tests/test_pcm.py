@@ -32,7 +32,8 @@ def test_blocks_round_trip_whole_bursts(rng):
     tb = gr.top_block()
     source = blocks.vector_source_f(values.ravel().tolist(), False, d)
     sink = blocks.vector_sink_f(d)
-    tb.connect(source, pcm_encoder(d, segments, bits, 1.0, frame), pcm_decoder(d, segments, bits, 1.0, frame), sink)
+    codec = [pcm_encoder(d, segments, bits, 1.0, frame), pcm_decoder(d, segments, bits, 1.0, frame)]
+    tb.connect(source, *codec, sink)     # Python blocks must outlive the flowgraph: keep them referenced
     tb.run()
     got = np.array(sink.data(), np.float32).reshape(-1, d)
     np.testing.assert_allclose(got, dequantize(quantize(values, bits, 1.0), bits, 1.0))
