@@ -21,11 +21,19 @@ def test_installed_script_shows_help():
     assert done.returncode == 0 and "link" in done.stdout
 
 
-def test_help_of_every_subcommand():
-    done = semcom("link", "--help")
-    assert done.returncode == 0
-    for option in ("--channel", "--snr", "--estimator", "--pilot-source", "--out"):
-        assert option in done.stdout
+@pytest.mark.parametrize("command,options", [
+    (["link"], ("--channel", "--snr", "--estimator", "--pilot-source", "--out")),
+    (["data", "synth"], ("--out", "--videos", "--seed", "--annotations")),
+    (["data", "check"], ("folder",)),
+    (["train"], ("--data", "--modality", "--csi", "--pilot", "--resume", "--transmitters-from")),
+    (["sweep"], ("--system", "--channels", "--snr", "--csi", "--jobs", "--restart")),
+    (["demo"], ("--out", "--videos", "--epochs", "--jobs")),
+])
+def test_help_of_every_subcommand(command, options):
+    done = semcom(*command, "--help")
+    assert done.returncode == 0, done.stderr
+    for option in options:
+        assert option in done.stdout, option
 
 
 def test_link_run_writes_csv_json_png(tmp_path):
