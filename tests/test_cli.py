@@ -28,6 +28,7 @@ def test_installed_script_shows_help():
     (["train"], ("--data", "--modality", "--csi", "--pilot", "--resume", "--transmitters-from")),
     (["sweep"], ("--system", "--channels", "--snr", "--csi", "--jobs", "--restart")),
     (["demo"], ("--out", "--videos", "--epochs", "--jobs")),
+    (["evaluate"], ("--model", "--data", "--csi", "--seeds")),
 ])
 def test_help_of_every_subcommand(command, options):
     done = semcom(*command, "--help")

@@ -237,3 +237,14 @@ def test_digital_baseline_has_a_cliff_on_rayleigh(trained):
     assert low <= 0.5 * error_free, (error_free, low)
     with pytest.raises(ValueError, match="the digital baseline needs channel estimation"):
         system_top_block(SystemConfig(model=model, data=data, csi="none", digital=True))
+
+
+def test_evaluate_writes_the_twin_table(tmp_path, trained):
+    data, model, _ = trained
+    out = tmp_path / "evaluation.json"
+    done = semcom("evaluate", "--model", model, "--data", data, "--channels", "awgn", "--snr", "15",
+                  "--seeds", "1", "--out", str(out))
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = json.loads(out.read_text())["rows"]
+    assert {(r["csi"], r["snr_db"]) for r in rows} == {("estimated", 15.0), ("perfect", 15.0), ("error_free", 15.0)}
+    assert all(0 <= r["accuracy"] <= 1 for r in rows) and "est/perfect" in done.stdout

@@ -5,7 +5,7 @@ import argparse
 import logging
 import sys
 
-from . import data, demo, link, sweep, train
+from . import data, demo, evaluate, link, sweep, train
 
 
 def main(argv: list | None = None) -> int:
@@ -16,6 +16,7 @@ def main(argv: list | None = None) -> int:
     data.add_parser(commands)
     link.add_parser(commands)
     train.add_parser(commands)
+    evaluate.add_parser(commands)
     sweep.add_parser(commands)
     demo.add_parser(commands)
     args = parser.parse_args(argv)
