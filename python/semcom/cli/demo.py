@@ -33,7 +33,7 @@ def add_parser(commands) -> None:
 
 def run(args) -> int:
     from ..data.synth import SynthConfig, write_synthetic
-    from ..flowgraphs.sweep import plan, run_sweep
+    from ..eval.sweep import plan, run_sweep
     from ..phy.channels import CHANNELS
     from ..train.trainer import TrainConfig
     from .sweep import RUNS_FILE, publish

@@ -51,7 +51,7 @@ def add_parser(commands) -> None:
 
 def run(args) -> int:
     from ..data.ave import require_valid
-    from ..flowgraphs.sweep import plan, run_sweep
+    from ..eval.sweep import plan, run_sweep
     if args.jobs < 1 or args.videos < 0:
         raise ValueError("--jobs must be >= 1 and --videos >= 0")
     systems = dict(args.system)
@@ -75,7 +75,7 @@ def run(args) -> int:
 
 def publish(rows: list, out: str, jobs: int) -> dict:
     """Write results.csv/json, timing.json, the PNGs and Table I; print the table; return the paths."""
-    from .. import report
+    from ..eval import report
     paths = report.write_rows(rows, out)
     paths.update({f"plot_{os.path.basename(p)[9:-4]}": p for p in report.plot_channels(rows, out)})
     table = report.table_one(rows)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from ..nn.model_dir import open_model_dir
 from ..phy.channels import CHANNELS
 from ..phy.checks import require_choice
-from .system import CSI_MODES, SNR_RANGE_DB, SystemConfig, run_system
+from ..flowgraphs.system import CSI_MODES, SNR_RANGE_DB, SystemConfig, run_system
 
 SYSTEM_NAMES = ("multimodal", "audio_only", "video_only", "digital")
 KEY_FIELDS = ("system", "channel", "snr_db", "csi")

@@ -1,0 +1,1 @@
+"""Experiments over the GNU Radio system: sweeps, result files, tables and plots."""
