@@ -36,13 +36,16 @@ def plot_channels(rows: list, folder: str) -> list:
         fig, ax = plt.subplots(figsize=(6.4, 4.4))
         mine = [r for r in rows if r["channel"] == channel]
         snrs = sorted({float(r["snr_db"]) for r in mine})
+        systems = sorted({r["system"] for r in mine})
+        colours = {name: f"C{i % 10}" for i, name in enumerate(systems)}
         for system, csi in sorted({(r["system"], r["csi"]) for r in mine}):
             line = sorted((float(r["snr_db"]), r["accuracy"]) for r in mine if (r["system"], r["csi"]) == (system, csi))
             if csi == "error_free":
-                ax.axhline(line[0][1], ls=":", lw=1, color="gray", label=f"{system}, error-free")
+                ax.axhline(line[0][1], ls=":", lw=1, color=colours[system], label=f"{system}, error-free")
                 continue
             style = {"estimated": "-o", "perfect": "--s", "none": ":^"}.get(csi, "-")
-            ax.plot([s for s, _ in line], [a for _, a in line], style, ms=4, label=f"{system}, {csi} CSI")
+            ax.plot([s for s, _ in line], [a for _, a in line], style, ms=4, color=colours[system],
+                    label=f"{system}, {csi} CSI")
         ax.set(xlabel="SNR (dB)", ylabel="segment accuracy", title=f"{channel} channel",
                xticks=snrs, ylim=(0, 1))
         ax.grid(alpha=0.3)
