@@ -22,6 +22,8 @@ from gnuradio.semcom.train.trainer import twin_accuracy  # noqa: E402
 
 from conftest import easy_synth  # noqa: E402
 
+pytestmark = pytest.mark.timeout(1800)     # the module's fixture trains two models first
+
 
 def semcom(*args, timeout=900):
     return subprocess.run([sys.executable, "-m", "gnuradio.semcom.cli.main", *args], capture_output=True,

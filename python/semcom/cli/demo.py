@@ -51,7 +51,7 @@ def run(args) -> int:
         systems[name] = os.path.join(models, modality)
         train_and_export(TrainConfig(data=data, out=systems[name], modality=modality, channels=list(CHANNELS),
                                      csi="estimated", epochs=args.epochs, batch_size=16, lr=1e-3,
-                                     lr_step=max(1, args.epochs - 2), seed=args.seed))
+                                     lr_step=max(1, args.epochs - 2), seed=args.seed), test_snrs=args.snr)
     jobs = plan(systems, CHANNELS, args.snr, ["estimated", "perfect", "error_free"])
     log.info("stage 3/3: %d GNU Radio runs (systems × channels × SNRs × CSI) on the test split, %d at a time",
              len(jobs), args.jobs)

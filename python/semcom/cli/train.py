@@ -53,9 +53,9 @@ def run(args) -> int:
     return 0
 
 
-def train_and_export(config, resume: bool = False) -> dict | None:
-    """Train (or resume), export the model directory and print test accuracy per SNR; returns the
-    metrics (None on ranks other than 0 of a torchrun job)."""
+def train_and_export(config, resume: bool = False, test_snrs=None) -> dict | None:
+    """Train (or resume), export the model directory and print test accuracy per SNR (``test_snrs``,
+    default the training grid); returns the metrics (None on ranks other than 0 of a torchrun job)."""
     from ..train.trainer import Trainer
     trainer = Trainer(config)
     if not trainer.is_main:
@@ -69,7 +69,7 @@ def train_and_export(config, resume: bool = False) -> dict | None:
     if not trainer.is_main:
         return None
     metrics["processes"] = trainer.world
-    metrics["test_accuracy"] = table = trainer.test_table()
+    metrics["test_accuracy"] = table = trainer.test_table() if test_snrs is None else trainer.test_table(test_snrs)
     manifest = trainer.export(metrics)
     print(f"{'SNR dB':>7} " + " ".join(f"{ch:>9}" for ch in table))
     for snr in next(iter(table.values())):
