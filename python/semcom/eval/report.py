@@ -84,15 +84,19 @@ def write_table_one(table: list, folder: str) -> str:
 
 
 def accuracy_table(rows: list) -> str:
-    """Text table: one line per SNR, one column per (system, channel, CSI)."""
-    columns = sorted({(r["system"], r["channel"], r["csi"]) for r in rows if r["csi"] != "error_free"})
+    """Text tables, one per channel: a line per SNR, a column per system and CSI mode."""
     values = {(r["system"], r["channel"], r["csi"], float(r["snr_db"])): r["accuracy"] for r in rows}
-    names = [f"{s}/{c}/{m}" for s, c, m in columns]
-    width = max([len(n) for n in names] + [8])
-    lines = ["SNR dB  " + " ".join(f"{n:>{width}}" for n in names)]
-    for snr in sorted({float(r["snr_db"]) for r in rows if r["csi"] != "error_free"}):
-        cells = [values.get((*col, snr)) for col in columns]
-        lines.append(f"{snr:>6g}  " + " ".join(f"{v:>{width}.4f}" if v is not None else " " * width for v in cells))
-    free = sorted({(r["system"], r["channel"], r["accuracy"]) for r in rows if r["csi"] == "error_free"})
-    lines += [f"error-free {s}/{c}: {a:.4f}" for s, c, a in free]
+    lines = []
+    for channel in sorted({r["channel"] for r in rows}):
+        mine = [r for r in rows if r["channel"] == channel]
+        columns = sorted({(r["system"], r["csi"]) for r in mine if r["csi"] != "error_free"})
+        names = [f"{s}/{m}" for s, m in columns]
+        width = max([len(n) for n in names] + [8])
+        lines += [f"{channel}:", "  SNR dB " + " ".join(f"{n:>{width}}" for n in names)]
+        for snr in sorted({float(r["snr_db"]) for r in mine if r["csi"] != "error_free"}):
+            cells = [values.get((system, channel, csi, snr)) for system, csi in columns]
+            lines.append(f"  {snr:>6g} " + " ".join(f"{v:>{width}.4f}" if v is not None else " " * width
+                                                  for v in cells))
+        free = sorted((r["system"], r["accuracy"]) for r in mine if r["csi"] == "error_free")
+        lines += [f"  error-free {system}: {accuracy:.4f}" for system, accuracy in free]
     return "\n".join(lines)
