@@ -9,24 +9,27 @@ from ..phy.pcm import check_pcm, dequantize, quantize
 from .ports import vector
 
 
-def _frame(d: int, segments: int, bits: int, frame_bits: int) -> int:
-    payload = d * segments * bits
-    if frame_bits < payload:
-        raise ValueError(f"frame_bits must be >= d·segments·pcm_bits = {payload}, got {frame_bits}")
-    return payload
+class _PcmLayout:
+    """Checked parameters shared by the encoder and the decoder: d values per segment, ``segments``
+    per burst, ``pcm_bits`` per value over ±``clip``, ``frame_bits`` per burst (payload + padding)."""
+
+    def __init__(self, d: int, segments: int, pcm_bits: int, clip: float, frame_bits: int):
+        self.d, self.segments = require_int_range("d", d, 1), require_int_range("segments", segments, 1)
+        check_pcm(pcm_bits, clip)
+        self.bits, self.clip, self.frame_bits = pcm_bits, float(clip), int(frame_bits)
+        self.payload = self.d * self.segments * pcm_bits
+        if self.frame_bits < self.payload:
+            raise ValueError(f"frame_bits must be >= d·segments·pcm_bits = {self.payload}, got {frame_bits}")
 
 
-class pcm_encoder(gr.decim_block):
+class pcm_encoder(gr.decim_block, _PcmLayout):
     """``segments`` float vectors of length d → one uint8 vector of ``frame_bits`` bits (0/1): each
     value quantised to ``pcm_bits`` bits over [−clip, clip], most significant bit first, zero padding
     at the end of the frame (for a channel code's block length)."""
 
     def __init__(self, d: int = 32, segments: int = 10, pcm_bits: int = 3, clip: float = 4.0,
                  frame_bits: int = 1010):
-        self.d, self.segments = require_int_range("d", d, 1), require_int_range("segments", segments, 1)
-        check_pcm(pcm_bits, clip)
-        self.bits, self.clip, self.frame_bits = pcm_bits, float(clip), int(frame_bits)
-        self.payload = _frame(self.d, self.segments, pcm_bits, self.frame_bits)
+        _PcmLayout.__init__(self, d, segments, pcm_bits, clip, frame_bits)
         gr.decim_block.__init__(self, name="semcom_pcm_encoder", in_sig=[vector(np.float32, self.d)],
                                 out_sig=[vector(np.uint8, self.frame_bits)], decim=self.segments)
 
@@ -39,16 +42,13 @@ class pcm_encoder(gr.decim_block):
         return count
 
 
-class pcm_decoder(gr.interp_block):
+class pcm_decoder(gr.interp_block, _PcmLayout):
     """Inverse of :class:`pcm_encoder`: one frame of ``frame_bits`` hard bits (any byte > 0 is a 1)
     → ``segments`` float vectors of length d."""
 
     def __init__(self, d: int = 32, segments: int = 10, pcm_bits: int = 3, clip: float = 4.0,
                  frame_bits: int = 1010):
-        self.d, self.segments = require_int_range("d", d, 1), require_int_range("segments", segments, 1)
-        check_pcm(pcm_bits, clip)
-        self.bits, self.clip, self.frame_bits = pcm_bits, float(clip), int(frame_bits)
-        self.payload = _frame(self.d, self.segments, pcm_bits, self.frame_bits)
+        _PcmLayout.__init__(self, d, segments, pcm_bits, clip, frame_bits)
         gr.interp_block.__init__(self, name="semcom_pcm_decoder", in_sig=[vector(np.uint8, self.frame_bits)],
                                  out_sig=[vector(np.float32, self.d)], interp=self.segments)
 

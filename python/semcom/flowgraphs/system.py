@@ -12,7 +12,7 @@ receive antennas.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 from gnuradio import blocks, gr
@@ -203,9 +203,3 @@ def run_system(config: SystemConfig) -> SystemResult:
     result.seconds = time.perf_counter() - start
     return result
 
-
-def result_row(config: SystemConfig, result: SystemResult) -> dict:
-    row = {k: v for k, v in asdict(config).items() if k not in ("results_file", "check_data")}
-    row.update(asdict(result))
-    row["lost"] = len(result.lost)
-    return row
