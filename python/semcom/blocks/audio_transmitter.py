@@ -7,7 +7,7 @@ from gnuradio import gr
 from ..nn.model_dir import open_model_dir
 from . import tags
 from .ports import vector
-from .terminal import as_videos, set_torch_threads
+from .terminal import as_videos, reserve_batches, set_torch_threads
 
 
 class audio_transmitter(gr.sync_block):
@@ -27,6 +27,7 @@ class audio_transmitter(gr.sync_block):
         gr.sync_block.__init__(self, name="semcom_audio_transmitter", in_sig=[vector(np.float32, self.audio_dim)],
                                out_sig=[vector(np.float32, 2 * self.model.symbols)])
         self.set_output_multiple(self.segments)
+        reserve_batches(self, self.segments)
 
     def work(self, input_items, output_items):
         import torch

@@ -10,7 +10,7 @@ from ..data.ave import SEGMENTS, load_split
 from ..phy.checks import require_int_range
 from . import tags
 from .ports import vector
-from .terminal import VIDEO
+from .terminal import VIDEO, reserve_batches
 
 
 class feature_source(gr.sync_block):
@@ -36,6 +36,7 @@ class feature_source(gr.sync_block):
                                out_sig=[vector(np.float32, self.audio_dim),
                                         vector(np.float32, self.visual_size)])
         self.set_output_multiple(SEGMENTS)
+        reserve_batches(self, SEGMENTS)
         self.rate = float(segments_per_second)
         self.sent = 0
         self.started = None

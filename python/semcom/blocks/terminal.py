@@ -3,7 +3,14 @@ from __future__ import annotations
 
 import numpy as np
 
+BATCH_VIDEOS = 64        # output buffers hold this many videos, so neural blocks can batch them
 VIDEO = "semcom_video"   # tag on a video's first segment: {"video": dataset row, "position": i, "count": n}
+
+
+def reserve_batches(block, segments: int) -> None:
+    """Output buffers of BATCH_VIDEOS whole videos: the next neural block then gets batches, not one
+    or two videos per work() call (GNU Radio sizes buffers in bytes, and a visual item is 100 kB)."""
+    block.set_min_output_buffer(BATCH_VIDEOS * segments)
 
 
 def set_torch_threads(threads: int) -> None:

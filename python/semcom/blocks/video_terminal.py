@@ -7,7 +7,7 @@ from gnuradio import gr
 from ..nn.model_dir import open_model_dir
 from . import tags
 from .ports import vector
-from .terminal import as_videos, set_torch_threads
+from .terminal import as_videos, reserve_batches, set_torch_threads
 
 
 class video_terminal(gr.sync_block):
@@ -32,6 +32,7 @@ class video_terminal(gr.sync_block):
         gr.sync_block.__init__(self, name="semcom_video_terminal", in_sig=inputs,
                                out_sig=[vector(np.float32, self.d)])
         self.set_output_multiple(self.segments)
+        reserve_batches(self, self.segments)
         self.set_tag_propagation_policy(gr.TPP_DONT)   # the SISO link's tags end here
 
     def work(self, input_items, output_items):
