@@ -4,10 +4,8 @@ from __future__ import annotations
 import numpy as np
 from gnuradio import gr
 
-from ..nn.model_dir import open_model_dir
-from . import tags
 from .ports import vector
-from .terminal import as_videos, reserve_batches, set_torch_threads
+from .terminal import as_videos, open_network, reserve_batches, tag_nonfinite
 
 
 class audio_transmitter(gr.sync_block):
@@ -18,11 +16,7 @@ class audio_transmitter(gr.sync_block):
     """
 
     def __init__(self, model: str = "", symbols: int = 0, torch_threads: int = 0):
-        self.model = open_model_dir(model)
-        self.model.require_symbols(symbols)
-        self.model.require_modality("av", "a")
-        set_torch_threads(torch_threads)
-        self.network = self.model.load("audio_transmitter")
+        self.model, self.network = open_network(model, "audio_transmitter", symbols, torch_threads, ("av", "a"))
         self.segments, self.audio_dim = self.model.segments, int(self.model.manifest["audio_dim"])
         gr.sync_block.__init__(self, name="semcom_audio_transmitter", in_sig=[vector(np.float32, self.audio_dim)],
                                out_sig=[vector(np.float32, 2 * self.model.symbols)])
@@ -35,9 +29,5 @@ class audio_transmitter(gr.sync_block):
         audio, finite = as_videos(input_items[0][:count], self.segments, (self.audio_dim,))
         with torch.inference_mode():
             output_items[0][:count] = self.network(audio).reshape(count, -1).numpy()
-        for v in np.flatnonzero(~finite):
-            message = f"audio_transmitter: video at input item {self.nitems_read(0) + v * self.segments} " \
-                      "holds NaN/Inf features; encoded from zeros"
-            self.logger.error(message)
-            tags.add_tag(self, 0, int(v) * self.segments, tags.ERROR, message)
+        tag_nonfinite(self, finite, self.segments, "encoded from zeros")
         return count

@@ -10,10 +10,9 @@ import pmt
 from gnuradio import gr
 
 from ..data.ave import CLASS_NAMES
-from ..nn.model_dir import open_model_dir
 from . import tags
 from .ports import vector
-from .terminal import VIDEO, as_videos, set_torch_threads
+from .terminal import VIDEO, as_videos, open_network
 
 RESULT_FIELDS = ("position", "video", "segment", "predicted", "class_name", "confidence", "status")
 LABEL_NAMES = tuple(CLASS_NAMES) + ("background",)
@@ -32,10 +31,7 @@ class multimodal_receiver(gr.sync_block):
     """
 
     def __init__(self, model: str = "", symbols: int = 0, results_file: str = "", torch_threads: int = 0):
-        self.model = open_model_dir(model)
-        self.model.require_symbols(symbols)
-        set_torch_threads(torch_threads)
-        self.network = self.model.load("receiver")
+        self.model, self.network = open_network(model, "receiver", symbols, torch_threads)
         self.segments, self.d = self.model.segments, 2 * self.model.symbols
         inputs = 2 if self.model.modality == "av" else 1
         gr.sync_block.__init__(self, name="semcom_multimodal_receiver",

@@ -13,6 +13,27 @@ def reserve_batches(block, segments: int) -> None:
     block.set_min_output_buffer(BATCH_VIDEOS * segments)
 
 
+def open_network(model: str, network: str, symbols: int, torch_threads: int, modalities=("av", "a", "v")):
+    """(checked model directory, TorchScript ``network``) for a terminal block: the manifest, the
+    flowgraph's ``symbols`` (0 = the model's) and the model's modality are checked first."""
+    from ..nn.model_dir import open_model_dir
+    directory = open_model_dir(model)
+    directory.require_symbols(symbols)
+    directory.require_modality(*modalities)
+    set_torch_threads(torch_threads)
+    return directory, directory.load(network)
+
+
+def tag_nonfinite(block, finite: np.ndarray, segments: int, what: str) -> None:
+    """Log and tag ``semcom_error`` on the first segment of every video whose input was not finite."""
+    from . import tags
+    for v in np.flatnonzero(~finite):
+        message = (f"{block.name()}: video at input item {block.nitems_read(0) + v * segments} holds NaN/Inf; "
+                   f"{what}")
+        block.logger.error(message)
+        tags.add_tag(block, 0, int(v) * segments, tags.ERROR, message)
+
+
 def set_torch_threads(threads: int) -> None:
     """``threads`` > 0 sets torch's intra-op threads (process-wide); 0 keeps torch's default."""
     if threads < 0:

@@ -4,10 +4,9 @@ from __future__ import annotations
 import numpy as np
 from gnuradio import gr
 
-from ..nn.model_dir import open_model_dir
 from . import tags
 from .ports import vector
-from .terminal import as_videos, reserve_batches, set_torch_threads
+from .terminal import as_videos, open_network, reserve_batches, tag_nonfinite
 
 
 class video_terminal(gr.sync_block):
@@ -19,11 +18,7 @@ class video_terminal(gr.sync_block):
     """
 
     def __init__(self, model: str = "", symbols: int = 0, torch_threads: int = 0):
-        self.model = open_model_dir(model)
-        self.model.require_symbols(symbols)
-        self.model.require_modality("av", "v")
-        set_torch_threads(torch_threads)
-        self.network = self.model.load("video_transmitter")
+        self.model, self.network = open_network(model, "video_transmitter", symbols, torch_threads, ("av", "v"))
         self.segments, self.visual_shape = self.model.segments, tuple(self.model.manifest["visual_shape"])
         self.d = 2 * self.model.symbols
         inputs = [vector(np.float32, int(np.prod(self.visual_shape)))]
@@ -48,9 +43,5 @@ class video_terminal(gr.sync_block):
                 sent = self.network(visual)
         output_items[0][:count] = sent.reshape(count, -1).numpy()
         tags.copy_tags(self, 0, count, [0])
-        for v in np.flatnonzero(~finite):
-            message = f"video_terminal: video at input item {self.nitems_read(0) + v * self.segments} " \
-                      "holds NaN/Inf; encoded from zeros"
-            self.logger.error(message)
-            tags.add_tag(self, 0, int(v) * self.segments, tags.ERROR, message)
+        tag_nonfinite(self, finite, self.segments, "encoded from zeros")
         return count

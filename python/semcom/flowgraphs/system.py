@@ -14,7 +14,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-import numpy as np
 from gnuradio import blocks, gr
 
 from ..blocks.audio_transmitter import audio_transmitter
@@ -28,6 +27,7 @@ from ..blocks.zf_detector import zf_detector
 from ..nn.model_dir import check_data_matches, open_model_dir
 from ..phy.channels import CHANNELS
 from ..phy.checks import require_choice
+from ..phy.pilots import load_pilots
 from .links import DigitalPhy, SemanticPhy, transmitter_range
 
 CSI_MODES = ("estimated", "perfect", "none", "error_free")
@@ -164,7 +164,7 @@ class system_top_block(gr.top_block):
         """Pilot symbols per step for ``users``: a (T_p, L) pilot file is time-divided into K·L."""
         if self.pilots["pilot_source"] != "file":
             return self.pilots["pilot_len"]
-        return _file_pilot_len(self.pilots["pilot_file"], users)
+        return load_pilots(self.pilots["pilot_file"], users).shape[2]
 
     def result(self) -> "SystemResult":
         labels = self.source.labels
@@ -175,11 +175,6 @@ class system_top_block(gr.top_block):
         return SystemResult(accuracy=correct / segments, segments=segments, correct=correct,
                             videos=len(labels), received=summary["received"], lost=summary["lost"],
                             errors=summary["errors"], seconds=float("nan"))
-
-
-def _file_pilot_len(path: str, users: int) -> int:
-    array = np.load(path, allow_pickle=False)
-    return users * array.shape[1] if array.ndim == 2 else array.shape[2]
 
 
 @dataclass
