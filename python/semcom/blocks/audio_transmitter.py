@@ -5,7 +5,7 @@ import numpy as np
 from gnuradio import gr
 
 from .ports import vector
-from .terminal import as_videos, open_network, reserve_batches, tag_nonfinite
+from .terminal import as_videos, open_network, reserve_batches, tag_nonfinite, warm_up
 
 
 class audio_transmitter(gr.sync_block):
@@ -18,6 +18,7 @@ class audio_transmitter(gr.sync_block):
     def __init__(self, model: str = "", symbols: int = 0, torch_threads: int = 0):
         self.model, self.network = open_network(model, "audio_transmitter", symbols, torch_threads, ("av", "a"))
         self.segments, self.audio_dim = self.model.segments, int(self.model.manifest["audio_dim"])
+        warm_up(self.network, (1, self.segments, self.audio_dim))
         gr.sync_block.__init__(self, name="semcom_audio_transmitter", in_sig=[vector(np.float32, self.audio_dim)],
                                out_sig=[vector(np.float32, 2 * self.model.symbols)])
         self.set_output_multiple(self.segments)

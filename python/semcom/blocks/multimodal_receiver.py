@@ -12,7 +12,7 @@ from gnuradio import gr
 from ..data.ave import CLASS_NAMES
 from . import tags
 from .ports import vector
-from .terminal import VIDEO, as_videos, open_network
+from .terminal import VIDEO, as_videos, open_network, warm_up
 
 RESULT_FIELDS = ("position", "video", "segment", "predicted", "class_name", "confidence", "status")
 LABEL_NAMES = tuple(CLASS_NAMES) + ("background",)
@@ -34,6 +34,7 @@ class multimodal_receiver(gr.sync_block):
         self.model, self.network = open_network(model, "receiver", symbols, torch_threads)
         self.segments, self.d = self.model.segments, 2 * self.model.symbols
         inputs = 2 if self.model.modality == "av" else 1
+        warm_up(self.network, (1, self.segments, self.d), (1, self.segments, self.d))
         gr.sync_block.__init__(self, name="semcom_multimodal_receiver",
                                in_sig=[vector(np.float32, self.d)] * inputs, out_sig=None)
         self.set_output_multiple(self.segments)

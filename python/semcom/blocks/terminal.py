@@ -24,6 +24,15 @@ def open_network(model: str, network: str, symbols: int, torch_threads: int, mod
     return directory, directory.load(network)
 
 
+def warm_up(network, *shapes) -> None:
+    """Run ``network`` twice on zero inputs of ``shapes`` (one video each), so TorchScript's profiling
+    executor has optimised it before the first real video (otherwise that video waits 0.1-0.2 s)."""
+    import torch
+    with torch.inference_mode():
+        for _ in range(2):
+            network(*(torch.zeros(shape) for shape in shapes))
+
+
 def tag_nonfinite(block, finite: np.ndarray, segments: int, what: str) -> None:
     """Log and tag ``semcom_error`` on the first segment of every video whose input was not finite."""
     from . import tags

@@ -6,7 +6,7 @@ from gnuradio import gr
 
 from . import tags
 from .ports import vector
-from .terminal import as_videos, open_network, reserve_batches, tag_nonfinite
+from .terminal import as_videos, open_network, reserve_batches, tag_nonfinite, warm_up
 
 
 class video_terminal(gr.sync_block):
@@ -24,6 +24,7 @@ class video_terminal(gr.sync_block):
         inputs = [vector(np.float32, int(np.prod(self.visual_shape)))]
         if self.model.modality == "av":
             inputs.append(vector(np.float32, self.d))
+        warm_up(self.network, (1, self.segments) + self.visual_shape, *[(1, self.segments, self.d)][:len(inputs) - 1])
         gr.sync_block.__init__(self, name="semcom_video_terminal", in_sig=inputs,
                                out_sig=[vector(np.float32, self.d)])
         self.set_output_multiple(self.segments)

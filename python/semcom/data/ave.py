@@ -198,6 +198,15 @@ def require_valid(folder: str) -> None:
         raise ValueError(f"dataset {folder} is not usable:\n  " + "\n  ".join(problems))
 
 
+def read_rows(dataset, rows: np.ndarray) -> np.ndarray:
+    """``dataset[rows]`` for sorted unique ``rows``, one row at a time: h5py's fancy indexing takes
+    about 80x longer (11 s instead of 0.14 s for AVE's 402 test videos of visual features)."""
+    out = np.empty((len(rows),) + dataset.shape[1:], dataset.dtype)
+    for i, row in enumerate(rows):
+        dataset.read_direct(out, np.s_[int(row)], np.s_[i])
+    return out
+
+
 def load_split(folder: str, split: str, limit: int | None = None, check: bool = True) -> Split:
     """Read one split (rows in the order file's order); with ``check``, validate the folder first.
 
@@ -211,6 +220,6 @@ def load_split(folder: str, split: str, limit: int | None = None, check: bool = 
     h5py = _h5py()
     for kind, (name, key, _) in FEATURE_FILES.items():
         with h5py.File(os.path.join(folder, name), "r") as f:
-            rows = f[key][sorted_rows]
+            rows = read_rows(f[key], sorted_rows)
             arrays[kind] = (rows if kind == "visual" and rows.dtype == np.float16 else rows.astype(np.float32))[position]
     return Split(split, indices, arrays["audio"], arrays["visual"], arrays["labels"].argmax(axis=-1))

@@ -39,7 +39,7 @@ class SynthConfig:
     visual_pair_similarity: float = 0.87  # share of a class's visual prototype common to its look-alike pair
     offscreen_fraction: float = 0.55  # background segments that carry the video's sound but not its object
     silent_fraction: float = 0.45    # background segments that show the object without its sound
-    quiet_fraction: float = 0.25     # event segments whose sound is faint (the object still visible)
+    quiet_fraction: float = 0.35     # event segments whose sound is faint (the object still visible)
     occluded_fraction: float = 0.25  # event segments whose object is hidden (the sound still audible)
 
 
