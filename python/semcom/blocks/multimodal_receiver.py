@@ -26,8 +26,9 @@ class multimodal_receiver(gr.sync_block):
     Per video it publishes a PDU on ``predictions`` (metadata {video, position, status}, s32 vector
     of the 10 classes) and, if ``results_file`` is set, appends one CSV row per segment. Videos are
     identified by the ``semcom_video`` tags of :class:`feature_source`; :meth:`summary` lists the
-    videos that never arrived. A video with a ``semcom_error`` tag on the way is decoded and marked
-    ``error``.
+    videos that never arrived, or arrived without a user's burst (a ``semcom_lost`` tag of
+    :class:`slot_aligner`: status ``lost``, not decoded). A video with a ``semcom_error`` tag on the
+    way is decoded and marked ``error``.
     """
 
     def __init__(self, model: str = "", symbols: int = 0, results_file: str = "", torch_threads: int = 0):
@@ -62,24 +63,28 @@ class multimodal_receiver(gr.sync_block):
             probabilities = torch.softmax(self.network(audio, visual)[0], dim=-1)
         confidence, predicted = probabilities.max(dim=-1)
         videos = tags.values_by_item(self, 0, count, VIDEO)
-        errors = set()
+        errors, lost = set(), set()
         for port in range(len(input_items)):
             errors |= {item // self.segments for item in tags.values_by_item(self, port, count, tags.ERROR)}
+            lost |= {item // self.segments for item in tags.values_by_item(self, port, count, tags.LOST)}
         rows = []
         now = time.monotonic()
         for v in range(count // self.segments):
             info = videos.get(v * self.segments, {})
             position, video = int(info.get("position", -1)), int(info.get("video", -1))
             self.expected = max(self.expected, int(info.get("count", 0)))
-            status = "ok" if finite[v] and v not in errors else "error"
+            status = "lost" if v in lost else "ok" if finite[v] and v not in errors else "error"
             result = {"position": position, "video": video, "predicted": predicted[v].numpy().astype(np.int64),
                       "confidence": confidence[v].numpy(), "status": status, "received_at": now}
             self.results.append(result)
             meta = pmt.to_pmt({"video": video, "position": position, "status": status})
             self.message_port_pub(pmt.intern("predictions"), pmt.cons(
                 meta, pmt.init_s32vector(self.segments, result["predicted"].astype(np.int32).tolist())))
-            rows += [(position, video, s, int(result["predicted"][s]), LABEL_NAMES[int(result["predicted"][s])],
-                      f"{float(result['confidence'][s]):.4f}", status) for s in range(self.segments)]
+            if status == "lost":
+                rows += [(position, video, s, -1, "", "", status) for s in range(self.segments)]
+            else:
+                rows += [(position, video, s, int(result["predicted"][s]), LABEL_NAMES[int(result["predicted"][s])],
+                          f"{float(result['confidence'][s]):.4f}", status) for s in range(self.segments)]
         if self.results_file:
             with open(self.results_file, "a", newline="") as f:
                 csv.writer(f).writerows(rows)
@@ -87,11 +92,11 @@ class multimodal_receiver(gr.sync_block):
 
     def summary(self) -> dict:
         """Videos the source announced, received, and the positions of those lost on the way."""
-        received = {r["position"] for r in self.results if r["position"] >= 0}
-        lost = sorted(set(range(self.expected)) - received)
-        return {"expected": self.expected, "received": len(self.results), "lost": lost,
-                "errors": sum(r["status"] != "ok" for r in self.results)}
+        decoded = {r["position"] for r in self.results if r["position"] >= 0 and r["status"] != "lost"}
+        lost = sorted(set(range(self.expected)) - decoded)
+        return {"expected": self.expected, "received": len(decoded), "lost": lost,
+                "errors": sum(r["status"] == "error" for r in self.results)}
 
     def predictions(self) -> dict:
-        """{position: (10,) predicted classes} of every received video."""
-        return {r["position"]: r["predicted"] for r in self.results}
+        """{position: (10,) predicted classes} of every video received whole."""
+        return {r["position"]: r["predicted"] for r in self.results if r["status"] != "lost"}

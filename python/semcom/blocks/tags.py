@@ -7,7 +7,9 @@ Every tag sits on the first item of a frame (a burst vector, or a segment vector
 - ``semcom_h_est``: the receiver's estimate of it, same layout;
 - ``semcom_ls``: the estimator's diagnostics (mode, t_min, per-step residuals);
 - ``semcom_zf_regularised``: the detector had to regularise an ill-conditioned channel;
-- ``semcom_error``: a burst whose input was unusable; the block zeroed it and says why.
+- ``semcom_error``: a burst whose input was unusable; the block zeroed it and says why;
+- ``semcom_lost``: a user's burst that never reached the channel (its terminal was gone), so its
+  slot carried silence: {user, position}.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ H_EST = "semcom_h_est"
 LS_INFO = "semcom_ls"
 ZF_REGULARISED = "semcom_zf_regularised"
 ERROR = "semcom_error"
+LOST = "semcom_lost"
 
 
 def tags_in_window(block, port: int, count: int) -> list:

@@ -18,16 +18,13 @@ from gnuradio import blocks, gr
 
 from ..blocks.audio_transmitter import audio_transmitter
 from ..blocks.feature_source import feature_source
-from ..blocks.ls_channel_estimator import ls_channel_estimator
-from ..blocks.mimo_channel import mimo_channel, seeds
+from ..blocks.mimo_channel import seeds
 from ..blocks.multimodal_receiver import multimodal_receiver
-from ..blocks.pilot_inserter import pilot_inserter
 from ..blocks.video_terminal import video_terminal
-from ..blocks.zf_detector import zf_detector
 from ..nn.model_dir import check_data_matches, open_model_dir
 from ..phy.channels import CHANNELS
 from ..phy.checks import require_choice
-from ..phy.pilots import load_pilots
+from .air import AirBuilder
 from .links import DigitalPhy, SemanticPhy, transmitter_range
 
 CSI_MODES = ("estimated", "perfect", "none", "error_free")
@@ -68,7 +65,7 @@ class SystemConfig:
                              f"got {self.snr_db!r}")
 
 
-class system_top_block(gr.top_block):
+class system_top_block(gr.top_block, AirBuilder):
     """The system of :class:`SystemConfig`; after ``run()``, :meth:`result` scores it."""
 
     def __init__(self, config: SystemConfig):
@@ -97,9 +94,9 @@ class system_top_block(gr.top_block):
             self.connect((self.source, 0), self.audio_tx)
             sent.append((self.audio_tx, 0))
         else:
-            self.connect((self.source, 0), self._add(blocks.null_sink(gr.sizeof_float * self.source.audio_dim)))
+            self.connect((self.source, 0), self.add(blocks.null_sink(gr.sizeof_float * self.source.audio_dim)))
         if m.modality == "a":
-            self.connect((self.source, 1), self._add(blocks.null_sink(gr.sizeof_float * self.source.visual_size)))
+            self.connect((self.source, 1), self.add(blocks.null_sink(gr.sizeof_float * self.source.visual_size)))
         if m.modality in ("av", "v"):
             self.video_tx = video_terminal(c.model, torch_threads=c.torch_threads)
             self.connect((self.source, 1), (self.video_tx, 0))
@@ -111,7 +108,7 @@ class system_top_block(gr.top_block):
         received = self.link(sent, ANTENNAS if c.csi == "none" else len(sent), c.csi, uplink_seed,
                              antennas=ANTENNAS)
         if len(received) > 1 and m.modality != "av":             # one user on two antennas, csi none
-            combine = self._add(blocks.add_vff(self.d))
+            combine = self.add(blocks.add_vff(self.d))
             for i, port in enumerate(received):
                 self.connect(port, (combine, i))
             received = [(combine, 0)]
@@ -119,52 +116,15 @@ class system_top_block(gr.top_block):
         for i, port in enumerate(received):
             self.connect(port, (self.receiver, i))
 
-    def _add(self, block):
-        self.keep.append(block)
-        return block
-
     def link(self, sent: list, outputs: int, csi: str, seed: int, antennas: int | None = None) -> list:
-        """The terminals' features → air → receiver for the K = len(sent) users (:mod:`.links` chains
-        around pilots, channel, LS and ZF); returns the ``outputs`` float streams (K detected users,
-        or M antennas for csi ``none``)."""
-        c, users = self.config, len(sent)
-        antennas = antennas or users
+        """The terminals' features → air → receiver for the K = len(sent) users (:mod:`.air`);
+        returns the ``outputs`` float streams (K detected users, or M antennas for csi ``none``)."""
+        users = len(sent)
         if csi == "error_free":
-            return [self._chain(port, self.phy.loopback(k)) for k, port in enumerate(sent)]
-        pilot_len = self._pilot_len(users)
-        burst_len = self.pilots["pilot_steps"] * pilot_len + self.phy.payload_len
-        channel = self._add(mimo_channel(c.channel, antennas, users, burst_len, c.snr_db, c.rician_k, "block",
-                                         seed=seed))
-        for k, port in enumerate(sent):
-            inserter = pilot_inserter(self.phy.payload_len, k, users, self.pilots["pilot_steps"], pilot_len,
-                                      self.pilots["pilot_source"], 1, self.pilots["pilot_file"])
-            self.connect(self._chain(port, self.phy.transmit(k) + [inserter]), (channel, k))
-        estimator = self._add(ls_channel_estimator(antennas, users, self.phy.payload_len, self.pilots["pilot_steps"],
-                                                   pilot_len, self.pilots["pilot_source"], 1,
-                                                   self.pilots["pilot_file"], c.estimator, c.snr_db))
-        for m in range(antennas):
-            self.connect((channel, m), (estimator, m))
-        if csi == "none":
-            streams = [(estimator, m) for m in range(antennas)]
-        else:
-            detector = self._add(zf_detector(antennas, users, self.phy.payload_len, "zf", csi, c.snr_db))
-            for m in range(antennas):
-                self.connect((estimator, m), (detector, m))
-            streams = [(detector, k) for k in range(users)]
-        return [self._chain(port, self.phy.receive(min(i, users - 1))) for i, port in enumerate(streams[:outputs])]
-
-    def _chain(self, port, chain: list):
-        """Connect ``port`` → chain[0] → … → chain[-1]; returns the last block's output 0."""
-        for block in chain:
-            self._add(block)
-        self.connect(port, *chain)
-        return (chain[-1], 0)
-
-    def _pilot_len(self, users: int) -> int:
-        """Pilot symbols per step for ``users``: a (T_p, L) pilot file is time-divided into K·L."""
-        if self.pilots["pilot_source"] != "file":
-            return self.pilots["pilot_len"]
-        return load_pilots(self.pilots["pilot_file"], users).shape[2]
+            return [self.chain(port, self.phy.loopback(k)) for k, port in enumerate(sent)]
+        bursts = [self.transmit(port, k, users) for k, port in enumerate(sent)]
+        received = self.air(bursts, antennas or users, seed)
+        return self.detect(received, users, csi, outputs)
 
     def result(self) -> "SystemResult":
         labels = self.source.labels

@@ -1,0 +1,101 @@
+"""GNU Radio block: line the users' bursts up by video before a shared channel (separate terminals)."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from gnuradio import gr
+
+from ..phy.checks import require_int_range
+from . import tags
+from .ports import vector
+from .terminal import VIDEO
+
+
+class slot_aligner(gr.basic_block):
+    """K burst streams, each burst tagged ``semcom_video`` → K bursts per slot, one slot per burst
+    of input 0 (the audio terminal's, which clocks the uplink). User k ≥ 1 fills the slot with its
+    burst of the same video position; a burst of an older position is dropped, and when user k has
+    sent a later position, or nothing for ``timeout`` seconds, its slot carries silence (zeros)
+    tagged ``semcom_lost`` {user, position}. So the channel keeps running when a terminal is gone,
+    and the receiver can say exactly which videos were lost.
+    """
+
+    POLL = 0.01          # seconds to sleep when waiting for a burst (GNU Radio calls again at once)
+
+    def __init__(self, burst_len: int = 800, users: int = 2, timeout: float = 1.0):
+        self.burst_len = require_int_range("burst_len", burst_len, 1)
+        self.users = require_int_range("users (K)", users, 2, 4)
+        if not timeout > 0:
+            raise ValueError(f"timeout must be > 0 seconds, got {timeout}")
+        self.timeout = float(timeout)
+        gr.basic_block.__init__(self, name="semcom_slot_aligner",
+                                in_sig=[vector(np.complex64, self.burst_len)] * self.users,
+                                out_sig=[vector(np.complex64, self.burst_len)] * self.users)
+        self.set_tag_propagation_policy(gr.TPP_DONT)
+        self.waiting = None              # (position, since) of the slot that waits for a burst
+        self.lost = []                   # (user, position) of every slot sent as silence
+        self.dropped = []                # (user, position) of every burst that came too late
+
+    def forecast(self, noutput_items, ninputs):
+        return [1] + [0] * (ninputs - 1)
+
+    def general_work(self, input_items, output_items):
+        available = [len(x) for x in input_items]
+        count = min(available[0], len(output_items[0]))
+        positions = [self._positions(k, available[k]) for k in range(self.users)]
+        used = [0] * self.users
+        slots = 0
+        while slots < count:
+            position = positions[0].get(slots)
+            fills = [self._fill(k, position, positions[k], used, available[k]) for k in range(1, self.users)]
+            if None in fills:
+                break                                               # still waiting for a burst
+            self._copy(0, slots, slots, input_items, output_items)
+            for k, fill in enumerate(fills, start=1):
+                if fill:
+                    self._copy(k, used[k], slots, input_items, output_items)
+                    used[k] += 1
+                else:
+                    output_items[k][slots] = 0
+                    self.lost.append((k, position))
+                    tags.add_tag(self, k, slots, tags.LOST, {"user": k, "position": position})
+            self.waiting = None
+            slots += 1
+        if slots == 0 and not any(used):
+            time.sleep(self.POLL)
+        self.consume(0, slots)
+        for k in range(1, self.users):
+            self.consume(k, used[k])
+        return slots
+
+    def _positions(self, port: int, count: int) -> dict:
+        """{relative item: video position} of the bursts on input ``port``."""
+        return {item: int(value.get("position", -1)) for item, value in
+                tags.values_by_item(self, port, count, VIDEO).items() if isinstance(value, dict)}
+
+    def _fill(self, user: int, position, queued: dict, used: list, available: int):
+        """True: send user's next burst; False: silence in this slot; None: keep waiting. Bursts
+        older than ``position`` are dropped first (``used[user]`` moves past them)."""
+        if position is None:                                       # untagged: pair in order
+            return True if used[user] < available else self._wait(None)
+        while used[user] < available and queued.get(used[user], -1) < position:
+            self.dropped.append((user, queued.get(used[user], -1)))
+            used[user] += 1
+        if used[user] < available:
+            return queued.get(used[user]) == position                 # a later video: this one is lost
+        return self._wait(position)
+
+    def _wait(self, position):
+        """None while the slot of ``position`` has waited less than ``timeout``, then False."""
+        now = time.monotonic()
+        if self.waiting is None or self.waiting[0] != position:
+            self.waiting = (position, now)
+        return False if now - self.waiting[1] >= self.timeout else None
+
+    def _copy(self, port: int, item: int, slot: int, input_items, output_items) -> None:
+        """Input ``port``'s burst ``item`` and its tags → output ``port``'s ``slot``."""
+        output_items[port][slot] = input_items[port][item]
+        start = self.nitems_read(port) + item
+        for tag in self.get_tags_in_range(port, start, start + 1):
+            self.add_item_tag(port, self.nitems_written(port) + slot, tag.key, tag.value)

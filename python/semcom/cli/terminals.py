@@ -1,0 +1,153 @@
+"""``semcom audio-terminal | channel | video-terminal | receiver``: the system as four programs
+joined by gr-zeromq (separate processes or hosts); see gnuradio.semcom.flowgraphs.terminals."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+
+from ..phy.channels import CHANNELS
+from ..phy.ls import ESTIMATOR_MODES
+
+log = logging.getLogger("semcom.terminals")
+PORTS = "audio terminal → :5601 (SISO), :5602 (uplink); channel → :5604 (SISO), :5605 :5606 (antennas); " \
+        "video terminal → :5603 (uplink)"
+
+
+def add_parsers(commands) -> None:
+    from ..flowgraphs.terminals import CSI_MODES, ENDPOINTS as E
+    fmt = argparse.ArgumentDefaultsHelpFormatter
+
+    def program(name: str, help_text: str, description: str):
+        p = commands.add_parser(name, help=help_text, description=description + " Ports: " + PORTS + ".",
+                                formatter_class=fmt)
+        p.add_argument("--model", required=True, help="multimodal model directory (the burst format comes from it)")
+        p.add_argument("--idle-timeout", type=float, default=10.0, help="stop after this many seconds without items")
+        p.add_argument("--start-timeout", type=float, default=60.0, help="stop if nothing arrives for this long")
+        p.add_argument("--linger", type=float, default=1.0,
+                       help="seconds to keep the sockets open at the end, so ZMQ delivers what it holds")
+        p.add_argument("--summary", default="", help="also write the final summary (JSON) to this file")
+        return p
+
+    def air(p, channel: bool):
+        if channel:
+            p.add_argument("--channel", choices=CHANNELS, default="rayleigh")
+            p.add_argument("--rician-k", type=float, default=4.0)
+            p.add_argument("--seed", type=int, default=1, help="channel and noise seed (as `semcom sweep --seed`)")
+        else:
+            p.add_argument("--csi", choices=CSI_MODES, default="estimated")
+            p.add_argument("--estimator", choices=ESTIMATOR_MODES, default="min_residual")
+        p.add_argument("--snr", type=float, default=10.0, help="SNR in dB (the channel's; the receiving "
+                       "programs use it for LS/ZF regularisation)")
+
+    def data(p):
+        p.add_argument("--data", required=True, help="AVE-format dataset folder")
+        p.add_argument("--split", choices=("train", "val", "test"), default="test")
+        p.add_argument("--torch-threads", type=int, default=0)
+
+    p = program("audio-terminal", "the audio terminal: features → audio transmitter → bursts over ZMQ",
+                "Reads the audio features of a split, encodes them and sends the bursts of the SISO link and "
+                "of the uplink.")
+    data(p)
+    p.add_argument("--videos", type=int, default=0, help="first N videos of the split (0 = all)")
+    p.add_argument("--rate", type=float, default=0.0, help="segments per second (1 = real time; 0 = as fast as "
+                   "the peers take them)")
+    p.add_argument("--siso-out", default=E["audio_siso"], help="endpoint for the SISO bursts (bound)")
+    p.add_argument("--uplink-out", default=E["audio_uplink"], help="endpoint for the uplink bursts (bound)")
+    p.set_defaults(run=run_audio_terminal)
+
+    p = program("channel", "the air-interface emulator: SISO link and 2×2 uplink between the programs",
+                "Applies the SISO link (audio terminal → video terminal) and the 2×2 uplink (both terminals → "
+                "the receiver's two antennas) of DESIGN §2. A terminal that is gone gets silence in its slots, "
+                "tagged so the receiver reports those videos as lost.")
+    air(p, channel=True)
+    p.add_argument("--audio-siso", default=E["audio_siso"], help="audio terminal's SISO bursts (connect)")
+    p.add_argument("--audio-uplink", default=E["audio_uplink"], help="audio terminal's uplink bursts (connect)")
+    p.add_argument("--video-uplink", default=E["video_uplink"], help="video terminal's uplink bursts (connect)")
+    p.add_argument("--siso-out", default=E["siso"], help="SISO link output to the video terminal (bound)")
+    p.add_argument("--antenna-out", nargs=2, default=E["antennas"], help="the two receive antennas (bound)")
+    p.add_argument("--slot-timeout", type=float, default=1.0,
+                   help="seconds an uplink slot waits for the video terminal's burst before sending silence")
+    p.set_defaults(run=run_channel)
+
+    p = program("video-terminal", "the video terminal: SISO audio in, AGVA, visual bursts out over ZMQ",
+                "Receives the audio over the SISO link (LS, ZF, inverse Euler), looks up the visual features of "
+                "the same videos, runs the video transmitter (audio decoder, AGVA, visual channel encoder) and "
+                "sends its uplink bursts. It can be restarted during a run: it picks up at the next video.")
+    data(p)
+    air(p, channel=False)
+    p.add_argument("--siso", default=E["siso"], help="the channel's SISO output (connect)")
+    p.add_argument("--uplink-out", default=E["video_uplink"], help="endpoint for the uplink bursts (bound)")
+    p.set_defaults(run=run_video_terminal)
+
+    p = program("receiver", "the 2-antenna receiver: LS, ZF, decoders, PSP, labels per segment",
+                "Receives the two antennas' bursts, estimates the channel, detects and classifies every segment; "
+                "writes a CSV row per segment and a summary of videos expected, received and lost.")
+    air(p, channel=False)
+    p.add_argument("--antenna", nargs=2, default=E["antennas"], help="the channel's antenna outputs (connect)")
+    p.add_argument("--results", default="", help="CSV file, one row per segment")
+    p.add_argument("--data", default="", help="dataset folder: score the labels (accuracy in the summary)")
+    p.add_argument("--split", choices=("train", "val", "test"), default="test")
+    p.add_argument("--torch-threads", type=int, default=0)
+    p.set_defaults(run=run_receiver)
+
+
+def _air(args):
+    from ..flowgraphs.terminals import AirSettings
+    return AirSettings(**{k: v for k, v in dict(channel=getattr(args, "channel", None), snr_db=args.snr,
+                                                  rician_k=getattr(args, "rician_k", None),
+                                                  seed=getattr(args, "seed", None), csi=getattr(args, "csi", None),
+                                                  estimator=getattr(args, "estimator", None)).items()
+                          if v is not None})
+
+
+def _serve(tb, args, extra=None) -> int:
+    from ..flowgraphs.terminals import print_summary
+    log.info("%s running; stops at the end of the stream or after %g s without items", tb.name_, args.idle_timeout)
+    summary = tb.serve(args.idle_timeout, args.start_timeout, args.linger)
+    if extra:
+        summary.update(extra(tb))
+    log.info("%s stopped: %s", tb.name_, summary["reason"])
+    if args.summary:
+        with open(args.summary, "w", encoding="utf-8") as f:
+            json.dump(summary, f, indent=1)
+    print_summary(summary)
+    return 0 if summary["reason"] in ("end of stream", "stopped by a signal") else 1
+
+
+def run_audio_terminal(args) -> int:
+    from ..flowgraphs.terminals import ENDPOINTS, audio_terminal_program
+    endpoints = dict(ENDPOINTS, audio_siso=args.siso_out, audio_uplink=args.uplink_out)
+    return _serve(audio_terminal_program(args.model, args.data, args.split, args.videos, args.rate, endpoints,
+                                         args.torch_threads), args)
+
+
+def run_channel(args) -> int:
+    from ..flowgraphs.terminals import channel_program
+    endpoints = dict(audio_siso=args.audio_siso, audio_uplink=args.audio_uplink, video_uplink=args.video_uplink,
+                     siso=args.siso_out, antennas=list(args.antenna_out))
+    return _serve(channel_program(args.model, _air(args), endpoints, args.slot_timeout), args)
+
+
+def run_video_terminal(args) -> int:
+    from ..flowgraphs.terminals import ENDPOINTS, video_terminal_program
+    endpoints = dict(ENDPOINTS, siso=args.siso, video_uplink=args.uplink_out)
+    return _serve(video_terminal_program(args.model, args.data, _air(args), args.split, endpoints,
+                                         args.torch_threads), args)
+
+
+def run_receiver(args) -> int:
+    from ..flowgraphs.terminals import ENDPOINTS, receiver_program
+    endpoints = dict(ENDPOINTS, antennas=list(args.antenna))
+    extra = None
+    if args.data:
+        from ..data.ave import load_split
+        labels = load_split(args.data, args.split, None).labels
+
+        def extra(tb):
+            predictions = tb.receiver.predictions()
+            count = tb.receiver.expected or 0
+            correct = sum(int((predictions[p] == labels[p]).sum()) for p in predictions if 0 <= p < count)
+            return {"accuracy": correct / (count * labels.shape[1]) if count else float("nan"),
+                    "correct_segments": correct}
+    return _serve(receiver_program(args.model, _air(args), endpoints, args.results, args.torch_threads), args, extra)

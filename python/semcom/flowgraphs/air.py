@@ -1,0 +1,72 @@
+"""The air interface of DESIGN §2 as block chains, shared by the one-process system and the
+separate terminal processes: transmit (the phy's chain + pilot inserter), the channel
+(mimo_channel) and detection (LS → ZF, or raw antenna signals for csi ``none``, then the phy's
+receive chain).
+"""
+from __future__ import annotations
+
+from ..blocks.ls_channel_estimator import ls_channel_estimator
+from ..blocks.mimo_channel import mimo_channel
+from ..blocks.pilot_inserter import pilot_inserter
+from ..blocks.zf_detector import zf_detector
+from ..phy.pilots import load_pilots
+
+
+class AirBuilder:
+    """Mixin for a ``gr.top_block`` that sets ``config`` (channel, snr_db, rician_k, estimator),
+    ``phy`` (:class:`.links.SemanticPhy` or :class:`.links.DigitalPhy`), ``pilots`` (the model
+    directory's pilot settings) and ``keep`` (a list holding every block of the flowgraph)."""
+
+    def add(self, block):
+        self.keep.append(block)
+        return block
+
+    def chain(self, port, chain: list):
+        """Connect ``port`` → chain[0] → … → chain[-1]; returns the last block's output 0."""
+        for block in chain:
+            self.add(block)
+        self.connect(port, *chain)
+        return (chain[-1], 0)
+
+    def pilot_len(self, users: int) -> int:
+        """Pilot symbols per step for ``users``: a (T_p, L) pilot file is time-divided into K·L."""
+        if self.pilots["pilot_source"] != "file":
+            return self.pilots["pilot_len"]
+        return load_pilots(self.pilots["pilot_file"], users).shape[2]
+
+    def burst_len(self, users: int) -> int:
+        """Symbols per burst (one video): T_p pilot steps of L_p symbols, then the payload."""
+        return self.pilots["pilot_steps"] * self.pilot_len(users) + self.phy.payload_len
+
+    def transmit(self, port, user: int, users: int):
+        """A terminal's per-segment floats → its bursts (user ``user`` of ``users``)."""
+        inserter = pilot_inserter(self.phy.payload_len, user, users, self.pilots["pilot_steps"],
+                                  self.pilot_len(users), self.pilots["pilot_source"], 1, self.pilots["pilot_file"])
+        return self.chain(port, self.phy.transmit(user) + [inserter])
+
+    def air(self, bursts: list, antennas: int, seed: int) -> list:
+        """The users' bursts → Y = H X + N on ``antennas`` receive antennas (block fading)."""
+        c, users = self.config, len(bursts)
+        channel = self.add(mimo_channel(c.channel, antennas, users, self.burst_len(users), c.snr_db, c.rician_k,
+                                        "block", seed=seed))
+        for k, port in enumerate(bursts):
+            self.connect(port, (channel, k))
+        return [(channel, m) for m in range(antennas)]
+
+    def detect(self, received: list, users: int, csi: str, outputs: int) -> list:
+        """Antenna bursts → LS (eq. 5-6) → ZF (eq. 7) with the ``csi`` channel → the phy's receive
+        chain; returns the first ``outputs`` float streams (users, or antennas for csi ``none``)."""
+        c, antennas = self.config, len(received)
+        estimator = self.add(ls_channel_estimator(antennas, users, self.phy.payload_len, self.pilots["pilot_steps"],
+                                                  self.pilot_len(users), self.pilots["pilot_source"], 1,
+                                                  self.pilots["pilot_file"], c.estimator, c.snr_db))
+        for m, port in enumerate(received):
+            self.connect(port, (estimator, m))
+        if csi == "none":
+            streams = [(estimator, m) for m in range(antennas)]
+        else:
+            detector = self.add(zf_detector(antennas, users, self.phy.payload_len, "zf", csi, c.snr_db))
+            for m in range(antennas):
+                self.connect((estimator, m), (detector, m))
+            streams = [(detector, k) for k in range(users)]
+        return [self.chain(port, self.phy.receive(min(i, users - 1))) for i, port in enumerate(streams[:outputs])]

@@ -1,0 +1,240 @@
+"""The system of DESIGN §1 as separate programs (processes, or hosts) joined by gr-zeromq PUSH/PULL
+with tags passed: the audio terminal, the channel (an air-interface emulator: the SISO link to the
+video terminal and the 2×2 uplink to the receiver), the video terminal and the receiver.
+
+Default endpoints (ZMQ sinks bind, sources connect; replace 127.0.0.1 by the peer's address):
+
+=================  ===========================================  ==============================
+program            binds (sends)                                connects to (receives)
+=================  ===========================================  ==============================
+audio terminal     SISO bursts :5601, uplink bursts :5602       -
+channel            SISO to video terminal :5604,                :5601, :5602 (audio terminal),
+                   antennas 1 and 2 to the receiver :5605 :5606 :5603 (video terminal)
+video terminal     uplink bursts :5603                          :5604 (channel)
+receiver           -                                            :5605, :5606 (channel)
+=================  ===========================================  ==============================
+
+Every program stops by itself: at the end of the stream (the last video announced by the audio
+terminal's ``semcom_video`` tags has passed), or when its peers have been quiet for ``idle_timeout``
+seconds. With the same model, data, channel seed and SNR the four programs compute what the
+one-process :class:`.system.system_top_block` computes.
+"""
+from __future__ import annotations
+
+import json
+import signal
+import time
+from dataclasses import dataclass
+
+from gnuradio import blocks, gr, zeromq
+
+from ..blocks.audio_transmitter import audio_transmitter
+from ..blocks.feature_lookup import feature_lookup
+from ..blocks.feature_source import feature_source
+from ..blocks.mimo_channel import seeds
+from ..blocks.multimodal_receiver import multimodal_receiver
+from ..blocks.progress_probe import progress_probe
+from ..blocks.slot_aligner import slot_aligner
+from ..blocks.video_terminal import video_terminal
+from ..nn.model_dir import check_data_matches, open_model_dir
+from ..phy.channels import CHANNELS
+from ..phy.checks import require_choice
+from .air import AirBuilder
+from .links import SemanticPhy
+from .system import ANTENNAS, SNR_RANGE_DB
+
+ENDPOINTS = {
+    "audio_siso": "tcp://127.0.0.1:5601", "audio_uplink": "tcp://127.0.0.1:5602",
+    "video_uplink": "tcp://127.0.0.1:5603", "siso": "tcp://127.0.0.1:5604",
+    "antennas": ["tcp://127.0.0.1:5605", "tcp://127.0.0.1:5606"],
+}
+CSI_MODES = ("estimated", "perfect", "none")
+ZMQ_TIMEOUT_MS = 100
+
+
+def bind_address(endpoint: str) -> str:
+    """The address a sink binds for a peer that connects to ``endpoint``: tcp://host:port → tcp://*:port."""
+    if endpoint.startswith("tcp://") and ":" in endpoint[6:]:
+        return "tcp://*:" + endpoint.rsplit(":", 1)[1]
+    return endpoint
+
+
+@dataclass
+class AirSettings:
+    """What the programs on both sides of the air must agree on (the receiving side needs csi,
+    estimator and snr_db; the channel needs channel, snr_db, rician_k and seed)."""
+    channel: str = "rayleigh"
+    snr_db: float = 10.0
+    rician_k: float = 4.0
+    seed: int = 1
+    csi: str = "estimated"
+    estimator: str = "min_residual"
+
+    def validate(self) -> None:
+        require_choice("channel", self.channel, CHANNELS)
+        require_choice("csi", self.csi, CSI_MODES)
+        if not SNR_RANGE_DB[0] <= self.snr_db <= SNR_RANGE_DB[1]:
+            raise ValueError(f"snr_db must be in {SNR_RANGE_DB[0]}..{SNR_RANGE_DB[1]} dB, got {self.snr_db}")
+
+
+class _Program(gr.top_block, AirBuilder):
+    """A multimodal model directory's burst format, ZMQ ends with probes, and the stop rule."""
+
+    def __init__(self, name: str, model: str, air: AirSettings):
+        gr.top_block.__init__(self, name)
+        air.validate()
+        self.name_ = name
+        self.config = air
+        self.model = open_model_dir(model)
+        self.model.require_modality("av")
+        self.phy = SemanticPhy(2 * self.model.symbols, self.model.segments)
+        self.pilots = self.model.pilot_settings()
+        self.keep = []
+        self.probes = []            # (probe, ZMQ sink): the outgoing streams whose end means done
+        self.inputs = []            # probes on the incoming ZMQ streams
+
+    def send(self, port, endpoint: str, users: int) -> None:
+        """Bursts of a ``users``-user link → a ZMQ PUSH sink bound for ``endpoint``, with a probe."""
+        length = self.burst_len(users)
+        sink = self.add(zeromq.push_sink(gr.sizeof_gr_complex, length, bind_address(endpoint), ZMQ_TIMEOUT_MS,
+                                         True, -1))
+        probe = self.add(progress_probe(gr.sizeof_gr_complex * length))
+        self.connect(port, sink)
+        self.connect(port, probe)
+        self.probes.append((probe, sink))
+
+    def receive(self, endpoint: str, users: int):
+        """A ZMQ PULL source connected to ``endpoint`` for bursts of a ``users``-user link."""
+        source = self.add(zeromq.pull_source(gr.sizeof_gr_complex, self.burst_len(users), endpoint,
+                                             ZMQ_TIMEOUT_MS, True, -1))
+        probe = self.add(progress_probe(gr.sizeof_gr_complex * self.burst_len(users)))
+        self.connect(source, probe)
+        self.inputs.append(probe)
+        return (source, 0)
+
+    def finished(self) -> bool:
+        """Every outgoing stream has passed the last video and handed it to its ZMQ sink."""
+        return bool(self.probes) and all(p.finished() and s.nitems_read(0) >= p.items for p, s in self.probes)
+
+    def last_activity(self):
+        """time.monotonic() of the latest item in or out (None before the first)."""
+        times = [p.last_item_at for p in self.inputs + [p for p, _ in self.probes]]
+        times = [t for t in times if t is not None]
+        return max(times) if times else None
+
+    def summary(self) -> dict:
+        sent = sorted(set().union(*(p.positions for p, _ in self.probes))) if self.probes else []
+        return {"program": self.name_, "videos_sent": sent}
+
+    def serve(self, idle_timeout: float = 10.0, start_timeout: float = 60.0, linger: float = 1.0) -> dict:
+        """Run until the end of the stream, ``idle_timeout`` s without items (after the first), or
+        ``start_timeout`` s without any item, or SIGINT/SIGTERM; then wait ``linger`` s so that ZMQ
+        delivers what it holds (its sockets drop queued messages when they close)."""
+        stop = []
+        previous = {s: signal.signal(s, lambda *_: stop.append("signal")) for s in (signal.SIGINT, signal.SIGTERM)}
+        self.start()
+        started = time.monotonic()
+        reason = None
+        try:
+            while reason is None:
+                time.sleep(0.05)
+                now, last = time.monotonic(), self.last_activity()
+                if stop:
+                    reason = "stopped by a signal"
+                elif self.finished():
+                    reason = "end of stream"
+                elif last is None and now - started > start_timeout:
+                    reason = f"nothing received for {start_timeout:g} s"
+                elif last is not None and now - last > idle_timeout:
+                    reason = f"peers quiet for {idle_timeout:g} s"
+            if reason == "end of stream":
+                time.sleep(linger)
+        finally:
+            self.stop()
+            self.wait()
+            for s, handler in previous.items():
+                signal.signal(s, handler)
+        return dict(self.summary(), reason=reason)
+
+
+class audio_terminal_program(_Program):
+    """feature_source (audio) → audio_transmitter → bursts for the SISO link (user 0 of 1) and for
+    the uplink (user 0 of 2) → ZMQ."""
+
+    def __init__(self, model: str, data: str, split: str = "test", videos: int = 0,
+                 segments_per_second: float = 0.0, endpoints: dict = ENDPOINTS, torch_threads: int = 0,
+                 check_data: bool = True):
+        super().__init__("semcom_audio_terminal", model, AirSettings())
+        self.source = feature_source(data, split, videos, segments_per_second, check_data)
+        check_data_matches(self.model, self.source.split.audio.shape[1:], self.source.split.visual.shape[1:], data)
+        self.connect((self.source, 1), self.add(blocks.null_sink(gr.sizeof_float * self.source.visual_size)))
+        self.audio_tx = audio_transmitter(model, torch_threads=torch_threads)
+        self.connect((self.source, 0), self.audio_tx)
+        self.send(self.transmit((self.audio_tx, 0), 0, 1), endpoints["audio_siso"], 1)
+        self.send(self.transmit((self.audio_tx, 0), 0, 2), endpoints["audio_uplink"], 2)
+
+    def last_activity(self):
+        return time.monotonic()        # a local source: never idle
+
+
+class channel_program(_Program):
+    """Audio SISO bursts → SISO link (1×1) → video terminal; audio and video uplink bursts →
+    slot_aligner → 2×2 uplink → the receiver's two antennas. Seeds as in the one-process system."""
+
+    def __init__(self, model: str, air: AirSettings, endpoints: dict = ENDPOINTS, slot_timeout: float = 1.0):
+        super().__init__("semcom_channel", model, air)
+        siso_seed, uplink_seed = seeds(air.seed, 2)
+        (heard,) = self.air([self.receive(endpoints["audio_siso"], 1)], 1, siso_seed)
+        self.send(heard, endpoints["siso"], 1)
+        self.aligner = self.add(slot_aligner(self.burst_len(2), 2, slot_timeout))
+        self.connect(self.receive(endpoints["audio_uplink"], 2), (self.aligner, 0))
+        self.connect(self.receive(endpoints["video_uplink"], 2), (self.aligner, 1))
+        received = self.air([(self.aligner, 0), (self.aligner, 1)], ANTENNAS, uplink_seed)
+        for port, endpoint in zip(received, endpoints["antennas"]):
+            self.send(port, endpoint, 2)
+
+    def summary(self) -> dict:
+        return dict(super().summary(), video_slots_lost=[p for _, p in self.aligner.lost],
+                    late_bursts_dropped=[p for _, p in self.aligner.dropped])
+
+
+class video_terminal_program(_Program):
+    """SISO bursts → LS → ZF → inverse Euler (a*_t) → video_terminal (AGVA) with the visual features
+    of the same videos (feature_lookup) → uplink bursts (user 1 of 2) → ZMQ."""
+
+    def __init__(self, model: str, data: str, air: AirSettings, split: str = "test", endpoints: dict = ENDPOINTS,
+                 torch_threads: int = 0, check_data: bool = True):
+        super().__init__("semcom_video_terminal", model, air)
+        siso_csi = "estimated" if air.csi == "none" else air.csi
+        (heard,) = self.detect([self.receive(endpoints["siso"], 1)], 1, siso_csi, 1)
+        self.lookup = self.add(feature_lookup(data, split, self.phy.d, check_data))
+        check_data_matches(self.model, self.lookup.split.audio.shape[1:], self.lookup.split.visual.shape[1:], data)
+        self.video_tx = video_terminal(model, torch_threads=torch_threads)
+        self.connect(heard, self.lookup, (self.video_tx, 0))
+        self.connect(heard, (self.video_tx, 1))
+        self.send(self.transmit((self.video_tx, 0), 1, 2), endpoints["video_uplink"], 2)
+
+
+class receiver_program(_Program):
+    """The two antennas' bursts → LS → ZF (or raw, csi none) → inverse Euler → multimodal_receiver."""
+
+    def __init__(self, model: str, air: AirSettings, endpoints: dict = ENDPOINTS, results_file: str = "",
+                 torch_threads: int = 0):
+        super().__init__("semcom_receiver", model, air)
+        received = [self.receive(endpoint, 2) for endpoint in endpoints["antennas"]]
+        streams = self.detect(received, 2, air.csi, 2)
+        self.receiver = multimodal_receiver(model, results_file=results_file, torch_threads=torch_threads)
+        for i, port in enumerate(streams):
+            self.connect(port, (self.receiver, i))
+
+    def finished(self) -> bool:
+        expected = self.receiver.expected
+        return expected > 0 and any(r["position"] == expected - 1 for r in self.receiver.results)
+
+    def summary(self) -> dict:
+        return dict(program=self.name_, **self.receiver.summary())
+
+
+def print_summary(summary: dict) -> None:
+    """One JSON line on stdout, for scripts and tests."""
+    print(json.dumps(summary), flush=True)

@@ -1,0 +1,245 @@
+"""The system as four programs over gr-zeromq: the same predictions as the one-process system, also
+with each program in its own network namespace; a video terminal killed and restarted mid-run;
+stop rules. Every test kills what it started."""
+import csv
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+
+pytest.importorskip("torch")
+
+from gnuradio.semcom.flowgraphs.system import SystemConfig, run_system  # noqa: E402
+
+from conftest import easy_synth, untrained_model  # noqa: E402
+
+pytestmark = pytest.mark.timeout(900)
+SNR = "15"
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    base = tmp_path_factory.mktemp("terminals")
+    data = easy_synth(str(base / "data"), videos=330)             # 32 test videos
+    return data, untrained_model(data, str(base / "av"), "av", symbols=16)
+
+
+def free_ports(count: int) -> list:
+    sockets = [socket.socket() for _ in range(count)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+class Programs:
+    """Starts `semcom` programs with their output in files; kills every one that is left."""
+
+    def __init__(self, folder, prefix=()):
+        self.folder, self.prefix, self.running = folder, list(prefix), {}
+
+    def start(self, name: str, *args, netns: str = ""):
+        out, err = (open(os.path.join(self.folder, f"{name}.{x}"), "w") for x in ("out", "err"))
+        command = [sys.executable, "-m", "gnuradio.semcom.cli.main", *args]
+        if netns:
+            command = ["ip", "netns", "exec", netns] + command
+        self.running[name] = subprocess.Popen(command, stdout=out, stderr=err, env=dict(os.environ),
+                                              start_new_session=True)
+        return self.running[name]
+
+    def wait_running(self, name: str, timeout: float = 300):
+        """Until the program logs that its flowgraph runs (or fails)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if "running" in self.log(name):
+                return
+            assert self.running[name].poll() is None, f"{name} exited early:\n{self.log(name)[-3000:]}"
+            time.sleep(0.2)
+        raise AssertionError(f"{name} did not start within {timeout} s")
+
+    def log(self, name: str) -> str:
+        with open(os.path.join(self.folder, f"{name}.err")) as f:
+            return f.read()
+
+    def summary(self, name: str) -> dict:
+        with open(os.path.join(self.folder, f"{name}.out")) as f:
+            lines = [line for line in f if line.startswith("{")]
+        assert lines, f"{name} printed no summary:\n{self.log(name)[-3000:]}"
+        return json.loads(lines[-1])
+
+    def wait_all(self, timeout: float = 300):
+        for name, process in self.running.items():
+            code = process.wait(timeout=timeout)
+            assert code == 0, f"{name} exited with {code}:\n{self.log(name)[-3000:]}"
+
+    def kill_all(self):
+        for process in self.running.values():
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+@pytest.fixture
+def programs(tmp_path):
+    p = Programs(str(tmp_path))
+    yield p
+    p.kill_all()
+
+
+def endpoints(hosts: dict, ports: list) -> dict:
+    """Command-line endpoint options of the four programs; hosts: {program: IP}."""
+    a, c, v = hosts["audio"], hosts["channel"], hosts["video"]
+    url = "tcp://{}:{}".format
+    return {
+        "audio": ["--siso-out", url(a, ports[0]), "--uplink-out", url(a, ports[1])],
+        "channel": ["--audio-siso", url(a, ports[0]), "--audio-uplink", url(a, ports[1]),
+                    "--video-uplink", url(v, ports[2]), "--siso-out", url(c, ports[3]),
+                    "--antenna-out", url(c, ports[4]), url(c, ports[5])],
+        "video": ["--siso", url(c, ports[3]), "--uplink-out", url(v, ports[2])],
+        "receiver": ["--antenna", url(c, ports[4]), url(c, ports[5])],
+    }
+
+
+def run_four(programs: Programs, data: str, model: str, videos: int, ends: dict, rate: float = 0.0,
+             netns: dict | None = None, results: str = ""):
+    netns = netns or {}
+    air = ["--snr", SNR]
+    programs.start("receiver", "receiver", "--model", model, *air, "--results", results, "--data", data,
+                   "--idle-timeout", "20", *ends["receiver"], netns=netns.get("receiver", ""))
+    programs.start("channel", "channel", "--model", model, *air, "--channel", "rayleigh", "--seed", "1",
+                   "--idle-timeout", "20", *ends["channel"], netns=netns.get("channel", ""))
+    programs.start("video", "video-terminal", "--model", model, "--data", data, *air, "--idle-timeout", "20",
+                   *ends["video"], netns=netns.get("video", ""))
+    for name in ("receiver", "channel", "video"):
+        programs.wait_running(name)
+    programs.start("audio", "audio-terminal", "--model", model, "--data", data, "--videos", str(videos),
+                   "--rate", str(rate), *ends["audio"], netns=netns.get("audio", ""))
+
+
+def one_process(data: str, model: str, videos: int, results: str):
+    return run_system(SystemConfig(model=model, data=data, videos=videos, channel="rayleigh", snr_db=float(SNR),
+                                   csi="estimated", seed=1, check_data=False, results_file=results))
+
+
+def rows_by_video(path: str) -> dict:
+    rows = {}
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            rows.setdefault(int(row["position"]), []).append((row["predicted"], row["confidence"], row["status"]))
+    return rows
+
+
+def test_four_programs_give_the_one_process_predictions(setup, programs, tmp_path):
+    data, model = setup
+    hosts = dict.fromkeys(("audio", "channel", "video"), "127.0.0.1")
+    run_four(programs, data, model, 20, endpoints(hosts, free_ports(6)), results=str(tmp_path / "four.csv"))
+    programs.wait_all()
+    single = one_process(data, model, 20, str(tmp_path / "one.csv"))
+    summary = programs.summary("receiver")
+    assert summary["expected"] == 20 and summary["received"] == 20 and summary["lost"] == []
+    assert summary["accuracy"] == pytest.approx(single.accuracy, abs=1e-12)
+    assert rows_by_video(str(tmp_path / "four.csv")) == rows_by_video(str(tmp_path / "one.csv"))
+    assert programs.summary("channel")["video_slots_lost"] == []
+
+
+def test_video_terminal_killed_and_restarted(setup, programs, tmp_path):
+    data, model = setup
+    videos, results = 32, str(tmp_path / "four.csv")
+    hosts = dict.fromkeys(("audio", "channel", "video"), "127.0.0.1")
+    ends = endpoints(hosts, free_ports(6))
+    run_four(programs, data, model, videos, ends, rate=10.0, results=results)   # one video per second
+    deadline = time.monotonic() + 300
+    while len(rows_by_video(results)) < 4:                      # the first videos went through
+        assert time.monotonic() < deadline and programs.running["receiver"].poll() is None
+        time.sleep(0.2)
+    os.killpg(programs.running["video"].pid, signal.SIGKILL)    # a crash: no goodbye
+    programs.running["video"].wait()
+    time.sleep(2.0)
+    programs.start("video2", "video-terminal", "--model", model, "--data", data, "--snr", SNR,
+                   "--idle-timeout", "20", *ends["video"])
+    del programs.running["video"]
+    programs.wait_all()
+    summary = programs.summary("receiver")
+    got = rows_by_video(results)
+    lost = sorted(p for p, rows in got.items() if rows[0][2] == "lost")
+    decoded = sorted(p for p, rows in got.items() if rows[0][2] != "lost")
+    assert summary["expected"] == videos and summary["lost"] == lost and lost
+    assert sorted(lost + decoded) == list(range(videos))       # every video is accounted for
+    assert max(decoded) > min(lost), "nothing was decoded after the restart"
+    assert programs.summary("channel")["video_slots_lost"] == lost
+    one_process(data, model, videos, str(tmp_path / "one.csv"))
+    single = rows_by_video(str(tmp_path / "one.csv"))
+    assert {p: got[p] for p in decoded} == {p: single[p] for p in decoded}   # the rest decoded as in one process
+    after = set(programs.summary("video2")["videos_sent"])
+    assert {p for p in decoded if p > max(lost)} <= after and max(after) == videos - 1
+
+
+def test_receiver_alone_stops_by_itself(setup, programs):
+    _, model = setup
+    ports = free_ports(2)
+    programs.start("receiver", "receiver", "--model", model, "--start-timeout", "2", "--antenna",
+                   *[f"tcp://127.0.0.1:{p}" for p in ports])
+    assert programs.running["receiver"].wait(timeout=120) == 1
+    assert programs.summary("receiver")["reason"] == "nothing received for 2 s"
+
+
+def namespaces_allowed() -> str:
+    if os.geteuid() != 0 or not shutil.which("ip"):
+        return "network namespaces need root and iproute2"
+    name = f"semcom-probe-{uuid.uuid4().hex[:6]}"
+    made = subprocess.run(["ip", "netns", "add", name], capture_output=True, text=True)
+    if made.returncode:
+        return f"this machine forbids network namespaces: {made.stderr.strip()}"
+    subprocess.run(["ip", "netns", "del", name])
+    return ""
+
+
+@pytest.fixture
+def namespaces():
+    """Four namespaces, each with a veth link to a bridge in a fifth: 10.231.0.1-4/24."""
+    why = namespaces_allowed()
+    if why:
+        pytest.skip(why)
+    tag = uuid.uuid4().hex[:5]
+    names = {p: f"sc{tag}{p[0]}" for p in ("audio", "channel", "video", "receiver")}
+    hub = f"sc{tag}hub"
+    commands = [["ip", "netns", "add", hub], ["ip", "-n", hub, "link", "add", "br0", "type", "bridge"],
+                ["ip", "-n", hub, "link", "set", "br0", "up"]]
+    hosts = {}
+    for i, (program, ns) in enumerate(names.items(), start=1):
+        hosts[program] = f"10.231.0.{i}"
+        commands += [["ip", "netns", "add", ns],
+                     ["ip", "-n", ns, "link", "add", "eth0", "type", "veth", "peer", "name", f"p{i}", "netns", hub],
+                     ["ip", "-n", ns, "addr", "add", f"{hosts[program]}/24", "dev", "eth0"],
+                     ["ip", "-n", ns, "link", "set", "eth0", "up"], ["ip", "-n", ns, "link", "set", "lo", "up"],
+                     ["ip", "-n", hub, "link", "set", f"p{i}", "master", "br0"],
+                     ["ip", "-n", hub, "link", "set", f"p{i}", "up"]]
+    try:
+        for command in commands:
+            done = subprocess.run(command, capture_output=True, text=True)
+            if done.returncode:
+                pytest.skip(f"could not build the namespaces ({' '.join(command)}): {done.stderr.strip()}")
+        yield names, hosts
+    finally:
+        for ns in list(names.values()) + [hub]:
+            subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+
+
+def test_four_programs_in_separate_network_namespaces(setup, programs, namespaces, tmp_path):
+    data, model = setup
+    names, hosts = namespaces
+    ends = endpoints(hosts, [5601, 5602, 5603, 5604, 5605, 5606])
+    run_four(programs, data, model, 20, ends, netns=names, results=str(tmp_path / "four.csv"))
+    programs.wait_all()
+    one_process(data, model, 20, str(tmp_path / "one.csv"))
+    assert programs.summary("receiver")["lost"] == []
+    assert rows_by_video(str(tmp_path / "four.csv")) == rows_by_video(str(tmp_path / "one.csv"))
