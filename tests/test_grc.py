@@ -50,6 +50,8 @@ def test_block_file_loads_and_builds_its_block(platform, path, tiny_system):
     for param in block.params.values():
         if param.key not in ("id", "alias", "comment", "affinity", "minoutbuf", "maxoutbuf"):
             assert param.name, f"{param.key} has no label"
+    if "vggish" in block.params or "vgg19" in block.params:
+        return       # needs weight files and media: built in test_features.py::test_grc_block_files_build_their_blocks
     # the make template, rendered with the defaults, builds the real block
     namespace = {}
     exec(block.templates.render("imports"), namespace)

@@ -223,3 +223,52 @@ def load_split(folder: str, split: str, limit: int | None = None, check: bool = 
             rows = read_rows(f[key], sorted_rows)
             arrays[kind] = (rows if kind == "visual" and rows.dtype == np.float16 else rows.astype(np.float32))[position]
     return Split(split, indices, arrays["audio"], arrays["visual"], arrays["labels"].argmax(axis=-1))
+
+
+class FeatureWriter:
+    """Writes an AVE-format folder video by video (rows appended as they come, N not known ahead).
+
+    ``append`` takes one or more videos; ``write_orders`` finishes the folder with the order files.
+    """
+
+    def __init__(self, folder: str, visual_dtype: str = "float32"):
+        h5py = _h5py()
+        os.makedirs(folder, exist_ok=True)
+        self.folder, self.rows = folder, 0
+        dtypes = {"audio": "float32", "visual": visual_dtype, "labels": "float32"}
+        self.files = {kind: h5py.File(os.path.join(folder, name), "w", libver="earliest")
+                      for kind, (name, _, _) in FEATURE_FILES.items()}
+        self.data = {kind: self.files[kind].create_dataset(key, (0,) + shape, maxshape=(None,) + shape,
+                                                           dtype=dtypes[kind], chunks=(1,) + shape,
+                                                           track_times=False)
+                     for kind, (_, key, shape) in FEATURE_FILES.items()}
+
+    def append(self, audio: np.ndarray, visual: np.ndarray, segment_labels: np.ndarray) -> range:
+        """Add videos: audio (n, 10, 128), visual (n, 10, 7, 7, 512), labels (n, 10) class indices;
+        returns their row indices."""
+        arrays = {"audio": audio, "visual": visual, "labels": one_hot(np.asarray(segment_labels, np.int64))}
+        n = len(arrays["audio"])
+        for kind, array in arrays.items():
+            if len(array) != n or tuple(array.shape[1:]) != FEATURE_FILES[kind][2]:
+                raise ValueError(f"{kind}: expected ({n}, {', '.join(map(str, FEATURE_FILES[kind][2]))}), "
+                                 f"got {array.shape}")
+        for kind, array in arrays.items():
+            self.data[kind].resize(self.rows + n, axis=0)
+            self.data[kind][self.rows:] = array
+        self.rows += n
+        return range(self.rows - n, self.rows)
+
+    def close(self) -> None:
+        """Close the feature files (also after an error: then the folder holds no order files)."""
+        for f in self.files.values():
+            f.close()
+
+    def write_orders(self, split: dict) -> None:
+        """Close the feature files and write the order files: {split name: row indices}; a split not
+        named gets an empty order."""
+        self.close()
+        h5py = _h5py()
+        for name, (filename, key) in ORDER_FILES.items():
+            order = np.asarray(split.get(name, []), np.int64)
+            with h5py.File(os.path.join(self.folder, filename), "w", libver="earliest") as f:
+                f.create_dataset(key, data=order, track_times=False)

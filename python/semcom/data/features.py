@@ -1,0 +1,132 @@
+"""Media files → an AVE-format dataset folder (DESIGN §6), with the terminals' semantic front ends.
+
+Each clip is decoded into N aligned one-second segments (:mod:`.media`); audio → VGGish (:mod:`.vggish`,
+raw 128-d embedding, no PCA), frames → VGG-19 pool5 averaged per second (:mod:`.vgg`). A dataset row
+is one AVE "video" of 10 segments: a clip gives ⌈N/10⌉ rows of consecutive seconds; the last row of a
+clip whose length is not a multiple of 10 s is padded with all-zero, background-labelled segments.
+``sources.tsv`` lists, per row, the clip and how many of its 10 segments are real.
+
+Labels: from an AVE-format ``Annotations.txt`` (a clip's VideoID is its file name without extension;
+the event's Start/End apply to the clip's first 10 s, later rows are background), or all background.
+All rows go to one split (default ``test``); the other order files are empty.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .ave import BACKGROUND, SEGMENTS, SPLITS, FeatureWriter, parse_annotations
+from .media import FRAMES_PER_SECOND, decode_media, open_media
+
+log = logging.getLogger("semcom.features")
+SOURCES_FILE = "sources.tsv"
+
+
+@dataclass
+class FeatureConfig:
+    videos: list                      # media files
+    out: str                          # dataset folder to write
+    vggish: str                       # vggish-10086976.pth
+    vgg19: str                        # vgg19-dcbb9e9d.pth
+    annotations: str | None = None    # AVE-format Annotations.txt (labels); None: all background
+    device: str = "cpu"
+    split: str = "test"
+    frames_per_second: int = FRAMES_PER_SECOND
+    visual_dtype: str = "float32"
+    batch: int = 16                   # frames per VGG-19 forward pass
+
+
+@dataclass
+class FeatureReport:
+    rows: int = 0
+    seconds: int = 0                  # real one-second segments written
+    wall_seconds: float = 0.0
+    sources: list = field(default_factory=list)   # (row, clip, first second, real segments)
+
+    @property
+    def speed(self) -> float:
+        """Seconds of media per second of computing."""
+        return self.seconds / self.wall_seconds if self.wall_seconds > 0 else float("inf")
+
+
+def clip_id(path: str) -> str:
+    return os.path.splitext(os.path.basename(path))[0]
+
+
+def _labels_by_clip(config: FeatureConfig) -> dict:
+    """{clip id: (10,) segment labels} from the annotations file; every clip must be listed."""
+    if not config.annotations:
+        return {}
+    annotations = {a.video_id: a for a in parse_annotations(config.annotations)}
+    missing = [path for path in config.videos if clip_id(path) not in annotations]
+    if missing:
+        raise ValueError(f"annotations file {config.annotations!r} has no line for VideoID "
+                         f"{clip_id(missing[0])!r} (media file {missing[0]!r}; VideoID = file name without extension)")
+    return {clip_id(path): annotations[clip_id(path)].segment_labels() for path in config.videos}
+
+
+def to_rows(features: np.ndarray, seconds: int) -> np.ndarray:
+    """(seconds, ...) → (⌈seconds/10⌉, 10, ...), zero-padded at the end."""
+    rows = -(-seconds // SEGMENTS)
+    padded = np.zeros((rows * SEGMENTS,) + features.shape[1:], np.float32)
+    padded[:seconds] = features
+    return padded.reshape((rows, SEGMENTS) + features.shape[1:])
+
+
+def write_features(config: FeatureConfig, progress: bool = True) -> FeatureReport:
+    """Decode, extract and write every clip of ``config``; ValueError names the file of any problem."""
+    from tqdm import tqdm
+
+    from .vgg import load_vgg19, visual_features
+    from .vggish import audio_features, load_vggish
+
+    if not config.videos:
+        raise ValueError("no media files given")
+    if config.split not in SPLITS:
+        raise ValueError(f"split must be one of {', '.join(SPLITS)}, got {config.split!r}")
+    for path in config.videos:                 # cheap checks first: every file opens and has both streams
+        open_media(path).close()
+    labels = _labels_by_clip(config)
+    vggish = load_vggish(config.vggish, config.device)
+    vgg = load_vgg19(config.vgg19, config.device)
+    report, start = FeatureReport(), time.perf_counter()
+    writer = FeatureWriter(config.out, config.visual_dtype)
+    try:
+        for path in tqdm(config.videos, desc="features", unit="clip", disable=not progress):
+            media = decode_media(path, config.frames_per_second)
+            n = media.seconds
+            audio = audio_features(vggish, media.audio_seconds(), config.device)
+            visual = visual_features(vgg, media.frames, media.frame_second, n, config.device, config.batch)
+            segment_labels = np.full(-(-n // SEGMENTS) * SEGMENTS, BACKGROUND, np.int64)
+            if clip_id(path) in labels:
+                segment_labels[:SEGMENTS] = labels[clip_id(path)]
+                if n < SEGMENTS and np.any(labels[clip_id(path)][n:] != BACKGROUND):
+                    log.warning("%s: %d s long, its annotated event reaches past the end", path, n)
+                if n > SEGMENTS:
+                    log.warning("%s: %d s long; its annotation covers the first 10 s, the rest is labelled "
+                                "background", path, n)
+            rows = writer.append(to_rows(audio, n), to_rows(visual, n), segment_labels.reshape(-1, SEGMENTS))
+            for i, row in enumerate(rows):
+                report.sources.append((row, path, i * SEGMENTS, min(SEGMENTS, n - i * SEGMENTS)))
+            report.seconds += n
+            log.debug("%s: %d s → rows %d..%d", path, n, rows[0], rows[-1])
+        writer.write_orders({config.split: np.arange(writer.rows)})
+    finally:
+        writer.close()
+    report.rows, report.wall_seconds = writer.rows, time.perf_counter() - start
+    with open(os.path.join(config.out, SOURCES_FILE), "w", encoding="utf-8") as f:
+        f.write("row\tvideo_id\tfile\tfirst_second\tsegments\n")
+        for row, path, first, segments in report.sources:
+            f.write(f"{row}\t{clip_id(path)}\t{os.path.abspath(path)}\t{first}\t{segments}\n")
+    return report
+
+
+def read_sources(folder: str) -> list:
+    """Rows of ``sources.tsv``: (row, video id, file, first second, real segments)."""
+    with open(os.path.join(folder, SOURCES_FILE), encoding="utf-8") as f:
+        lines = f.read().splitlines()[1:]
+    return [(int(r), v, p, int(s), int(n)) for r, v, p, s, n in (line.split("\t") for line in lines)]
