@@ -16,6 +16,7 @@ torch = pytest.importorskip("torch")
 
 from gnuradio import blocks, gr  # noqa: E402
 from gnuradio.semcom.data.ave import load_split  # noqa: E402
+from gnuradio.semcom.flowgraphs.loopback import Impairments, ota_system_top_block  # noqa: E402
 from gnuradio.semcom.flowgraphs.system import SystemConfig, run_system, system_top_block  # noqa: E402
 from gnuradio.semcom.nn.system import SemanticSystem  # noqa: E402
 from gnuradio.semcom.train.trainer import twin_accuracy  # noqa: E402
@@ -89,6 +90,23 @@ def test_csi_modes_are_ordered_on_rayleigh_at_15_db(trained):
                           for s in (1, 2, 3)]) for csi in ("perfect", "estimated", "none")}
     assert runs["perfect"] >= runs["estimated"] - 0.01, runs      # equal up to estimation error at 15 dB
     assert runs["estimated"] > runs["none"] + 0.05, runs
+
+
+@pytest.mark.parametrize("snr", [9.0, 15.0])
+def test_siso_link_over_the_air_waveform_keeps_the_accuracy(trained, snr):
+    """The SISO link over the OTA waveform through channel_model (carrier offset 1e-3, 20 ppm clock,
+    a start delay, a phase) is within 2 points of the ideally synchronised system."""
+    data, model, _ = trained
+    config = dict(model=model, data=data, channel="awgn", snr_db=snr, csi="estimated")
+    ideal = np.mean([run_system(SystemConfig(seed=s, **config)).accuracy for s in (1, 2)])
+    over_the_air = []
+    for s in (1, 2):
+        tb = ota_system_top_block(SystemConfig(seed=s, **config), impairments=Impairments(
+            cfo=1e-3 * (-1) ** s, epsilon=1 + 2e-5, taps=[np.exp(0.7j * s)], delay=313 * s))
+        tb.run_until_done()
+        over_the_air.append(tb.result().accuracy)
+        assert tb.demodulator.detected == len(tb.source.labels) and tb.demodulator.header_failures == 0
+    assert abs(np.mean(over_the_air) - ideal) <= 0.02, (over_the_air, ideal)
 
 
 def test_receiver_reports_lost_videos(tiny_system):

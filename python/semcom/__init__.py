@@ -12,10 +12,18 @@ from .blocks.mimo_channel import mimo_channel
 from .blocks.ls_channel_estimator import ls_channel_estimator
 from .blocks.zf_detector import zf_detector
 from .blocks.feature_source import feature_source
+from .blocks.audio_frontend import audio_frontend
+from .blocks.video_frontend import video_frontend
 from .blocks.audio_transmitter import audio_transmitter
 from .blocks.video_terminal import video_terminal
 from .blocks.multimodal_receiver import multimodal_receiver
+from .blocks.feature_lookup import feature_lookup
+from .blocks.slot_aligner import slot_aligner
+from .blocks.progress_probe import progress_probe
+from .blocks.ota_modulator import ota_modulator
+from .blocks.ota_demodulator import ota_demodulator
 
 __all__ = ["euler_mapper", "euler_demapper", "pilot_inserter", "awgn", "block_fading", "mimo_channel",
            "ls_channel_estimator", "zf_detector", "feature_source", "audio_transmitter", "video_terminal",
-           "multimodal_receiver"]
+           "multimodal_receiver", "audio_frontend", "video_frontend", "feature_lookup", "slot_aligner",
+           "progress_probe", "ota_modulator", "ota_demodulator"]

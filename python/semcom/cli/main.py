@@ -5,7 +5,7 @@ import argparse
 import logging
 import sys
 
-from . import data, demo, evaluate, link, sweep, train
+from . import data, demo, evaluate, features, link, loopback, sweep, terminals, train
 
 
 def main(argv: list | None = None) -> int:
@@ -14,11 +14,14 @@ def main(argv: list | None = None) -> int:
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     data.add_parser(commands)
+    features.add_parser(commands)
     link.add_parser(commands)
     train.add_parser(commands)
     evaluate.add_parser(commands)
     sweep.add_parser(commands)
     demo.add_parser(commands)
+    terminals.add_parsers(commands)
+    loopback.add_parser(commands)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")

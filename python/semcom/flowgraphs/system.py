@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from gnuradio import blocks, gr
 
 from ..blocks.audio_transmitter import audio_transmitter
+from ..blocks.feature_lookup import feature_lookup
 from ..blocks.feature_source import feature_source
 from ..blocks.mimo_channel import seeds
 from ..blocks.multimodal_receiver import multimodal_receiver
+from ..blocks.slot_aligner import slot_aligner
 from ..blocks.video_terminal import video_terminal
 from ..nn.model_dir import check_data_matches, open_model_dir
 from ..phy.channels import CHANNELS
@@ -68,6 +70,10 @@ class SystemConfig:
 class system_top_block(gr.top_block, AirBuilder):
     """The system of :class:`SystemConfig`; after ``run()``, :meth:`result` scores it."""
 
+    LOSSY_SISO = False     # True where the SISO link can lose videos (:mod:`.loopback`): then the video
+    #                        terminal looks up the visual features of the videos it heard, and the
+    #                        uplink lines the users' bursts up by video (silence for a missing one)
+
     def __init__(self, config: SystemConfig):
         gr.top_block.__init__(self, "semcom_system")
         config.validate()
@@ -99,14 +105,20 @@ class system_top_block(gr.top_block, AirBuilder):
             self.connect((self.source, 1), self.add(blocks.null_sink(gr.sizeof_float * self.source.visual_size)))
         if m.modality in ("av", "v"):
             self.video_tx = video_terminal(c.model, torch_threads=c.torch_threads)
-            self.connect((self.source, 1), (self.video_tx, 0))
+            heard = None
             if m.modality == "av":
                 siso_csi = "estimated" if c.csi == "none" else c.csi
-                (heard,) = self.link([(self.audio_tx, 0)], 1, siso_csi, siso_seed)
+                heard = self.siso_link((self.audio_tx, 0), siso_csi, siso_seed)
                 self.connect(heard, (self.video_tx, 1))
+            if heard is not None and self.LOSSY_SISO:     # the video terminal sends the videos it heard
+                lookup = self.add(feature_lookup(c.data, c.split, self.d, False))
+                self.connect(heard, lookup, (self.video_tx, 0))
+                self.connect((self.source, 1), self.add(blocks.null_sink(gr.sizeof_float * self.source.visual_size)))
+            else:
+                self.connect((self.source, 1), (self.video_tx, 0))
             sent.append((self.video_tx, 0))
         received = self.link(sent, ANTENNAS if c.csi == "none" else len(sent), c.csi, uplink_seed,
-                             antennas=ANTENNAS)
+                             antennas=ANTENNAS, align=self.LOSSY_SISO and len(sent) > 1)
         if len(received) > 1 and m.modality != "av":             # one user on two antennas, csi none
             combine = self.add(blocks.add_vff(self.d))
             for i, port in enumerate(received):
@@ -116,13 +128,25 @@ class system_top_block(gr.top_block, AirBuilder):
         for i, port in enumerate(received):
             self.connect(port, (self.receiver, i))
 
-    def link(self, sent: list, outputs: int, csi: str, seed: int, antennas: int | None = None) -> list:
+    def siso_link(self, audio, csi: str, seed: int):
+        """The audio terminal → video terminal link; returns the received a*_t stream. Subclasses
+        replace it (:mod:`.loopback`: over a radio waveform)."""
+        return self.link([audio], 1, csi, seed)[0]
+
+    def link(self, sent: list, outputs: int, csi: str, seed: int, antennas: int | None = None,
+             align: bool = False) -> list:
         """The terminals' features → air → receiver for the K = len(sent) users (:mod:`.air`);
-        returns the ``outputs`` float streams (K detected users, or M antennas for csi ``none``)."""
+        returns the ``outputs`` float streams (K detected users, or M antennas for csi ``none``).
+        ``align``: the users' bursts pass a :class:`slot_aligner` (a video may be missing)."""
         users = len(sent)
         if csi == "error_free":
             return [self.chain(port, self.phy.loopback(k)) for k, port in enumerate(sent)]
         bursts = [self.transmit(port, k, users) for k, port in enumerate(sent)]
+        if align:
+            aligner = self.add(slot_aligner(self.burst_len(users), users))
+            for k, port in enumerate(bursts):
+                self.connect(port, (aligner, k))
+            bursts = [(aligner, k) for k in range(users)]
         received = self.air(bursts, antennas or users, seed)
         return self.detect(received, users, csi, outputs)
 

@@ -1,0 +1,173 @@
+"""The system with its SISO link (audio terminal → video terminal) over the over-the-air waveform
+(:mod:`..phy.ota`): ota_modulator → radio path → ota_demodulator → LS → ZF, where the radio path is
+
+- gr-channels ``channel_model`` with carrier offset, clock offset, multipath taps, a start delay and
+  noise at the configured SNR (no hardware: :class:`Impairments`), or
+- a real radio in loopback (:class:`Radio`): a gr-soapy (or gr-uhd) sink, a cable with an attenuator,
+  a source on the same or another device.
+
+The 2×2 uplink stays the simulated one of DESIGN §2 (a two-user waveform would need per-user
+preambles and joint synchronisation).
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+from gnuradio import analog, blocks, channels, gr
+
+from ..blocks.ota_demodulator import ota_demodulator
+from ..blocks.ota_modulator import ota_modulator
+from ..phy.checks import require_choice
+from ..phy.ota import OtaSettings
+from .system import SystemConfig, system_top_block
+
+RADIO_APIS = ("soapy", "uhd")
+
+
+@dataclass
+class Waveform:
+    sps: int = 4                   # samples per symbol
+    rolloff: float = 0.35          # root-raised-cosine roll-off
+    preamble_len: int = 31         # Zadoff-Chu length (the preamble is two copies)
+    threshold: float = 0.3         # detection threshold of the Schmidl-Cox metric (0..1)
+    guard: int = 32                # zero symbols after each frame
+
+    def settings(self) -> OtaSettings:
+        return OtaSettings(sps=self.sps, rolloff=self.rolloff, preamble_len=self.preamble_len,
+                           threshold=self.threshold, guard=self.guard).check()
+
+
+@dataclass
+class Impairments:
+    cfo: float = 0.0               # carrier offset, cycles per sample
+    epsilon: float = 1.0           # receiver/transmitter sample-clock ratio (channel_model's epsilon)
+    taps: list = field(default_factory=lambda: [1.0])    # multipath taps at the sample rate
+    delay: int = 0                 # start delay, samples
+
+    def check(self) -> "Impairments":
+        if not abs(self.cfo) < 0.5:
+            raise ValueError(f"cfo must be in (-0.5, 0.5) cycles per sample, got {self.cfo}")
+        if not 0.99 < self.epsilon < 1.01:
+            raise ValueError(f"epsilon (clock ratio) must be within 1 % of 1, got {self.epsilon}")
+        if self.delay < 0 or not self.taps:
+            raise ValueError("delay must be >= 0 samples and taps must hold at least one value")
+        return self
+
+
+@dataclass
+class Radio:
+    device: str = "driver=uhd"     # SoapySDR device string, or a UHD device address with api 'uhd'
+    api: str = "soapy"
+    sample_rate: float = 1e6       # samples per second (the symbol rate is sample_rate / sps)
+    frequency: float = 915e6       # centre frequency, Hz
+    tx_gain: float = 0.0           # dB
+    rx_gain: float = 20.0          # dB
+    tx_antenna: str = ""
+    rx_antenna: str = ""
+
+
+class ota_system_top_block(system_top_block):
+    """:class:`.system.system_top_block` with the SISO link over the waveform; exactly one of
+    ``impairments`` (channel_model) or ``radio`` (hardware) is the radio path. A frame lost on the
+    air (missed preamble, failed header) makes its video ``lost`` at the receiver."""
+
+    LOSSY_SISO = True
+
+    def __init__(self, config: SystemConfig, waveform: Waveform = None, impairments: Impairments = None,
+                 radio: Radio = None):
+        if (impairments is None) == (radio is None):
+            raise ValueError("give either impairments (channel_model) or a radio")
+        if config.digital:
+            raise ValueError("the over-the-air SISO link carries the semantic system, not the digital baseline")
+        if config.csi in ("perfect", "error_free"):
+            raise ValueError(f"csi {config.csi!r} has no over-the-air meaning: use 'estimated' (or 'none')")
+        self.waveform = waveform or Waveform()
+        self.waveform.settings()
+        self.impairments = impairments.check() if impairments else None
+        self.radio = radio
+        super().__init__(config)
+
+    def siso_link(self, audio, csi: str, seed: int):
+        w, length = self.waveform, self.burst_len(1)
+        self.modulator = self.add(ota_modulator(length, w.sps, w.rolloff, w.preamble_len, w.guard))
+        self.demodulator = self.add(ota_demodulator(length, w.sps, w.rolloff, w.preamble_len, w.threshold))
+        self.connect(self.transmit(audio, 0, 1), self.modulator)
+        if self.radio is not None:
+            self._radio_path()
+        else:
+            self._emulated_path(seed)
+        return self.detect([(self.demodulator, 0)], 1, csi, 1)[0]
+
+    def _emulated_path(self, seed: int) -> None:
+        """Start delay → channel_model (no noise of its own: its noise pool repeats) → + CN(0, σ²)."""
+        i = self.impairments
+        delay = self.add(blocks.delay(gr.sizeof_gr_complex, int(i.delay)))
+        channel = self.add(channels.channel_model(noise_voltage=0.0, frequency_offset=i.cfo, epsilon=i.epsilon,
+                                                  taps=[complex(t) for t in i.taps], noise_seed=seed,
+                                                  block_tags=False))
+        sigma = math.sqrt(10 ** (-self.config.snr_db / 10))       # Es/N0 = SNR with unit-energy pulses
+        noise = self.add(analog.noise_source_c(analog.GR_GAUSSIAN, sigma, seed))
+        add = self.add(blocks.add_cc())
+        self.connect(self.modulator, delay, channel, (add, 0))
+        self.connect(noise, (add, 1))
+        self.connect(add, self.demodulator)
+
+    def _radio_path(self) -> None:
+        r = self.radio
+        require_choice("api", r.api, RADIO_APIS)
+        try:
+            if r.api == "soapy":
+                from gnuradio import soapy
+                sink = soapy.sink(r.device, "fc32", 1, "", "", [""], [""])
+                source = soapy.source(r.device, "fc32", 1, "", "", [""], [""])
+                sink.set_length_tag_name("packet_len")
+            else:
+                from gnuradio import uhd
+                stream = uhd.stream_args(cpu_format="fc32", channels=[0])
+                sink = uhd.usrp_sink(r.device, stream, "packet_len")
+                source = uhd.usrp_source(r.device, stream)
+        except (RuntimeError, KeyError, ImportError) as exc:
+            hint = "SoapySDRUtil --find" if r.api == "soapy" else "uhd_find_devices"
+            raise ValueError(f"radio {r.device!r} ({r.api}): {exc}; `{hint}` lists the devices this machine "
+                             "sees") from None
+        for block in (sink, source):
+            block.set_sample_rate(0, r.sample_rate) if r.api == "soapy" else block.set_samp_rate(r.sample_rate)
+            block.set_frequency(0, r.frequency) if r.api == "soapy" else block.set_center_freq(r.frequency, 0)
+        if r.api == "soapy":
+            sink.set_gain(0, r.tx_gain)
+            source.set_gain(0, r.rx_gain)
+            if r.tx_antenna:
+                sink.set_antenna(0, r.tx_antenna)
+            if r.rx_antenna:
+                source.set_antenna(0, r.rx_antenna)
+        else:
+            sink.set_gain(r.tx_gain, 0)
+            source.set_gain(r.rx_gain, 0)
+            if r.tx_antenna:
+                sink.set_antenna(r.tx_antenna, 0)
+            if r.rx_antenna:
+                source.set_antenna(r.rx_antenna, 0)
+        self.sink, self.source_radio = self.add(sink), self.add(source)
+        self.connect(self.modulator, sink)
+        self.connect(source, self.demodulator)
+
+    def run_until_done(self, idle_timeout: float = 10.0) -> None:
+        """Run; with a radio (whose source never ends) stop when the receiver has the last video,
+        or after ``idle_timeout`` s without a new one."""
+        if self.radio is None:
+            self.run()
+            return
+        self.start()
+        expected, last, count = len(self.source.labels), time.monotonic(), 0
+        try:
+            while count < expected and time.monotonic() - last < idle_timeout:
+                time.sleep(0.1)
+                if len(self.receiver.results) != count:
+                    count, last = len(self.receiver.results), time.monotonic()
+                if any(r["position"] == expected - 1 for r in self.receiver.results):
+                    break
+        finally:
+            self.stop()
+            self.wait()
