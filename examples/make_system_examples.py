@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""Writes the full-system example flowgraphs (examples/system_*.grc) for GNU Radio Companion.
+"""Writes the full-system example flowgraphs (examples/system_*.grc, examples/sdr_loopback.grc) for
+GNU Radio Companion.
 
 One headless flowgraph per channel (awgn, rayleigh, rician) and a QT GUI variant on Rayleigh with
 the detected audio and video constellations. The wiring is the one of
-``gnuradio.semcom.flowgraphs.system`` for estimated or perfect CSI. Rerun after changing a block's
-parameters: ``python3 examples/make_system_examples.py``.
+``gnuradio.semcom.flowgraphs.system`` for estimated or perfect CSI. ``sdr_loopback.grc`` sends the
+SISO link over a SoapySDR radio in loopback (``gnuradio.semcom.flowgraphs.loopback``). Rerun after
+changing a block's parameters: ``python3 examples/make_system_examples.py``.
 """
 from __future__ import annotations
 
@@ -24,8 +26,8 @@ def parameter(name, label, kind, value, x, short_id=""):
     return block(name, "parameter", x, 8, hide="none", label=label, short_id=short_id, type=kind, value=value)
 
 
-def link(prefix, users, antennas, x, y, siso):
-    """mappers → to-burst → pilot inserters → channel → LS → ZF → to-segments → demappers."""
+def link(prefix, users, antennas, x, y, siso, align=False):
+    """mappers → to-burst → pilot inserters (→ slot aligner) → channel → LS → ZF → to-segments → demappers."""
     pilot_len = "siso_pilot_len" if siso else "pilot_len"
     blocks, seed = [], "seed" if siso else "seed + 1"
     for k in range(users):
@@ -56,12 +58,21 @@ def link(prefix, users, antennas, x, y, siso):
             block(f"{prefix}demapper_{k}", "semcom_euler_demapper", x + 1340, y + 120 * k, d="2 * L", user=k),
         ]
     connections = []
+    if align:
+        blocks.append(block(f"{prefix}aligner", "semcom_slot_aligner", x + 460, y + 240, burst_len=burst,
+                            users=users, timeout="1.0"))
     for k in range(users):
+        into_channel = [f"{prefix}pilots_{k}", "0", f"{prefix}channel", str(k)]
+        if align:
+            connections += [[f"{prefix}pilots_{k}", "0", f"{prefix}aligner", str(k)],
+                            [f"{prefix}aligner", str(k), f"{prefix}channel", str(k)]]
+            into_channel = None
         connections += [[f"{prefix}mapper_{k}", "0", f"{prefix}to_burst_{k}", "0"],
                         [f"{prefix}to_burst_{k}", "0", f"{prefix}pilots_{k}", "0"],
-                        [f"{prefix}pilots_{k}", "0", f"{prefix}channel", str(k)],
                         [f"{prefix}detector", str(k), f"{prefix}to_segments_{k}", "0"],
                         [f"{prefix}to_segments_{k}", "0", f"{prefix}demapper_{k}", "0"]]
+        if into_channel:
+            connections.append(into_channel)
     for m in range(antennas):
         connections += [[f"{prefix}channel", str(m), f"{prefix}estimator", str(m)],
                         [f"{prefix}estimator", str(m), f"{prefix}detector", str(m)]]
@@ -140,14 +151,100 @@ def flowgraph(channel: str, gui: bool) -> dict:
             "metadata": {"file_format": 1, "grc_version": "3.10.5.1"}}
 
 
+RADIO_CHECK = """from gnuradio import soapy as soapy_check
+try:
+    soapy_check.source('driver=' + self.device, 'fc32', 1, '', '', [''], [''])
+except RuntimeError as error:
+    raise SystemExit('sdr_loopback: no SoapySDR device for driver=%s (%s); SoapySDRUtil --find lists the devices '
+                     'this machine sees' % (self.device, error))"""
+
+
+def loopback_flowgraph() -> dict:
+    """The system with the SISO link over a SoapySDR radio: TX port cabled to RX port (attenuator)."""
+    graph = flowgraph("awgn", False)
+    options = graph["options"]["parameters"]
+    options.update(id="sdr_loopback", title="Multimodal semantic system, SISO link over an SDR in loopback",
+                   description=("The audio terminal's SISO bursts go over a real radio: OTA modulator (ZC preamble, "
+                                "header, RRC) -> SoapySDR sink -> cable with >= 30 dB attenuation -> SoapySDR source "
+                                "-> OTA demodulator (detection, CFO, timing) -> LS -> ZF -> video terminal, which "
+                                "looks up the visual features of the videos it heard; the 2x2 uplink is simulated "
+                                "and its slot aligner marks videos lost on the air. Runs until stopped; prints the "
+                                "accuracy then. Parameters: --device (SoapySDR driver), --samp-rate, --freq, "
+                                "--tx-gain, --rx-gain."))
+    keep = [b for b in graph["blocks"] if not b["name"].startswith("siso_") or b["id"] == "variable"]
+    graph["blocks"] = keep + [
+        parameter("device", "SoapySDR driver (e.g. uhd, hackrf, lime)", "str", "uhd", 1320, "d"),
+        parameter("samp_rate", "Sample rate (S/s)", "eng_float", "1e6", 1460),
+        parameter("freq", "Centre frequency (Hz)", "eng_float", "915e6", 1600),
+        parameter("tx_gain", "TX gain (dB)", "eng_float", "0", 1740),
+        parameter("rx_gain", "RX gain (dB)", "eng_float", "20", 1880),
+        block("siso_burst_len", "variable", 1000, 100, value="pilot_steps * siso_pilot_len + segments * L"),
+        block("siso_mapper_0", "semcom_euler_mapper", 400, 220, d="2 * L", segments_per_burst="segments", user=0),
+        block("siso_to_burst_0", "blocks_stream_to_vector", 580, 220, num_items="segments", type="complex",
+              vlen="L"),
+        block("siso_pilots_0", "semcom_pilot_inserter", 760, 220, payload_len="segments * L", user=0, users=1,
+              pilot_steps="pilot_steps", pilot_len="siso_pilot_len", pilot_source="pilot_source", zc_root=1,
+              pilot_file="pilot_file"),
+        block("ota_tx", "semcom_ota_modulator", 960, 220, burst_len="siso_burst_len", sps=4, rolloff=0.35,
+              preamble_len=31, guard=32, length_tag="packet_len"),
+        block("radio_tx", "soapy_custom_sink", 1160, 220, driver="device", type="fc32", nchan=1, dev_args="''",
+              stream_args="''", samp_rate="samp_rate", tune_args0="''", settings0="''", bandwidth0=0,
+              antenna0="''", center_freq0="freq", freq_correction0=0, gain0="tx_gain", dc_offset0=0,
+              iq_balance0=0),
+        block("radio_rx", "soapy_custom_source", 1160, 360, driver="device", type="fc32", nchan=1, dev_args="''",
+              stream_args="''", samp_rate="samp_rate", tune_args0="''", settings0="''", bandwidth0=0,
+              antenna0="''", center_freq0="freq", freq_correction0=0, agc0="False", gain0="rx_gain",
+              dc_removal0="False", dc_offset0=0, iq_balance0=0),
+        block("ota_rx", "semcom_ota_demodulator", 1360, 360, burst_len="siso_burst_len", sps=4, rolloff=0.35,
+              preamble_len=31, threshold=0.3),
+        block("siso_estimator", "semcom_ls_channel_estimator", 1560, 360, antennas=1, users=1,
+              payload_len="segments * L", pilot_steps="pilot_steps", pilot_len="siso_pilot_len",
+              pilot_source="pilot_source", zc_root=1, pilot_file="pilot_file", mode="min_residual", snr_db="snr_db"),
+        block("siso_detector", "semcom_zf_detector", 1760, 360, antennas=1, users=1, payload_len="segments * L",
+              method="zf", csi="'estimated'", snr_db="snr_db", max_condition="1e6"),
+        block("siso_to_segments_0", "blocks_vector_to_stream", 1960, 360, num_items="segments", type="complex",
+              vlen="L"),
+        block("siso_demapper_0", "semcom_euler_demapper", 2140, 360, d="2 * L", user=0),
+        block("lookup", "semcom_feature_lookup", 200, 900, data="data", split="test", vlen="2 * L", check="False"),
+        block("visual_sink", "blocks_null_sink", 200, 1000, type="float", vlen=25088, num_inputs=1, bus_structure_sink="[[0,],]"),
+    ]
+    graph["blocks"] = [b for b in graph["blocks"] if not b["name"].startswith("up_")]
+    up_blocks, up_conn = link("up_", 2, 2, 400, 500, False, align=True)
+    graph["blocks"] += up_blocks
+    graph["connections"] = up_conn + [
+        ["source", "0", "audio_tx", "0"],
+        ["source", "1", "visual_sink", "0"],
+        ["audio_tx", "0", "siso_mapper_0", "0"],
+        ["siso_mapper_0", "0", "siso_to_burst_0", "0"],
+        ["siso_to_burst_0", "0", "siso_pilots_0", "0"],
+        ["siso_pilots_0", "0", "ota_tx", "0"],
+        ["ota_tx", "0", "radio_tx", "0"],
+        ["radio_rx", "0", "ota_rx", "0"],
+        ["ota_rx", "0", "siso_estimator", "0"],
+        ["siso_estimator", "0", "siso_detector", "0"],
+        ["siso_detector", "0", "siso_to_segments_0", "0"],
+        ["siso_to_segments_0", "0", "siso_demapper_0", "0"],
+        ["siso_demapper_0", "0", "lookup", "0"],
+        ["lookup", "0", "video_tx", "0"],
+        ["siso_demapper_0", "0", "video_tx", "1"],
+        ["audio_tx", "0", "up_mapper_0", "0"],
+        ["video_tx", "0", "up_mapper_1", "0"],
+        ["up_demapper_0", "0", "receiver", "0"],
+        ["up_demapper_1", "0", "receiver", "1"],
+    ]
+    graph["blocks"].append(block("snippet_radio", "snippet", 1300, 100, code=RADIO_CHECK, priority="0",
+                                 section="init_before_blocks"))
+    return graph
+
+
 def main() -> None:
-    for channel in ("awgn", "rayleigh", "rician"):
-        for gui in (False, True) if channel == "rayleigh" else (False,):
-            graph = flowgraph(channel, gui)
-            path = os.path.join(HERE, graph["options"]["parameters"]["id"] + ".grc")
-            with open(path, "w") as f:
-                yaml.safe_dump(graph, f, sort_keys=False, width=110)
-            print("wrote", path)
+    graphs = [flowgraph(channel, gui) for channel in ("awgn", "rayleigh", "rician")
+              for gui in ((False, True) if channel == "rayleigh" else (False,))]
+    for graph in graphs + [loopback_flowgraph()]:
+        path = os.path.join(HERE, graph["options"]["parameters"]["id"] + ".grc")
+        with open(path, "w") as f:
+            yaml.safe_dump(graph, f, sort_keys=False, width=110)
+        print("wrote", path)
 
 
 if __name__ == "__main__":

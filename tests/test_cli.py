@@ -29,6 +29,14 @@ def test_installed_script_shows_help():
     (["sweep"], ("--system", "--channels", "--snr", "--csi", "--jobs", "--restart")),
     (["demo"], ("--out", "--videos", "--epochs", "--jobs")),
     (["evaluate"], ("--model", "--data", "--csi", "--seeds")),
+    (["features"], ("--out", "--vggish", "--vgg19", "--annotations")),
+    (["audio-terminal"], ("--model", "--data", "--videos", "--rate", "--siso-out", "--uplink-out", "--idle-timeout")),
+    (["channel"], ("--channel", "--snr", "--seed", "--audio-siso", "--video-uplink", "--antenna-out",
+                   "--slot-timeout")),
+    (["video-terminal"], ("--model", "--data", "--siso", "--uplink-out", "--csi")),
+    (["receiver"], ("--antenna", "--results", "--summary", "--start-timeout")),
+    (["loopback"], ("--device", "--api", "--sample-rate", "--frequency", "--tx-gain", "--rx-gain", "--emulate",
+                    "--cfo", "--epsilon", "--taps", "--sps", "--rolloff", "--threshold")),
 ])
 def test_help_of_every_subcommand(command, options):
     done = semcom(*command, "--help")

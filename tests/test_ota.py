@@ -3,6 +3,7 @@ gr-channels channel_model with carrier offset, clock offset, multipath, noise an
 delay: detection rate, carrier-offset estimate, BER against the QPSK closed form, no false alarms."""
 import json
 import math
+import os
 import subprocess
 import sys
 
@@ -147,3 +148,16 @@ def test_loopback_emulated_runs_every_video(tiny_system, tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     summary = json.loads(out.read_text())
     assert summary["frames_detected"] == 3 and summary["lost"] == [] and summary["received"] == 3
+
+
+def test_sdr_loopback_example_compiles_and_says_when_no_radio_is_there(tmp_path, tiny_system):
+    data, models = tiny_system
+    here = os.path.dirname(os.path.abspath(__file__))
+    env = dict(os.environ, GRC_BLOCKS_PATH=os.path.join(here, "..", "grc"))
+    compiled = subprocess.run(["grcc", "-o", str(tmp_path), os.path.join(here, "..", "examples", "sdr_loopback.grc")],
+                              env=env, capture_output=True, text=True, timeout=120)
+    assert compiled.returncode == 0, compiled.stdout + compiled.stderr
+    ran = subprocess.run([sys.executable, str(tmp_path / "sdr_loopback.py"), "--model", models["av"], "--data", data,
+                          "--device", "no_such_radio"], env=env, capture_output=True, text=True, timeout=300)
+    assert ran.returncode == 1 and "Traceback" not in ran.stderr
+    assert "no SoapySDR device for driver=no_such_radio" in ran.stderr
