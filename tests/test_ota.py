@@ -161,3 +161,12 @@ def test_sdr_loopback_example_compiles_and_says_when_no_radio_is_there(tmp_path,
                           "--device", "no_such_radio"], env=env, capture_output=True, text=True, timeout=300)
     assert ran.returncode == 1 and "Traceback" not in ran.stderr
     assert "no SoapySDR device for driver=no_such_radio" in ran.stderr
+
+
+def test_terminal_programs_without_their_radio_say_so(tiny_system):
+    data, models = tiny_system
+    for program in (["audio-terminal", "--data", data], ["video-terminal", "--data", data]):
+        done = subprocess.run([sys.executable, "-m", "gnuradio.semcom.cli.main", *program, "--model", models["av"],
+                               "--siso-radio", "driver=no_such_radio"], capture_output=True, text=True, timeout=300)
+        assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr[-2000:]
+        assert "radio 'driver=no_such_radio' (soapy)" in done.stderr

@@ -30,13 +30,7 @@ def add_parser(commands) -> None:
     radio = p.add_argument_group("radio (without --emulate)")
     radio.add_argument("--device", default="driver=uhd", help="SoapySDR device string (api soapy) or UHD "
                        "device address (api uhd), e.g. 'driver=hackrf' or 'type=b200'")
-    radio.add_argument("--api", choices=("soapy", "uhd"), default="soapy")
-    radio.add_argument("--sample-rate", type=float, default=1e6, help="samples/s (symbol rate = rate / sps)")
-    radio.add_argument("--frequency", type=float, default=915e6, help="centre frequency, Hz")
-    radio.add_argument("--tx-gain", type=float, default=0.0, help="dB")
-    radio.add_argument("--rx-gain", type=float, default=20.0, help="dB")
-    radio.add_argument("--tx-antenna", default="")
-    radio.add_argument("--rx-antenna", default="")
+    add_radio_arguments(radio)
     radio.add_argument("--idle-timeout", type=float, default=10.0, help="stop after this long without a video")
     emulated = p.add_argument_group("emulated radio path (--emulate)")
     emulated.add_argument("--emulate", action="store_true", help="gr-channels channel_model instead of a radio")
@@ -52,8 +46,25 @@ def add_parser(commands) -> None:
     p.set_defaults(run=run)
 
 
+def add_radio_arguments(group) -> None:
+    """The radio's settings besides the device (shared with the terminal programs)."""
+    group.add_argument("--api", choices=("soapy", "uhd"), default="soapy")
+    group.add_argument("--sample-rate", type=float, default=1e6, help="samples/s (symbol rate = rate / sps)")
+    group.add_argument("--frequency", type=float, default=915e6, help="centre frequency, Hz")
+    group.add_argument("--tx-gain", type=float, default=0.0, help="dB")
+    group.add_argument("--rx-gain", type=float, default=20.0, help="dB")
+    group.add_argument("--tx-antenna", default="")
+    group.add_argument("--rx-antenna", default="")
+
+
+def radio_from_args(device: str, args):
+    from ..flowgraphs.loopback import Radio
+    return Radio(device, args.api, args.sample_rate, args.frequency, args.tx_gain, args.rx_gain, args.tx_antenna,
+                 args.rx_antenna)
+
+
 def run(args) -> int:
-    from ..flowgraphs.loopback import Impairments, Radio, Waveform, ota_system_top_block
+    from ..flowgraphs.loopback import Impairments, Waveform, ota_system_top_block
     from ..flowgraphs.system import SystemConfig
     config = SystemConfig(model=args.model, data=args.data, split=args.split, videos=args.videos,
                           channel=args.channel, snr_db=args.snr, seed=args.seed, results_file=args.results)
@@ -62,9 +73,7 @@ def run(args) -> int:
         tb = ota_system_top_block(config, waveform, impairments=Impairments(args.cfo, args.epsilon,
                                                                              list(args.taps), args.delay))
     else:
-        tb = ota_system_top_block(config, waveform, radio=Radio(args.device, args.api, args.sample_rate,
-                                                                args.frequency, args.tx_gain, args.rx_gain,
-                                                                args.tx_antenna, args.rx_antenna))
+        tb = ota_system_top_block(config, waveform, radio=radio_from_args(args.device, args))
     log.info("running %d videos with the SISO link over %s", len(tb.source.labels),
              "channel_model" if args.emulate else f"{args.api} device {args.device!r}")
     tb.run_until_done(args.idle_timeout)

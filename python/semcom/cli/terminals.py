@@ -40,6 +40,13 @@ def add_parsers(commands) -> None:
         p.add_argument("--snr", type=float, default=10.0, help="SNR in dB (the channel's; the receiving "
                        "programs use it for LS/ZF regularisation)")
 
+    def radio(p, what: str):
+        from .loopback import add_radio_arguments
+        group = p.add_argument_group("SISO link over a radio")
+        group.add_argument("--siso-radio", default="", metavar="DEVICE",
+                           help=what + " (a SoapySDR device string, or a UHD address with --api uhd)")
+        add_radio_arguments(group)
+
     def data(p):
         p.add_argument("--data", required=True, help="AVE-format dataset folder")
         p.add_argument("--split", choices=("train", "val", "test"), default="test")
@@ -54,6 +61,7 @@ def add_parsers(commands) -> None:
                    "the peers take them)")
     p.add_argument("--siso-out", default=E["audio_siso"], help="endpoint for the SISO bursts (bound)")
     p.add_argument("--uplink-out", default=E["audio_uplink"], help="endpoint for the uplink bursts (bound)")
+    radio(p, "transmit the SISO bursts over this radio (OTA waveform) instead of ZMQ")
     p.set_defaults(run=run_audio_terminal)
 
     p = program("channel", "the air-interface emulator: SISO link and 2×2 uplink between the programs",
@@ -68,6 +76,8 @@ def add_parsers(commands) -> None:
     p.add_argument("--antenna-out", nargs=2, default=E["antennas"], help="the two receive antennas (bound)")
     p.add_argument("--slot-timeout", type=float, default=1.0,
                    help="seconds an uplink slot waits for the video terminal's burst before sending silence")
+    p.add_argument("--no-siso", action="store_true",
+                   help="leave the SISO link out (the terminals run it over radios: --siso-radio)")
     p.set_defaults(run=run_channel)
 
     p = program("video-terminal", "the video terminal: SISO audio in, AGVA, visual bursts out over ZMQ",
@@ -78,6 +88,7 @@ def add_parsers(commands) -> None:
     air(p, channel=False)
     p.add_argument("--siso", default=E["siso"], help="the channel's SISO output (connect)")
     p.add_argument("--uplink-out", default=E["video_uplink"], help="endpoint for the uplink bursts (bound)")
+    radio(p, "receive the SISO bursts from this radio (OTA waveform) instead of the channel")
     p.set_defaults(run=run_video_terminal)
 
     p = program("receiver", "the 2-antenna receiver: LS, ZF, decoders, PSP, labels per segment",
@@ -101,6 +112,11 @@ def _air(args):
                           if v is not None})
 
 
+def _radio(args):
+    from .loopback import radio_from_args
+    return radio_from_args(args.siso_radio, args) if args.siso_radio else None
+
+
 def _serve(tb, args, extra=None) -> int:
     from ..flowgraphs.terminals import print_summary
     log.info("%s running; stops at the end of the stream or after %g s without items", tb.name_, args.idle_timeout)
@@ -119,21 +135,21 @@ def run_audio_terminal(args) -> int:
     from ..flowgraphs.terminals import ENDPOINTS, audio_terminal_program
     endpoints = dict(ENDPOINTS, audio_siso=args.siso_out, audio_uplink=args.uplink_out)
     return _serve(audio_terminal_program(args.model, args.data, args.split, args.videos, args.rate, endpoints,
-                                         args.torch_threads), args)
+                                         args.torch_threads, siso_radio=_radio(args)), args)
 
 
 def run_channel(args) -> int:
     from ..flowgraphs.terminals import channel_program
     endpoints = dict(audio_siso=args.audio_siso, audio_uplink=args.audio_uplink, video_uplink=args.video_uplink,
                      siso=args.siso_out, antennas=list(args.antenna_out))
-    return _serve(channel_program(args.model, _air(args), endpoints, args.slot_timeout), args)
+    return _serve(channel_program(args.model, _air(args), endpoints, args.slot_timeout, siso=not args.no_siso), args)
 
 
 def run_video_terminal(args) -> int:
     from ..flowgraphs.terminals import ENDPOINTS, video_terminal_program
     endpoints = dict(ENDPOINTS, siso=args.siso, video_uplink=args.uplink_out)
     return _serve(video_terminal_program(args.model, args.data, _air(args), args.split, endpoints,
-                                         args.torch_threads), args)
+                                         args.torch_threads, siso_radio=_radio(args)), args)
 
 
 def run_receiver(args) -> int:

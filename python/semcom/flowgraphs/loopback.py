@@ -115,43 +115,9 @@ class ota_system_top_block(system_top_block):
         self.connect(add, self.demodulator)
 
     def _radio_path(self) -> None:
-        r = self.radio
-        require_choice("api", r.api, RADIO_APIS)
-        try:
-            if r.api == "soapy":
-                from gnuradio import soapy
-                sink = soapy.sink(r.device, "fc32", 1, "", "", [""], [""])
-                source = soapy.source(r.device, "fc32", 1, "", "", [""], [""])
-                sink.set_length_tag_name("packet_len")
-            else:
-                from gnuradio import uhd
-                stream = uhd.stream_args(cpu_format="fc32", channels=[0])
-                sink = uhd.usrp_sink(r.device, stream, "packet_len")
-                source = uhd.usrp_source(r.device, stream)
-        except (RuntimeError, KeyError, ImportError) as exc:
-            hint = "SoapySDRUtil --find" if r.api == "soapy" else "uhd_find_devices"
-            raise ValueError(f"radio {r.device!r} ({r.api}): {exc}; `{hint}` lists the devices this machine "
-                             "sees") from None
-        for block in (sink, source):
-            block.set_sample_rate(0, r.sample_rate) if r.api == "soapy" else block.set_samp_rate(r.sample_rate)
-            block.set_frequency(0, r.frequency) if r.api == "soapy" else block.set_center_freq(r.frequency, 0)
-        if r.api == "soapy":
-            sink.set_gain(0, r.tx_gain)
-            source.set_gain(0, r.rx_gain)
-            if r.tx_antenna:
-                sink.set_antenna(0, r.tx_antenna)
-            if r.rx_antenna:
-                source.set_antenna(0, r.rx_antenna)
-        else:
-            sink.set_gain(r.tx_gain, 0)
-            source.set_gain(r.rx_gain, 0)
-            if r.tx_antenna:
-                sink.set_antenna(r.tx_antenna, 0)
-            if r.rx_antenna:
-                source.set_antenna(r.rx_antenna, 0)
-        self.sink, self.source_radio = self.add(sink), self.add(source)
-        self.connect(self.modulator, sink)
-        self.connect(source, self.demodulator)
+        self.sink, self.source_radio = (self.add(b) for b in open_radio(self.radio, "both"))
+        self.connect(self.modulator, self.sink)
+        self.connect(self.source_radio, self.demodulator)
 
     def run_until_done(self, idle_timeout: float = 10.0) -> None:
         """Run; with a radio (whose source never ends) stop when the receiver has the last video,
@@ -171,3 +137,47 @@ class ota_system_top_block(system_top_block):
         finally:
             self.stop()
             self.wait()
+
+
+def open_radio(radio: Radio, direction: str = "both") -> list:
+    """[sink] (``tx``), [source] (``rx``) or [sink, source] (``both``) of ``radio``, tuned; a device
+    that is not there is a ValueError that says how to list the devices."""
+    r = radio
+    require_choice("api", r.api, RADIO_APIS)
+    require_choice("direction", direction, ("tx", "rx", "both"))
+    blocks_ = []
+    try:
+        if r.api == "soapy":
+            from gnuradio import soapy
+            if direction in ("tx", "both"):
+                sink = soapy.sink(r.device, "fc32", 1, "", "", [""], [""])
+                sink.set_length_tag_name("packet_len")
+                blocks_.append(sink)
+            if direction in ("rx", "both"):
+                blocks_.append(soapy.source(r.device, "fc32", 1, "", "", [""], [""]))
+        else:
+            from gnuradio import uhd
+            stream = uhd.stream_args(cpu_format="fc32", channels=[0])
+            if direction in ("tx", "both"):
+                blocks_.append(uhd.usrp_sink(r.device, stream, "packet_len"))
+            if direction in ("rx", "both"):
+                blocks_.append(uhd.usrp_source(r.device, stream))
+    except (RuntimeError, KeyError, ImportError) as exc:
+        hint = "SoapySDRUtil --find" if r.api == "soapy" else "uhd_find_devices"
+        raise ValueError(f"radio {r.device!r} ({r.api}): {exc}; `{hint}` lists the devices this machine sees") from None
+    for block in blocks_:
+        transmit = block.name().endswith("sink")
+        gain, antenna = (r.tx_gain, r.tx_antenna) if transmit else (r.rx_gain, r.rx_antenna)
+        if r.api == "soapy":
+            block.set_sample_rate(0, r.sample_rate)
+            block.set_frequency(0, r.frequency)
+            block.set_gain(0, gain)
+            if antenna:
+                block.set_antenna(0, antenna)
+        else:
+            block.set_samp_rate(r.sample_rate)
+            block.set_center_freq(r.frequency, 0)
+            block.set_gain(gain, 0)
+            if antenna:
+                block.set_antenna(antenna, 0)
+    return blocks_

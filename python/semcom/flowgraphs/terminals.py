@@ -14,6 +14,9 @@ video terminal     uplink bursts :5603                          :5604 (channel)
 receiver           -                                            :5605, :5606 (channel)
 =================  ===========================================  ==============================
 
+The SISO link can also go over a radio (the OTA waveform of :mod:`.loopback`): the audio terminal
+and the video terminal then each open their radio, and the channel leaves the SISO link out.
+
 Every program stops by itself: at the end of the stream (the last video announced by the audio
 terminal's ``semcom_video`` tags has passed), or when its peers have been quiet for ``idle_timeout``
 seconds. With the same model, data, channel seed and SNR the four programs compute what the
@@ -33,6 +36,8 @@ from ..blocks.feature_lookup import feature_lookup
 from ..blocks.feature_source import feature_source
 from ..blocks.mimo_channel import seeds
 from ..blocks.multimodal_receiver import multimodal_receiver
+from ..blocks.ota_demodulator import ota_demodulator
+from ..blocks.ota_modulator import ota_modulator
 from ..blocks.progress_probe import progress_probe
 from ..blocks.slot_aligner import slot_aligner
 from ..blocks.video_terminal import video_terminal
@@ -41,6 +46,7 @@ from ..phy.channels import CHANNELS
 from ..phy.checks import require_choice
 from .air import AirBuilder
 from .links import SemanticPhy
+from .loopback import open_radio
 from .system import ANTENNAS, SNR_RANGE_DB
 
 ENDPOINTS = {
@@ -103,6 +109,26 @@ class _Program(gr.top_block, AirBuilder):
         self.connect(port, probe)
         self.probes.append((probe, sink))
 
+    def send_air(self, port, radio, users: int) -> None:
+        """Bursts → ota_modulator → the radio's transmitter (:mod:`.loopback`), with a probe."""
+        length = self.burst_len(users)
+        modulator = self.add(ota_modulator(length))
+        (sink,) = [self.add(b) for b in open_radio(radio, "tx")]
+        probe = self.add(progress_probe(gr.sizeof_gr_complex * length))
+        self.connect(port, modulator, sink)
+        self.connect(port, probe)
+        self.probes.append((probe, modulator))
+
+    def receive_air(self, radio, users: int):
+        """The radio's receiver → ota_demodulator: bursts of a ``users``-user link."""
+        length = self.burst_len(users)
+        (source,) = [self.add(b) for b in open_radio(radio, "rx")]
+        demodulator = self.add(ota_demodulator(length))
+        probe = self.add(progress_probe(gr.sizeof_gr_complex * length))
+        self.connect(source, demodulator, probe)
+        self.inputs.append(probe)
+        return (demodulator, 0)
+
     def receive(self, endpoint: str, users: int):
         """A ZMQ PULL source connected to ``endpoint`` for bursts of a ``users``-user link."""
         source = self.add(zeromq.pull_source(gr.sizeof_gr_complex, self.burst_len(users), endpoint,
@@ -163,14 +189,18 @@ class audio_terminal_program(_Program):
 
     def __init__(self, model: str, data: str, split: str = "test", videos: int = 0,
                  segments_per_second: float = 0.0, endpoints: dict = ENDPOINTS, torch_threads: int = 0,
-                 check_data: bool = True):
+                 check_data: bool = True, siso_radio=None):
         super().__init__("semcom_audio_terminal", model, AirSettings())
         self.source = feature_source(data, split, videos, segments_per_second, check_data)
         check_data_matches(self.model, self.source.split.audio.shape[1:], self.source.split.visual.shape[1:], data)
         self.connect((self.source, 1), self.add(blocks.null_sink(gr.sizeof_float * self.source.visual_size)))
         self.audio_tx = audio_transmitter(model, torch_threads=torch_threads)
         self.connect((self.source, 0), self.audio_tx)
-        self.send(self.transmit((self.audio_tx, 0), 0, 1), endpoints["audio_siso"], 1)
+        siso = self.transmit((self.audio_tx, 0), 0, 1)
+        if siso_radio is not None:                  # the SISO link over the air (OTA waveform)
+            self.send_air(siso, siso_radio, 1)
+        else:
+            self.send(siso, endpoints["audio_siso"], 1)
         self.send(self.transmit((self.audio_tx, 0), 0, 2), endpoints["audio_uplink"], 2)
 
     def last_activity(self):
@@ -181,11 +211,13 @@ class channel_program(_Program):
     """Audio SISO bursts → SISO link (1×1) → video terminal; audio and video uplink bursts →
     slot_aligner → 2×2 uplink → the receiver's two antennas. Seeds as in the one-process system."""
 
-    def __init__(self, model: str, air: AirSettings, endpoints: dict = ENDPOINTS, slot_timeout: float = 1.0):
+    def __init__(self, model: str, air: AirSettings, endpoints: dict = ENDPOINTS, slot_timeout: float = 1.0,
+                 siso: bool = True):
         super().__init__("semcom_channel", model, air)
         siso_seed, uplink_seed = seeds(air.seed, 2)
-        (heard,) = self.air([self.receive(endpoints["audio_siso"], 1)], 1, siso_seed)
-        self.send(heard, endpoints["siso"], 1)
+        if siso:                                    # False: the terminals run the SISO link over a radio
+            (heard,) = self.air([self.receive(endpoints["audio_siso"], 1)], 1, siso_seed)
+            self.send(heard, endpoints["siso"], 1)
         self.aligner = self.add(slot_aligner(self.burst_len(2), 2, slot_timeout))
         self.connect(self.receive(endpoints["audio_uplink"], 2), (self.aligner, 0))
         self.connect(self.receive(endpoints["video_uplink"], 2), (self.aligner, 1))
@@ -203,10 +235,14 @@ class video_terminal_program(_Program):
     of the same videos (feature_lookup) → uplink bursts (user 1 of 2) → ZMQ."""
 
     def __init__(self, model: str, data: str, air: AirSettings, split: str = "test", endpoints: dict = ENDPOINTS,
-                 torch_threads: int = 0, check_data: bool = True):
+                 torch_threads: int = 0, check_data: bool = True, siso_radio=None):
         super().__init__("semcom_video_terminal", model, air)
         siso_csi = "estimated" if air.csi == "none" else air.csi
-        (heard,) = self.detect([self.receive(endpoints["siso"], 1)], 1, siso_csi, 1)
+        if siso_radio is not None and siso_csi == "perfect":
+            raise ValueError("csi 'perfect' needs the simulated channel's H: over the air use 'estimated'")
+        bursts = (self.receive_air(siso_radio, 1) if siso_radio is not None
+                  else self.receive(endpoints["siso"], 1))
+        (heard,) = self.detect([bursts], 1, siso_csi, 1)
         self.lookup = self.add(feature_lookup(data, split, self.phy.d, check_data))
         check_data_matches(self.model, self.lookup.split.audio.shape[1:], self.lookup.split.visual.shape[1:], data)
         self.video_tx = video_terminal(model, torch_threads=torch_threads)

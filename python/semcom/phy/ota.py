@@ -20,7 +20,7 @@ import numpy as np
 
 from .checks import require_int_range
 
-HEADER_FORMAT = "<iiiif"           # position, count, video, user, scale
+HEADER_FORMAT = "<IIiBf"           # position, count, video (dataset row, -1: none), user, scale
 HEADER_BITS = 8 * (struct.calcsize(HEADER_FORMAT) + 4)     # + CRC-32
 
 
@@ -31,7 +31,7 @@ class OtaSettings:
     span: int = 8                  # RRC length in symbols (each side: span / 2)
     preamble_len: int = 31         # N: Zadoff-Chu length (odd); the preamble is two copies
     zc_root: int = 7
-    repetition: int = 3            # header bits sent this many times each
+    repetition: int = 4            # header bits sent this many times each
     threshold: float = 0.3         # Schmidl-Cox metric |P|²/(E1·E2) needed for a detection (0..1)
     guard: int = 32                # zero symbols after every burst
 
@@ -124,10 +124,11 @@ class Detection:
 class Demodulator:
     """Finds and demodulates bursts of ``burst_len`` symbols in a buffer of received samples."""
 
-    SEARCH = 6                     # fine timing search, ± symbols around the metric's peak
+    SEARCH = 16                    # fine timing search, ± symbols around the metric's peak (< preamble_len)
 
     def __init__(self, burst_len: int, settings: OtaSettings):
         self.s = settings.check()
+        self.search = min(self.SEARCH, self.s.preamble_len // 2)
         self.burst_len = require_int_range("burst_len", burst_len, 1)
         self.taps = rrc_taps(self.s)
         self.lag = self.s.preamble_len * self.s.sps
@@ -173,15 +174,16 @@ class Demodulator:
         if first + lag > m.size:                                   # the peak may still be ahead
             return None, max(0, first - self.half - s.sps)
         peak = first + int(np.argmax(m[first:first + lag]))
-        if peak + self.needed + (self.SEARCH + 2) * s.sps > r.size:  # wait for the whole burst
-            return None, max(0, peak - self.half - (self.SEARCH + 2) * s.sps)
+        if peak + self.needed + (self.search + 2) * s.sps > r.size:  # wait for the whole burst
+            return None, max(0, peak - self.half - (self.search + 2) * s.sps)
         cfo = float(np.angle(p[peak]) / (2 * np.pi * lag))
         # fine timing: cross-correlation with the known preamble within ±SEARCH symbols of the metric's
-        # peak (the metric is flat near its top: at 6 dB its peak wanders by a few symbols)
-        origin = max(0, peak - self.SEARCH * s.sps)
+        # peak (the metric is flat near its top: at 6 dB its peak can wander by several symbols; the
+        # search stays inside ±N symbols, where the two-copy preamble's correlation has no side peak)
+        origin = max(0, peak - self.search * s.sps)
         seg = r[origin:] * np.exp(-2j * np.pi * cfo * np.arange(r.size - origin)).astype(np.complex64)
         corr = np.array([np.vdot(self.reference, seg[k:k + self.reference.size])
-                         for k in range(2 * self.SEARCH * s.sps + 1)])
+                         for k in range(2 * self.search * s.sps + 1)])
         mag = np.abs(corr)
         best = int(np.clip(np.argmax(mag), 1, mag.size - 2))
         a, b, c = mag[best - 1:best + 2]
@@ -196,20 +198,23 @@ class Demodulator:
         # gives twice the residual offset; the ramp starts at the preamble's centre (its phase reference)
         # (lags growing by 4: each stage is unambiguous within the previous one's error)
         k = np.arange(n_head) + s.preamble_len
+        residual_total = 0.0                                       # cycles per symbol
         for lag in (16, 64, 256):
             if lag < n_head // 2:
                 square = received ** 2
-                residual = float(np.angle(np.vdot(square[:-lag], square[lag:])) / (4 * np.pi * lag))  # per symbol
+                residual = float(np.angle(np.vdot(square[:-lag], square[lag:])) / (4 * np.pi * lag))
                 received = received * np.exp(-2j * np.pi * residual * k)
+                residual_total += residual
         chips = np.real(received) * scrambler(n_head)
         bits = (chips.reshape(-1, s.repetition).sum(axis=1) < 0).astype(np.uint8)
         header = parse_header(bits)
         if header is not None:       # data-aided: preamble + header as known symbols refine CFO and gain
+            symbols = symbols * np.exp(-2j * np.pi * residual_total * np.arange(symbols.size))
             known = np.concatenate([preamble(s), header_symbols(bits, s.repetition)])
             z = symbols[:known.size] * np.conj(known)
             half = known.size // 2
             drift = float(np.angle(np.vdot(z[:half], z[half:2 * half])) / (2 * np.pi * half * s.sps))
-            cfo += drift
+            cfo += residual_total / s.sps + drift
             symbols = symbols * np.exp(-2j * np.pi * drift * s.sps * np.arange(symbols.size))
             gain = np.vdot(known, symbols[:known.size]) / known.size
         burst = symbols[n_pre + n_head:n_pre + n_head + self.burst_len].astype(np.complex64)
