@@ -24,7 +24,7 @@ def add_parser(commands) -> None:
                             description=__doc__.split(": ", 1)[1], formatter_class=HelpFormatter)
     p.add_argument("--out", default="results/demo", help="folder for data/, models/ and the sweep results")
     p.add_argument("--videos", type=int, default=800, help="videos in the synthetic AVE")
-    p.add_argument("--epochs", type=int, default=8, help="training epochs per system")
+    p.add_argument("--epochs", type=int, default=12, help="training epochs per system")
     p.add_argument("--snr", type=float, nargs="+", default=[0, 10, 20, 30], metavar="DB", help="sweep SNRs")
     p.add_argument("--jobs", type=int, default=2, help="flowgraphs in parallel during the sweep")
     p.add_argument("--seed", type=int, default=0)
