@@ -152,18 +152,22 @@ def run_video_terminal(args) -> int:
                                          args.torch_threads, siso_radio=_radio(args)), args)
 
 
+def _scorer(data: str, split: str):
+    """A summary extra: the receiver's segment accuracy against the split's labels."""
+    from ..data.ave import load_split
+    labels = load_split(data, split, None).labels
+
+    def score(tb):
+        predictions = tb.receiver.predictions()
+        count = tb.receiver.expected or 0
+        correct = sum(int((predictions[p] == labels[p]).sum()) for p in predictions if 0 <= p < count)
+        return {"accuracy": correct / (count * labels.shape[1]) if count else float("nan"),
+                "correct_segments": correct}
+    return score
+
+
 def run_receiver(args) -> int:
     from ..flowgraphs.terminals import ENDPOINTS, receiver_program
     endpoints = dict(ENDPOINTS, antennas=list(args.antenna))
-    extra = None
-    if args.data:
-        from ..data.ave import load_split
-        labels = load_split(args.data, args.split, None).labels
-
-        def extra(tb):
-            predictions = tb.receiver.predictions()
-            count = tb.receiver.expected or 0
-            correct = sum(int((predictions[p] == labels[p]).sum()) for p in predictions if 0 <= p < count)
-            return {"accuracy": correct / (count * labels.shape[1]) if count else float("nan"),
-                    "correct_segments": correct}
-    return _serve(receiver_program(args.model, _air(args), endpoints, args.results, args.torch_threads), args, extra)
+    score = _scorer(args.data, args.split) if args.data else None
+    return _serve(receiver_program(args.model, _air(args), endpoints, args.results, args.torch_threads), args, score)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import struct
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -55,19 +56,25 @@ class OtaSettings:
         return HEADER_BITS * self.repetition
 
 
+@lru_cache(maxsize=8)
 def rrc_taps(settings: OtaSettings) -> np.ndarray:
-    """Unit-energy root-raised-cosine taps (gr-filter's firdes), span·sps + 1 long."""
+    """Unit-energy root-raised-cosine taps (gr-filter's firdes), span·sps + 1 long (computed once per settings)."""
     from gnuradio.filter import firdes
     taps = np.array(firdes.root_raised_cosine(1.0, settings.sps, 1.0, settings.rolloff,
                                               settings.span * settings.sps + 1))
-    return taps / np.sqrt(np.sum(taps ** 2))
+    taps = taps / np.sqrt(np.sum(taps ** 2))
+    taps.flags.writeable = False            # shared by the cache
+    return taps
 
 
+@lru_cache(maxsize=8)
 def preamble(settings: OtaSettings) -> np.ndarray:
-    """The N-symbol Zadoff-Chu sequence twice (unit modulus)."""
+    """The N-symbol Zadoff-Chu sequence twice (unit modulus; computed once per settings)."""
     n = np.arange(settings.preamble_len)
     zc = np.exp(-1j * np.pi * settings.zc_root * n * (n + 1) / settings.preamble_len)
-    return np.tile(zc, 2).astype(np.complex64)
+    sequence = np.tile(zc, 2).astype(np.complex64)
+    sequence.flags.writeable = False        # shared by the cache
+    return sequence
 
 
 def header_bits(position: int, count: int, video: int, user: int, scale: float) -> np.ndarray:
