@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# gr-semcom set-up and entry point for a Debian 12 machine (run as root or as a user with sudo).
-#   ./bootstrap.sh demo   install what is missing, build, install, run the main job
-#   ./bootstrap.sh test   install what is missing, build, install, run the whole test suite (ctest)
+# gr-semcom set-up and entry point for a Debian 12 machine.
+#   ./bootstrap.sh demo [--prefix DIR] [semcom demo options]   install what is missing, build, install, run the main job
+#   ./bootstrap.sh test [--prefix DIR] [ctest options]         the same, then the whole test suite (ctest)
+#   ./bootstrap.sh install [--prefix DIR]                      build and install only
+# The prefix is /usr/local by default (root or sudo); a prefix you can write to (for example
+# $HOME/.local) needs neither, provided the Debian packages below are installed already.
 # Each step is skipped when already done, so a second run starts in seconds.
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")"
@@ -9,15 +12,26 @@ root=$(pwd)
 job=${1:-}
 shift || true
 case "$job" in
-    demo|test) ;;
-    *) echo "usage: $0 demo|test [arguments for the job]" >&2; exit 2 ;;
+    demo|test|install) ;;
+    *) echo "usage: $0 demo|test|install [--prefix DIR] [arguments for the job]" >&2; exit 2 ;;
 esac
+prefix=/usr/local
+if [ "${1:-}" = "--prefix" ]; then
+    [ -n "${2:-}" ] || { echo "$0: --prefix needs a folder" >&2; exit 2; }
+    mkdir -p "$2"
+    prefix=$(readlink -f "$2")
+    shift 2
+fi
 
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 say() { printf '\033[1m[bootstrap]\033[0m %s\n' "$*"; }
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+# Install steps need root only where the prefix is not ours to write.
+as_owner() { if [ -w "$prefix" ]; then "$@"; else as_root "$@"; fi; }
 
-# 1. Debian packages (GNU Radio 3.10 and its Python bindings exist only for /usr/bin/python3).
-debs="gnuradio gnuradio-dev python3-pybind11 python3-venv python3-dev python3-matplotlib python3-h5py cmake g++ make pkg-config"
+# 1. Debian packages: GNU Radio 3.10 and everything else Debian's /usr/bin/python3 uses (GNU Radio's
+#    bindings exist only for it; its NumPy 1.24 is the one they are built against).
+debs="gnuradio gnuradio-dev python3-pybind11 python3-dev python3-pip python3-matplotlib python3-h5py
+      python3-pytest python3-pytest-timeout cmake g++ make pkg-config"
 missing=$(for p in $debs; do dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' || echo "$p"; done)
 if [ -n "$missing" ]; then
     say "installing Debian packages:" $missing
@@ -25,37 +39,31 @@ if [ -n "$missing" ]; then
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing
 fi
 
-# 2. The venv: Debian's python3 with system site packages, plus the pinned packages.
-venv=$root/.venv
-stamp=$venv/.requirements.sha256
-want=$(cat requirements.txt constraints.txt | sha256sum | cut -d' ' -f1)
-if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-    say "creating the venv in .venv"
-    /usr/bin/python3 -m venv --system-site-packages "$venv"
-    "$venv/bin/pip" install -q -r requirements.txt -c constraints.txt
-    echo "$want" > "$stamp"
-fi
-
-# 3. Build, then install to /usr/local (Python package, library, GRC blocks, the semcom command).
+# 2. Build (the C++ kernel, the package, and pip's PyTorch/tqdm/PyAV for Debian's python3 in
+#    build/python-deps), then install to the prefix: nothing installed refers back to this folder.
 build=$root/build
 mkdir -p "$build"
-if [ ! -f "$build/CMakeCache.txt" ]; then
-    say "configuring the build in build/"
-    cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr/local \
-        -DPYTHON_EXECUTABLE=/usr/bin/python3 -DSEMCOM_TEST_PYTHON="$venv/bin/python" > "$build/build.log" 2>&1 \
-        || { cat "$build/build.log"; exit 1; }
+if ! grep -qx "CMAKE_INSTALL_PREFIX:PATH=$prefix" "$build/CMakeCache.txt" 2>/dev/null; then
+    say "configuring the build in build/ for $prefix"
+    cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$prefix" \
+        -DPYTHON_EXECUTABLE=/usr/bin/python3 > "$build/configure.log" 2>&1 \
+        || { cat "$build/configure.log"; exit 1; }
 fi
-say "building"
+say "building (the first time, pip installs PyTorch for /usr/bin/python3: about 1 GB)"
 cmake --build "$build" -j"$(nproc)" > "$build/build.log" 2>&1 || { cat "$build/build.log"; exit 1; }
-as_root cmake --install "$build" > "$build/install.log" 2>&1 || { cat "$build/install.log"; exit 1; }
-as_root ldconfig
+say "installing to $prefix"
+as_owner cmake --install "$build" > "$build/install.log" 2>&1 || { cat "$build/install.log"; exit 1; }
+if [ "$prefix" = /usr/local ] || [ "$prefix" = /usr ]; then as_root ldconfig; fi
 
-# 4. The job.
-if [ "$job" = demo ]; then
-    say "running the main job: semcom demo (synthetic AVE, brief training, sweep through GNU Radio)"
-    exec /usr/local/bin/semcom demo --out "$root/results/demo" "$@"
-else
-    say "running the tests (ctest)"
-    cd "$build"
-    SEMCOM_INSTALL_PREFIX=/usr/local exec ctest --output-on-failure -j"$(nproc)" "$@"
-fi
+# 3. The job.
+case "$job" in
+    install)
+        say "installed; see the README's 'Installing to your own prefix' for PATH, PYTHONPATH and GRC" ;;
+    demo)
+        say "running the main job: semcom demo (synthetic AVE, brief training, sweep through GNU Radio)"
+        exec "$prefix/bin/semcom" demo --out "$root/results/demo" "$@" ;;
+    test)
+        say "running the tests (ctest)"
+        cd "$build"
+        SEMCOM_INSTALL_PREFIX=$prefix exec ctest --output-on-failure -j"$(nproc)" "$@" ;;
+esac

@@ -5,6 +5,7 @@ import numpy as np
 import pmt
 import pytest
 from gnuradio import blocks, gr
+from gnuradio import semcom  # noqa: F401  (puts the PyTorch installed for the module on sys.path, as users get it)
 
 
 def complex_gaussian(rng: np.random.Generator, shape, var: float = 1.0) -> np.ndarray:

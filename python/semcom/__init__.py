@@ -3,6 +3,10 @@
 ``from gnuradio import semcom`` gives the GNU Radio blocks; the algorithms live in
 ``gnuradio.semcom.phy`` (NumPy and the C++ LS kernel) and ``gnuradio.semcom.nn`` (PyTorch).
 """
+from . import _site
+
+_site.add_dependencies()   # PyTorch, tqdm and PyAV installed beside the module for Debian's python3
+
 from .blocks.euler_mapper import euler_mapper
 from .blocks.euler_demapper import euler_demapper
 from .blocks.pilot_inserter import pilot_inserter
