@@ -5,6 +5,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from gnuradio.semcom.nn.architecture import LEGACY  # noqa: E402
 from gnuradio.semcom.nn.channel import ChannelTwin, ls_estimate, zero_forcing  # noqa: E402
 from gnuradio.semcom.nn.euler import euler_map, euler_unmap  # noqa: E402
 from gnuradio.semcom.nn.models import (AudioTransmitter, Receiver, VideoTransmitter,  # noqa: E402
@@ -32,6 +33,9 @@ def inputs():
     (lambda: Receiver(L, "av"), lambda a, v, r: (r, r.flip(1))),
     (lambda: Receiver(L, "a"), lambda a, v, r: (r, r)),
     (lambda: Receiver(L, "v"), lambda a, v, r: (r, r)),
+    (lambda: VideoTransmitter(L, architecture=LEGACY), lambda a, v, r: (v, r)),
+    (lambda: VisualOnlyTransmitter(L, architecture=LEGACY), lambda a, v, r: (v,)),
+    (lambda: Receiver(L, "av", architecture=LEGACY), lambda a, v, r: (r, r.flip(1))),
 ])
 def test_torchscript_equals_eager(tmp_path, inputs, build, args):
     torch.manual_seed(1)
@@ -51,7 +55,7 @@ def test_torch_euler_equals_numpy(inputs):
     torch.testing.assert_close(euler_unmap(euler_map(x)), x)
 
 
-@pytest.mark.parametrize("csi", ["estimated", "perfect", "none"])
+@pytest.mark.parametrize("csi", ["estimated", "perfect", "none", "none_retrained"])
 def test_gradients_reach_both_transmitters_through_the_channel(inputs, csi):
     torch.manual_seed(2)
     audio, visual, _ = inputs
@@ -119,7 +123,7 @@ def test_zero_forcing_never_returns_nan():
 
 
 def test_bad_twin_parameters():
-    with pytest.raises(ValueError, match="csi must be one of 'estimated', 'perfect', 'none', 'error_free'"):
+    with pytest.raises(ValueError, match="csi must be one of 'estimated', 'perfect', 'none', 'none_retrained', 'error_free'"):
         ChannelTwin(csi="blind")
     with pytest.raises(ValueError, match="modality must be one of 'av', 'a', 'v'"):
         SemanticSystem(L, "audio")

@@ -9,6 +9,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from conftest import easy_synth  # noqa: E402
+from gnuradio.semcom.nn.architecture import PUBLISHED  # noqa: E402
 
 
 def semcom(*args):
@@ -41,6 +42,9 @@ def test_multimodal_export_runs_and_resumes(tmp_path, data):
     manifest = json.load(open(os.path.join(out, "manifest.json")))
     assert manifest["symbols_per_segment"] == 8 and manifest["csi"] == "estimated"
     assert manifest["pilots"] == {"source": "zadoff_chu", "steps": 10, "length": 16}
+    assert manifest["architecture"] == PUBLISHED.to_dict() and manifest["loss"] == {"lambda": 100.0, "similarity": "psp"}
+    assert manifest["train_config"]["lr"] == 3e-4 and manifest["train_config"]["batch_size"] == 64
+    assert (manifest["train_config"]["lr_step"], manifest["train_config"]["lr_gamma"]) == (10, 0.1)
     assert len(manifest["class_names"]) == 29 and manifest["class_names"][28] == "background"
     audio_tx = torch.jit.load(os.path.join(out, "audio_transmitter.pt"))
     video_tx = torch.jit.load(os.path.join(out, "video_transmitter.pt"))
@@ -56,11 +60,12 @@ def test_multimodal_export_runs_and_resumes(tmp_path, data):
     assert "epoch 2:" in resumed.stderr and "epoch 1:" not in resumed.stderr
 
     frozen = semcom("train", "--data", data, "--out", str(tmp_path / "none"), "--channels", "rayleigh", "--symbols",
-                    "8", "--limit", "40", "--epochs", "1", "--csi", "none", "--transmitters-from", out)
+                    "8", "--limit", "40", "--epochs", "1", "--csi", "none_retrained", "--transmitters-from", out)
     assert frozen.returncode == 0, frozen.stderr[-3000:]
     before = torch.load(os.path.join(out, "best_model.pt"))
     after = torch.load(os.path.join(tmp_path / "none", "best_model.pt"))
     assert torch.equal(before["audio_tx.channel.fc1.weight"], after["audio_tx.channel.fc1.weight"])
+    assert torch.equal(before["video_tx.agva.w_a.weight"], after["video_tx.agva.w_a.weight"])
     assert not torch.equal(before["receiver.fc2.weight"], after["receiver.fc2.weight"])
 
 
@@ -68,6 +73,8 @@ def test_multimodal_export_runs_and_resumes(tmp_path, data):
     (["--data", "/nonexistent"], "audio_feature.h5: missing"),
     (["--epochs", "0"], "--epochs, --batch-size and --symbols must be >= 1"),
     (["--transmitters-from", "/nonexistent"], "best_model.pt: missing"),
+    (["--csi", "none"], "invalid choice: 'none'"),
+    (["--tau", "1.5"], "--tau must be in [0, 1), got 1.5"),
 ])
 def test_bad_input_is_reported(tmp_path, data, args, message):
     base = {"--data": data, "--out": str(tmp_path / "out")}

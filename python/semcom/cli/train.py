@@ -1,5 +1,8 @@
 """``semcom train``: train the semantic system through the channel twin and export a model directory.
 
+The defaults are the paper's setup (Adam at 3e-4, ×0.1 every 10 epochs, batch 64, λ = 100, τ₁ = 0.099)
+with the receiver and AGVA as published for PSP and AVEL; --agva, --visual-norm, --psp-projection,
+--psp-output, --classifier and --similarity select the documented alternatives.
 With several GPUs (or CPU processes): ``torchrun --nproc_per_node N $(which semcom) train ...``.
 """
 from __future__ import annotations
@@ -19,7 +22,10 @@ def add_parser(commands) -> None:
     p.add_argument("--modality", choices=("av", "a", "v"), default="av", help="multimodal, audio-only, video-only")
     p.add_argument("--channels", nargs="+", choices=("awgn", "rayleigh", "rician"),
                    default=["awgn", "rayleigh", "rician"], help="channels drawn per batch")
-    p.add_argument("--csi", choices=("estimated", "perfect", "none", "error_free"), default="estimated")
+    p.add_argument("--csi", choices=("estimated", "perfect", "none_retrained", "error_free"), default="estimated",
+                   help="CSI mode of the uplink in training; none_retrained: the receiver learns from the raw "
+                   "antenna signals (with --transmitters-from; Table I's csi none needs no training: "
+                   "evaluate an estimated-CSI model with --csi none)")
     p.add_argument("--estimator", choices=("min_residual", "joint", "lmmse"), default="min_residual")
     p.add_argument("--pilot", choices=("zadoff_chu", "neural"), default="zadoff_chu",
                    help="pilots: Zadoff-Chu, or the neural pilot encoder (Fig. 4) trained with the system")
@@ -29,25 +35,49 @@ def add_parser(commands) -> None:
     p.add_argument("--lr", type=float, default=3e-4)
     p.add_argument("--lr-step", type=int, default=10, help="epochs between learning-rate drops")
     p.add_argument("--lr-gamma", type=float, default=0.1, help="learning-rate factor at each drop")
-    p.add_argument("--beta", type=float, default=0.1, help="weight of the audio-visual similarity loss (eq. 18)")
+    p.add_argument("--lambda", "--beta", dest="beta", type=float, default=100.0,
+                   help="λ, weight of the audio-visual similarity loss (eq. 18; the paper's 100)")
+    p.add_argument("--similarity", choices=("psp", "paper"), default="psp",
+                   help="similarity loss (eq. 17): psp = ReLU(cos) and the target both normalised over the "
+                   "segments, as published; paper = MSE(cos, G) with G in {0, 1}")
+    p.add_argument("--tau", type=float, default=0.099, help="PSP threshold τ₁ (eq. 12-13)")
+    p.add_argument("--agva", choices=("per_cell", "per_feature"), default="per_cell",
+                   help="AGVA's audio term added per spatial cell (AVEL/PSP) or per hidden feature (earlier versions)")
+    p.add_argument("--visual-norm", action="store_true",
+                   help="LayerNorm on each visual cell before AGVA (earlier versions; not in AVEL/PSP)")
+    p.add_argument("--psp-projection", choices=("relu_dropout", "linear"), default="relu_dropout",
+                   help="PSP's four projections: Linear+ReLU+Dropout (published) or linear (the equations)")
+    p.add_argument("--psp-output", choices=("fc_layernorm", "none"), default="fc_layernorm",
+                   help="after propagation: per-stream Linear+ReLU+Dropout and a shared LayerNorm (published), "
+                   "or nothing (earlier versions)")
+    p.add_argument("--classifier", choices=("psp", "wide"), default="psp",
+                   help="256-64-29 without biases (published) or 256-256-29 with biases (earlier versions)")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit", type=int, help="use only the first N videos of each split")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     p.add_argument("--transmitters-from", metavar="DIR",
                    help="keep the transmitters of an earlier run fixed and train only the receiver "
-                   "(the paper's Table I: --csi none with the estimated-CSI transmitters)")
+                   "(Table I's retrained variant: --csi none_retrained with the estimated-CSI transmitters)")
     p.set_defaults(run=run)
 
 
 def run(args) -> int:
     from ..train.trainer import TrainConfig
+    from ..nn.architecture import Architecture
     if args.epochs < 1 or args.batch_size < 1 or args.symbols < 1:
         raise ValueError("--epochs, --batch-size and --symbols must be >= 1")
+    if not 0.0 <= args.tau < 1.0:
+        raise ValueError(f"--tau must be in [0, 1), got {args.tau}")
+    if args.beta < 0:
+        raise ValueError(f"--lambda must be >= 0, got {args.beta}")
+    architecture = Architecture(agva=args.agva, visual_norm=args.visual_norm, psp_projection=args.psp_projection,
+                                psp_output=args.psp_output, classifier=args.classifier, tau=args.tau)
     config = TrainConfig(data=args.data, out=args.out, modality=args.modality, channels=args.channels, csi=args.csi,
                          estimator=args.estimator, pilot=args.pilot, symbols=args.symbols, epochs=args.epochs,
                          batch_size=args.batch_size, lr=args.lr, lr_step=args.lr_step, lr_gamma=args.lr_gamma,
-                         beta=args.beta, device=args.device, seed=args.seed, limit=args.limit,
+                         beta=args.beta, similarity=args.similarity, architecture=architecture.to_dict(),
+                         device=args.device, seed=args.seed, limit=args.limit,
                          transmitters_from=args.transmitters_from)
     train_and_export(config, args.resume)
     return 0

@@ -1,4 +1,4 @@
-"""Differentiable Euler map (eq. 1), its inverse (eq. 8-9) and per-burst power normalisation (DESIGN §2).
+"""Differentiable Euler map (eq. 1), its inverse (eq. 8-9) and per-burst power normalisation.
 
 The same definitions as :mod:`semcom.phy.euler`, in torch, so that training sees what GNU Radio sends.
 """

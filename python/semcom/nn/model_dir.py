@@ -1,4 +1,4 @@
-"""A trained model directory (DESIGN §5): ``manifest.json`` + one TorchScript file per terminal network.
+"""A trained model directory: ``manifest.json`` + one TorchScript file per terminal network.
 
 Written by :meth:`semcom.train.trainer.Trainer.export`; read by the terminal blocks and the apps,
 which check it here before any flowgraph starts.
@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+
+from .architecture import Architecture
 
 FORMAT_VERSION = 1
 NETWORKS = {"av": ("audio_transmitter", "video_transmitter", "receiver"),
@@ -34,6 +36,19 @@ class ModelDirectory:
     @property
     def segments(self) -> int:
         return int(self.manifest["segments"])
+
+    @property
+    def architecture(self) -> Architecture:
+        """The networks' options (field ``architecture``); a manifest without it predates them and is read
+        as the layer list of those versions (:data:`semcom.nn.architecture.LEGACY`)."""
+        return Architecture.from_dict(self.manifest.get("architecture"), os.path.join(self.folder, "manifest.json"))
+
+    @property
+    def trained_csi(self) -> str:
+        """The CSI mode the model was trained for. Manifests written before Table I had two readings say
+        'none' for a receiver retrained on the raw antenna signals: that is 'none_retrained' now."""
+        csi = self.manifest.get("csi", "estimated")
+        return "none_retrained" if csi == "none" else csi
 
     @property
     def uplink_users(self) -> int:
@@ -105,7 +120,9 @@ def open_model_dir(folder: str) -> ModelDirectory:
         raise ValueError(f"{path}: pilots must hold source, steps and length")
     if pilots["source"] == "file" and not os.path.isfile(os.path.join(folder, pilots.get("file", ""))):
         raise ValueError(f"{path}: pilots.file {pilots.get('file')!r} missing in {folder}")
-    return ModelDirectory(folder, manifest)
+    model = ModelDirectory(folder, manifest)
+    model.architecture                       # a bad architecture field is reported here, naming the file
+    return model
 
 
 def check_data_matches(model: ModelDirectory, audio_shape: tuple, visual_shape: tuple, source: str) -> None:

@@ -11,7 +11,10 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .architecture import PUBLISHED, Architecture
+
 NUM_CLASSES = 29
+DROPOUT = 0.1               # PSP's dropout rate
 
 
 class AudioSemanticEncoder(nn.Module):
@@ -65,9 +68,34 @@ class AudioChannelDecoder(nn.Module):
 
 
 class AudioGuidedVisualAttention(nn.Module):
-    """AGVA (eq. 2-3): v_att_t = Σ_i α_t,i v_t,i with α_t = softmax(W_f tanh(W_v M_v(v_t) + W_a M_a(a*_t))).
+    """AGVA (eq. 2-3) as in AVEL and PSP (architecture ``agva='per_cell'``): v_att_t = Σ_i α_t,i v_t,i with
+    α_t = softmax_i(W_f tanh(W_v¹ M_v(v_t,i) + [W_a¹ M_a(a*_t)]_i)); M_v, M_a: Linear + ReLU to d = 512,
+    W_v¹, W_a¹: d → k = 49 (the number of cells) without bias, so the audio term [·]_i is added per
+    spatial cell i; W_f: k → 1 without bias.
 
     visual (B, T, 49, 512) spatial features, audio (B, T, 128) received audio → (B, T, 512).
+    """
+
+    def __init__(self, visual_dim: int = 512, audio_dim: int = 128, shared: int = 512, cells: int = 49):
+        super().__init__()
+        self.m_v, self.m_a = nn.Linear(visual_dim, shared), nn.Linear(audio_dim, shared)
+        self.w_v, self.w_a = nn.Linear(shared, cells, bias=False), nn.Linear(shared, cells, bias=False)
+        self.w_f = nn.Linear(cells, 1, bias=False)
+        for layer in (self.m_v, self.m_a, self.w_v, self.w_a, self.w_f):
+            nn.init.xavier_uniform_(layer.weight)
+
+    def forward(self, visual: torch.Tensor, audio: torch.Tensor) -> torch.Tensor:
+        v = F.relu(self.m_v(visual))                                   # (B, T, 49, d)
+        a = F.relu(self.m_a(audio))                                    # (B, T, d)
+        content = self.w_v(v) + self.w_a(a).unsqueeze(-1)              # (B, T, 49, k) + (B, T, 49, 1)
+        alpha = torch.softmax(self.w_f(torch.tanh(content)).squeeze(-1), dim=-1)
+        return torch.einsum("btn,btnc->btc", alpha, visual)
+
+
+class FeatureWiseAudioGuidedAttention(nn.Module):
+    """AGVA with the audio term added per hidden feature (architecture ``agva='per_feature'``, the
+    earlier versions of this package; one reading of eq. 3): α_t = softmax_i(W_f tanh(W_v M_v(v_t,i) +
+    W_a M_a(a*_t))) with the audio term broadcast over the cells, d = k = 256.
     """
 
     def __init__(self, visual_dim: int = 512, audio_dim: int = 128, shared: int = 256, hidden: int = 256):
@@ -101,13 +129,19 @@ class VideoTransmitter(nn.Module):
     """Video terminal: decode the audio received over the SISO link, AGVA, visual channel encoder.
 
     visual (B, T, 7, 7, 512), received audio (B, T, 2L) reals → (B, T, 2L) reals (Euler map next).
+    ``architecture`` (:class:`semcom.nn.architecture.Architecture`) picks the AGVA variant and the
+    optional LayerNorm of the visual cells.
     """
 
-    def __init__(self, symbols: int, audio_dim: int = 128, visual_dim: int = 512):
+    def __init__(self, symbols: int, audio_dim: int = 128, visual_dim: int = 512,
+                 architecture: Architecture = PUBLISHED, cells: int = 49):
         super().__init__()
-        self.norm = nn.LayerNorm(visual_dim)                           # per cell, over the 512 channels
+        self.norm = nn.LayerNorm(visual_dim) if architecture.visual_norm else nn.Identity()
         self.audio_decoder = AudioChannelDecoder(symbols, audio_dim)
-        self.agva = AudioGuidedVisualAttention(visual_dim, audio_dim)
+        if architecture.agva == "per_cell":
+            self.agva = AudioGuidedVisualAttention(visual_dim, audio_dim, cells=cells)
+        else:
+            self.agva = FeatureWiseAudioGuidedAttention(visual_dim, audio_dim)
         self.channel = TemporalConvBlocks(visual_dim, 256, 2 * symbols, last_relu=False)
 
     def forward(self, visual: torch.Tensor, received_audio: torch.Tensor) -> torch.Tensor:
@@ -120,9 +154,9 @@ class VideoTransmitter(nn.Module):
 class VisualOnlyTransmitter(nn.Module):
     """Video-only system: no audio link, spatial average pooling instead of AGVA."""
 
-    def __init__(self, symbols: int, visual_dim: int = 512):
+    def __init__(self, symbols: int, visual_dim: int = 512, architecture: Architecture = PUBLISHED):
         super().__init__()
-        self.norm = nn.LayerNorm(visual_dim)
+        self.norm = nn.LayerNorm(visual_dim) if architecture.visual_norm else nn.Identity()
         self.channel = TemporalConvBlocks(visual_dim, 256, 2 * symbols, last_relu=False)
 
     def forward(self, visual: torch.Tensor) -> torch.Tensor:
@@ -130,14 +164,38 @@ class VisualOnlyTransmitter(nn.Module):
 
 
 class PositiveSamplePropagation(nn.Module):
-    """PSP (eq. 10-15): audio-visual segment affinities, ReLU, ℓ1 rows, threshold τ₁, propagation."""
+    """PSP (eq. 10-15) as published (Zhou et al., CVPR 2021).
 
-    def __init__(self, dim: int = 256, tau: float = 0.099):
+    Projections (``psp_projection``): q_v = W_v², q_a = W_a² score the segment pairs, p_v = W₂ᵛ,
+    p_a = W₂ᵃ carry the propagated features; each is Linear (no bias) + ReLU + Dropout
+    ('relu_dropout') or the plain linear map ('linear'). ω^va = q_v q_aᵀ/√d_l (eq. 10), ω^av = (ω^va)ᵀ;
+    ReLU and row ℓ1 (eq. 11); entries ≤ τ₁ dropped and rows ℓ1-normalised again (eq. 12-13);
+    SD_a = η^av p_v + M^a, SD_v = η^va p_a + M^v (eq. 14-15). With ``psp_output='fc_layernorm'``
+    each stream then passes its own Linear (no bias) + ReLU + Dropout and one LayerNorm shared by
+    both streams (eps 1e-6), as published, before the receiver averages them.
+    """
+
+    def __init__(self, dim: int = 256, tau: float = 0.099, projection: str = "relu_dropout",
+                 output: str = "fc_layernorm", dropout: float = DROPOUT):
         super().__init__()
         self.tau = tau
         self.scale = dim ** -0.5
+        self.relu_projection = projection == "relu_dropout"
+        self.output_layers = output == "fc_layernorm"
         self.q_v, self.q_a = nn.Linear(dim, dim, bias=False), nn.Linear(dim, dim, bias=False)   # W_v², W_a²
         self.p_v, self.p_a = nn.Linear(dim, dim, bias=False), nn.Linear(dim, dim, bias=False)   # W₂ᵛ, W₂ᵃ
+        self.dropout = nn.Dropout(dropout)
+        if self.output_layers:
+            self.fc_v, self.fc_a = nn.Linear(dim, dim, bias=False), nn.Linear(dim, dim, bias=False)
+            self.norm = nn.LayerNorm(dim, eps=1e-6)
+        else:
+            self.fc_v, self.fc_a, self.norm = nn.Identity(), nn.Identity(), nn.Identity()
+        if self.relu_projection:
+            for layer in (self.q_v, self.q_a, self.p_v, self.p_a):
+                nn.init.xavier_uniform_(layer.weight)
+        if self.output_layers:
+            nn.init.xavier_uniform_(self.fc_v.weight)
+            nn.init.xavier_uniform_(self.fc_a.weight)
 
     def _filter(self, omega: torch.Tensor) -> torch.Tensor:
         w = F.relu(omega)
@@ -146,11 +204,18 @@ class PositiveSamplePropagation(nn.Module):
         return w / (w.sum(dim=-1, keepdim=True) + 1e-8)                 # eq. 12-13
 
     def forward(self, m_a: torch.Tensor, m_v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        omega_va = self.q_v(m_v) @ self.q_a(m_a).transpose(1, 2) * self.scale   # eq. 10, (B, T, T)
+        q_v, q_a, p_v, p_a = self.q_v(m_v), self.q_a(m_a), self.p_v(m_v), self.p_a(m_a)
+        if self.relu_projection:
+            q_v, q_a = self.dropout(F.relu(q_v)), self.dropout(F.relu(q_a))
+            p_v, p_a = self.dropout(F.relu(p_v)), self.dropout(F.relu(p_a))
+        omega_va = q_v @ q_a.transpose(1, 2) * self.scale               # eq. 10, (B, T, T)
         eta_va = self._filter(omega_va)
         eta_av = self._filter(omega_va.transpose(1, 2))
-        sd_a = eta_av @ self.p_v(m_v) + m_a                              # eq. 14
-        sd_v = eta_va @ self.p_a(m_a) + m_v                              # eq. 15
+        sd_a = eta_av @ p_v + m_a                                        # eq. 14
+        sd_v = eta_va @ p_a + m_v                                        # eq. 15
+        if self.output_layers:
+            sd_a = self.norm(self.dropout(F.relu(self.fc_a(sd_a))))
+            sd_v = self.norm(self.dropout(F.relu(self.fc_v(sd_v))))
         return sd_a, sd_v
 
 
@@ -159,9 +224,11 @@ class Receiver(nn.Module):
 
     ``modality`` 'av' takes (audio (B, T, 2L), visual (B, T, 2L)); 'a' or 'v' use only their input
     (the other is ignored) and skip PSP. Returns (logits (B, T, 29), audio feature, visual feature).
+    The classifier is 256 → 64 → 29 without biases (``classifier='psp'``, as published) or
+    256 → 256 → 29 with biases ('wide'); ``architecture.tau`` is PSP's τ₁.
     """
 
-    def __init__(self, symbols: int, modality: str = "av", dim: int = 256, tau: float = 0.099):
+    def __init__(self, symbols: int, modality: str = "av", dim: int = 256, architecture: Architecture = PUBLISHED):
         super().__init__()
         if modality not in ("av", "a", "v"):
             raise ValueError(f"modality must be 'av', 'a' or 'v', got {modality!r}")
@@ -169,8 +236,14 @@ class Receiver(nn.Module):
         self.audio_decoder = AudioChannelDecoder(symbols, 256)
         self.visual_decoder = TemporalConvBlocks(2 * symbols, 512, 512, last_relu=True)
         self.map_a, self.map_v = nn.Linear(256, dim), nn.Linear(512, dim)          # Mᵃ, Mᵛ
-        self.psp = PositiveSamplePropagation(dim, tau)
-        self.fc1, self.fc2 = nn.Linear(dim, dim), nn.Linear(dim, NUM_CLASSES)
+        self.psp = PositiveSamplePropagation(dim, architecture.tau, architecture.psp_projection,
+                                             architecture.psp_output)
+        if architecture.classifier == "psp":
+            self.fc1, self.fc2 = nn.Linear(dim, 64, bias=False), nn.Linear(64, NUM_CLASSES, bias=False)
+            nn.init.xavier_uniform_(self.fc1.weight)
+            nn.init.xavier_uniform_(self.fc2.weight)
+        else:
+            self.fc1, self.fc2 = nn.Linear(dim, dim), nn.Linear(dim, NUM_CLASSES)
 
     def forward(self, audio: torch.Tensor, visual: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         m_a = self.map_a(F.relu(self.audio_decoder(audio)))
@@ -187,10 +260,35 @@ class Receiver(nn.Module):
         return self.fc2(F.relu(self.fc1(fused))), sd_a, sd_v
 
 
+SIMILARITY_LOSSES = ("psp", "paper")
+
+
+def similarity_target(labels: torch.Tensor, similarity: str = "psp") -> torch.Tensor:
+    """G of eq. 17 for (B, T) labels. 'paper': g_t = 1 on event segments, 0 on background.
+    'psp' (published code): g_t = 1/n on the n segments labelled with the video's event class (its
+    lowest class index; a video with no event targets its background segments), 0 elsewhere."""
+    if similarity == "paper":
+        return (labels != NUM_CLASSES - 1).to(torch.float32)
+    if similarity != "psp":
+        raise ValueError(f"similarity must be one of 'psp', 'paper', got {similarity!r}")
+    same = (labels == labels.min(dim=1, keepdim=True).values).to(torch.float32)
+    return same / same.sum(dim=1, keepdim=True)
+
+
 def semantic_loss(logits: torch.Tensor, labels: torch.Tensor, sd_a: torch.Tensor, sd_v: torch.Tensor,
-                  beta: float = 0.1) -> torch.Tensor:
-    """Cross-entropy (eq. 16) + β·MSE(cos(SD_a, SD_v), G) with G = 1 on event segments (eq. 17-18)."""
+                  weight: float = 100.0, similarity: str = "psp") -> torch.Tensor:
+    """L_total = L_cls + λ·L_avs (eq. 18; the paper's λ = 100, written β in eq. 18).
+
+    L_cls (eq. 16): cross-entropy averaged over all segments of the batch, as in the published PSP code
+    that λ = 100 comes from (eq. 16's further 1/C would only rescale λ). L_avs (eq. 17): mean squared
+    error between S and G over the segments, S_t = cos(SD_a,t, SD_v,t) (cosine is unchanged by the ℓ1
+    normalisation the paper names). ``similarity`` 'psp' (published): S = ReLU(cos) normalised to sum
+    1 over the T segments, G of :func:`similarity_target`; 'paper': S = cos and G ∈ {0, 1}.
+    """
     ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1))
-    events = (labels != NUM_CLASSES - 1).to(logits.dtype)
-    cos = F.cosine_similarity(F.normalize(sd_a, p=1.0, dim=-1), F.normalize(sd_v, p=1.0, dim=-1), dim=-1)
-    return ce + beta * F.mse_loss(cos, events)
+    target = similarity_target(labels, similarity).to(logits.dtype)
+    cos = F.cosine_similarity(sd_a, sd_v, dim=-1, eps=1e-8)
+    if similarity == "psp":
+        cos = F.relu(cos)
+        cos = cos / (cos.sum(dim=1, keepdim=True) + 1e-8)
+    return ce + weight * F.mse_loss(cos, target)

@@ -4,7 +4,7 @@ Several processes (``torchrun --nproc_per_node N -m gnuradio.semcom.cli.main tra
 DistributedDataParallel: every global batch of ``batch_size`` videos is split between the ranks,
 gradients are averaged, and only rank 0 writes files.
 
-The model directory (DESIGN §5) holds ``manifest.json`` and one TorchScript file per network a
+The model directory holds ``manifest.json`` and one TorchScript file per network a
 terminal runs: ``audio_transmitter.pt`` (audio terminal), ``video_transmitter.pt`` (video terminal:
 audio channel decoder for the SISO link, AGVA, visual channel encoder) and ``receiver.pt``.
 """
@@ -21,9 +21,10 @@ import numpy as np
 import torch
 
 from ..data.ave import CLASS_NAMES, load_split, require_valid
+from ..nn.architecture import PUBLISHED, TRANSMITTER_FIELDS, Architecture
 from ..nn.channel import SNR_GRID_DB, ChannelTwin
 from ..nn.model_dir import FORMAT_VERSION
-from ..nn.models import semantic_loss
+from ..nn.models import SIMILARITY_LOSSES, semantic_loss
 from ..nn.pilot import neural_pilot
 from ..nn.system import SemanticSystem
 
@@ -32,8 +33,14 @@ TRANSMITTER_PARTS = ("audio_tx.", "video_tx.", "pilot_encoder.")
 PILOT_FILE = "pilot.npy"
 
 
+TRAIN_CSI_MODES = ("estimated", "perfect", "none_retrained", "error_free")
+
+
 @dataclass
 class TrainConfig:
+    """Defaults: the paper's setup (§IV-A: Adam at 3e-4, ×0.1 every 10 epochs, batch 64, λ = 100,
+    τ₁ = 0.099) with the published PSP receiver. The paper trains 300 epochs; with ×0.1 every 10 the
+    learning rate is below 3e-7 after 30, so 30 is the default here."""
     data: str
     out: str
     modality: str = "av"
@@ -46,14 +53,16 @@ class TrainConfig:
     lr: float = 3e-4
     lr_step: int = 10                # epochs between ×lr_gamma
     lr_gamma: float = 0.1
-    beta: float = 0.1                # weight of the audio-visual similarity loss (eq. 18)
+    beta: float = 100.0              # λ, weight of the audio-visual similarity loss (eq. 18)
+    similarity: str = "psp"          # L_avs as published ('psp') or as eq. 17 reads ('paper'), see semantic_loss
+    architecture: dict = field(default_factory=PUBLISHED.to_dict)   # semcom.nn.architecture.Architecture
     pilot: str = "zadoff_chu"        # or 'neural': the pilot encoder (Fig. 4) is trained with the system
     pilot_steps: int = 10
     pilot_len: int = 16
     device: str = "auto"
     seed: int = 0
     limit: int | None = None         # use only the first N videos of each split (quick runs)
-    transmitters_from: str | None = None  # model directory whose transmitters are kept fixed (Table I: csi none)
+    transmitters_from: str | None = None  # run whose transmitters are kept fixed (Table I: csi none_retrained)
 
 
 def pick_device(name: str, local_rank: int = 0) -> torch.device:
@@ -82,6 +91,17 @@ def start_distributed(device: str) -> tuple[int, int, int]:
 class Trainer:
     def __init__(self, config: TrainConfig):
         self.config = c = config
+        if c.csi == "none":
+            raise ValueError("csi 'none' is Table I's system trained with estimated CSI, evaluated with the "
+                             "estimation block removed and no retraining (semcom evaluate / sweep --csi none); "
+                             "to retrain a receiver on the raw antenna signals use csi 'none_retrained' with "
+                             "--transmitters-from")
+        if c.csi not in TRAIN_CSI_MODES:
+            raise ValueError(f"csi must be one of {', '.join(map(repr, TRAIN_CSI_MODES))}, got {c.csi!r}")
+        if c.similarity not in SIMILARITY_LOSSES:
+            raise ValueError(f"similarity must be one of {', '.join(map(repr, SIMILARITY_LOSSES))}, "
+                             f"got {c.similarity!r}")
+        self.architecture = Architecture.from_dict(c.architecture, "architecture")
         torch.manual_seed(c.seed)
         self.rank, self.world, local_rank = start_distributed(c.device)
         self.device = pick_device(c.device, local_rank)
@@ -89,7 +109,8 @@ class Trainer:
         self.splits = {name: load_split(c.data, name, c.limit, check=False) for name in ("train", "val", "test")}
         if c.batch_size % self.world:
             raise ValueError(f"--batch-size {c.batch_size} must be a multiple of the {self.world} processes")
-        self.model = SemanticSystem(c.symbols, c.modality, c.pilot, c.pilot_steps, c.pilot_len).to(self.device)
+        self.model = SemanticSystem(c.symbols, c.modality, c.pilot, c.pilot_steps, c.pilot_len,
+                                    self.architecture).to(self.device)
         if c.transmitters_from:
             self.freeze_transmitters(c.transmitters_from)
         self.train_model = self.model
@@ -106,6 +127,12 @@ class Trainer:
         path = os.path.join(folder, "best_model.pt")
         if not os.path.isfile(path):
             raise ValueError(f"{path}: missing (--transmitters-from needs a finished training run's folder)")
+        source, theirs = run_architecture(folder)
+        differ = theirs.differences(self.architecture, TRANSMITTER_FIELDS)
+        if differ:
+            raise ValueError(f"{source}: the transmitters were trained with architecture.{differ[0]} = "
+                             f"{getattr(theirs, differ[0])!r}, this run has {getattr(self.architecture, differ[0])!r} "
+                             f"(train with the same option)")
         state = torch.load(path, map_location=self.device)
         transmitters = {k: v for k, v in state.items() if k.startswith(TRANSMITTER_PARTS)}
         missing = [k for k in self.model.state_dict() if k.startswith(TRANSMITTER_PARTS)
@@ -155,7 +182,7 @@ class Trainer:
         for audio, visual, labels, channel, snr in bar:
             siso, uplink = self.twins(channel)
             logits, sd_a, sd_v = self.train_model(audio, visual, siso, uplink, snr, generator)
-            loss = semantic_loss(logits, labels, sd_a, sd_v, c.beta)
+            loss = semantic_loss(logits, labels, sd_a, sd_v, c.beta, c.similarity)
             self.optimiser.zero_grad()
             loss.backward()
             self.optimiser.step()
@@ -198,6 +225,12 @@ class Trainer:
             raise ValueError(f"{path}: checkpoint is for modality {state['config']['modality']!r} with "
                              f"{state['config']['symbols']} symbols, not {self.config.modality!r} with "
                              f"{self.config.symbols}; use another --out")
+        theirs = Architecture.from_dict(state["config"].get("architecture"), path)
+        differ = theirs.differences(self.architecture)
+        if differ:
+            raise ValueError(f"{path}: checkpoint has architecture.{differ[0]} = {getattr(theirs, differ[0])!r}, "
+                             f"this run {getattr(self.architecture, differ[0])!r}; resume with the same options "
+                             f"or use another --out")
         self.model.load_state_dict(state["model"])
         self.optimiser.load_state_dict(state["optimiser"])
         self.scheduler.load_state_dict(state["scheduler"])
@@ -254,13 +287,29 @@ class Trainer:
             "segments": 10, "symbols_per_segment": c.symbols,
             "pilots": pilots,
             "class_names": list(CLASS_NAMES) + ["background"], "channels": c.channels, "csi": c.csi,
-            "estimator": c.estimator, "snr_db": list(SNR_GRID_DB), "files": files, "metrics": metrics,
+            "estimator": c.estimator, "snr_db": list(SNR_GRID_DB), "architecture": self.architecture.to_dict(),
+            "loss": {"lambda": c.beta, "similarity": c.similarity}, "files": files, "metrics": metrics,
             "git_commit": git_commit(), "train_config": asdict(c),
         }
         with open(os.path.join(c.out, "manifest.json"), "w") as f:
             json.dump(manifest, f, indent=1)
         model.to(self.device)
         return os.path.join(c.out, "manifest.json")
+
+
+def run_architecture(folder: str) -> tuple:
+    """(file it was read from, :class:`Architecture`) of a training run's folder: its manifest.json, or
+    while it has none, its checkpoint.pt; a file without the field predates the options (LEGACY)."""
+    manifest = os.path.join(folder, "manifest.json")
+    if os.path.isfile(manifest):
+        with open(manifest, encoding="utf-8") as f:
+            return manifest, Architecture.from_dict(json.load(f).get("architecture"), manifest)
+    checkpoint = os.path.join(folder, "checkpoint.pt")
+    if os.path.isfile(checkpoint):
+        config = torch.load(checkpoint, map_location="cpu")["config"]
+        return checkpoint, Architecture.from_dict(config.get("architecture"), checkpoint)
+    raise ValueError(f"{manifest}: missing, and no checkpoint.pt either: cannot tell the architecture of the "
+                     f"transmitters in {folder}")
 
 
 @torch.no_grad()

@@ -1,0 +1,99 @@
+"""Named choices of the networks where the paper's text, the published code it builds on and earlier
+versions of this package differ.
+
+The defaults follow the published code of the paper's building blocks: the audio-guided visual
+attention (AGVA) of AVEL (Tian et al., ECCV 2018) and the positive sample propagation (PSP) receiver
+of Zhou et al. (CVPR 2021), whose λ = 100 and τ₁ = 0.099 the paper adopts. Each alternative is kept
+under its own name, with the reason, and a model directory records the choices it was trained with
+in ``manifest.json`` (field ``architecture``). A manifest without that field was written before
+these options existed: it is read as :data:`LEGACY` (the layer list of those versions), so that
+older model directories keep loading and their transmitters keep fitting ``--transmitters-from``.
+
+This module does not import torch: the GNU Radio blocks read manifests without it.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+CHOICES = {
+    # AGVA (eq. 2-3). 'per_cell': as AVEL/PSP, W_a¹ M_a(a*_t) ∈ R^k with k = 49 spatial cells is added
+    # to row i of W_v¹ M_v(v_t) ∈ R^(49×k) (one audio term per cell), d = 512. 'per_feature': one
+    # reading of eq. 3's text, the audio term is added per hidden feature (broadcast over the
+    # cells), k = d = 256; the earlier versions of this package.
+    "agva": ("per_cell", "per_feature"),
+    # PSP's four projections W_v², W_a², W₂ᵛ, W₂ᵃ (eq. 10, 14-15). 'relu_dropout': Linear without
+    # bias + ReLU + Dropout(0.1), as published; 'linear': the plain linear maps of the equations.
+    "psp_projection": ("relu_dropout", "linear"),
+    # After propagation. 'fc_layernorm': per stream Linear (no bias) + ReLU + Dropout(0.1), then one
+    # LayerNorm shared by both streams before averaging (the published code; the paper's "linear
+    # layers, then simple averaging"); 'none': SD_a and SD_v of eq. 14-15 are averaged directly.
+    "psp_output": ("fc_layernorm", "none"),
+    # The two fully connected layers after fusion. 'psp': 256 → 64 → 29 without biases, as
+    # published; 'wide': 256 → 256 → 29 with biases (earlier versions).
+    "classifier": ("psp", "wide"),
+}
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """The networks' named options (see :data:`CHOICES`) and PSP's threshold τ₁ (eq. 12-13)."""
+
+    agva: str = "per_cell"
+    # LayerNorm over the 512 channels of each visual cell before AGVA (and before the video-only
+    # system's average pooling). Not in AVEL/PSP, which attend over the raw VGG-19 maps; earlier
+    # versions used it to make training independent of the feature scale (synthetic vs VGG-19).
+    visual_norm: bool = False
+    psp_projection: str = "relu_dropout"
+    psp_output: str = "fc_layernorm"
+    classifier: str = "psp"
+    tau: float = 0.099
+
+    def __post_init__(self):
+        self.check("Architecture")
+
+    def check(self, source: str) -> None:
+        """ValueError naming ``source`` and the field of any value out of range."""
+        for name, allowed in CHOICES.items():
+            value = getattr(self, name)
+            if value not in allowed:
+                raise ValueError(f"{source}: architecture.{name} must be one of "
+                                 f"{', '.join(map(repr, allowed))}, got {value!r}")
+        if not isinstance(self.visual_norm, bool):
+            raise ValueError(f"{source}: architecture.visual_norm must be true or false, got {self.visual_norm!r}")
+        if not isinstance(self.tau, (int, float)) or isinstance(self.tau, bool) or not 0.0 <= self.tau < 1.0:
+            raise ValueError(f"{source}: architecture.tau must be a number in [0, 1), got {self.tau!r}")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values, source: str) -> "Architecture":
+        """From a manifest's or checkpoint's ``architecture`` object; ``None`` (absent) → :data:`LEGACY`.
+        Unknown, missing or invalid fields are a ValueError naming ``source`` and the field."""
+        if values is None:
+            return LEGACY
+        if not isinstance(values, dict):
+            raise ValueError(f"{source}: architecture must be an object, got {type(values).__name__}")
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - names)
+        if unknown:
+            raise ValueError(f"{source}: unknown field architecture.{unknown[0]} (this gr-semcom knows "
+                             f"{', '.join(sorted(names))})")
+        missing = sorted(names - set(values))
+        if missing:
+            raise ValueError(f"{source}: architecture.{missing[0]} missing")
+        try:
+            return cls(**values)
+        except ValueError as exc:
+            raise ValueError(str(exc).replace("Architecture:", f"{source}:", 1)) from None
+
+    def differences(self, other: "Architecture", names=None) -> list:
+        """Names of the fields (of ``names``, default all) where the two differ."""
+        return [f.name for f in fields(self) if (names is None or f.name in names)
+                and getattr(self, f.name) != getattr(other, f.name)]
+
+
+PUBLISHED = Architecture()
+LEGACY = Architecture(agva="per_feature", visual_norm=True, psp_projection="linear", psp_output="none",
+                      classifier="wide")
+TRANSMITTER_FIELDS = ("agva", "visual_norm")      # the options that shape the transmitters' networks
