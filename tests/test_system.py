@@ -34,7 +34,7 @@ def semcom(*args, timeout=900):
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     """An easy synthetic set, a multimodal system trained briefly with estimated CSI on all channels,
-    and a receiver retrained for csi 'none' on its transmitters."""
+    and a receiver retrained for the raw antenna signals (csi 'none_retrained') on its transmitters."""
     base = tmp_path_factory.mktemp("system")
     data = easy_synth(str(base / "data"), videos=300)
     model = str(base / "av")
@@ -43,7 +43,7 @@ def trained(tmp_path_factory):
     assert done.returncode == 0, done.stderr[-3000:]
     none = str(base / "av_none")
     done = semcom("train", "--data", data, "--out", none, "--symbols", "16", "--epochs", "4", "--lr", "1e-3",
-                  "--batch-size", "8", "--csi", "none", "--transmitters-from", model)
+                  "--batch-size", "8", "--csi", "none_retrained", "--transmitters-from", model)
     assert done.returncode == 0, done.stderr[-3000:]
     return data, model, none
 
@@ -85,11 +85,12 @@ def test_gnu_radio_system_matches_the_twin(trained, channel):
 
 def test_csi_modes_are_ordered_on_rayleigh_at_15_db(trained):
     data, model, none = trained
-    runs = {csi: np.mean([run_system(SystemConfig(model=none if csi == "none" else model, data=data,
+    runs = {csi: np.mean([run_system(SystemConfig(model=none if csi == "none_retrained" else model, data=data,
                                                   channel="rayleigh", snr_db=15.0, csi=csi, seed=s)).accuracy
-                          for s in (1, 2, 3)]) for csi in ("perfect", "estimated", "none")}
+                          for s in (1, 2, 3)]) for csi in ("perfect", "estimated", "none_retrained", "none")}
     assert runs["perfect"] >= runs["estimated"] - 0.01, runs      # equal up to estimation error at 15 dB
-    assert runs["estimated"] > runs["none"] + 0.05, runs
+    assert runs["estimated"] > runs["none_retrained"] + 0.05, runs
+    assert runs["estimated"] > runs["none"] + 0.05, runs          # Table I as the paper reads: no retraining
 
 
 @pytest.mark.parametrize("snr", [9.0, 15.0])

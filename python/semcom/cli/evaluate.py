@@ -22,7 +22,10 @@ def add_parser(commands) -> None:
     p.add_argument("--split", choices=("train", "val", "test"), default="test")
     p.add_argument("--channels", nargs="+", choices=CHANNELS, default=list(CHANNELS))
     p.add_argument("--snr", type=float, nargs="+", default=list(SNR_GRID_DB), metavar="DB")
-    p.add_argument("--csi", nargs="+", choices=CSI_MODES, default=["estimated", "perfect", "error_free"])
+    p.add_argument("--csi", nargs="+", choices=CSI_MODES,
+                   help="CSI modes (default: estimated, perfect, none and error_free; for a receiver retrained "
+                   "with --csi none_retrained, that mode only). none = Table I as the paper reads it: the "
+                   "trained system with the estimation block removed, no retraining")
     p.add_argument("--seeds", type=int, default=3, help="channel realisations averaged per point")
     p.add_argument("--out", help="write evaluation.json here (default: inside the model directory)")
     p.set_defaults(run=run)
@@ -34,6 +37,15 @@ def run(args) -> int:
     from ..data.ave import load_split
     from ..nn.system import SemanticSystem
     from ..train.trainer import twin_accuracy
+    from ..nn.model_dir import open_model_dir
+    trained = open_model_dir(args.model).trained_csi
+    if args.csi is None:
+        args.csi = ["none_retrained"] if trained == "none_retrained" else ["estimated", "perfect", "none", "error_free"]
+    if (trained == "none_retrained") != ("none_retrained" in args.csi) or (
+            trained == "none_retrained" and set(args.csi) != {"none_retrained"}):
+        raise ValueError(f"{args.model}: a receiver retrained for the raw antenna signals runs only --csi "
+                         f"none_retrained, and only such a receiver does; this model is trained for {trained!r}, "
+                         f"asked for {' '.join(args.csi)}")
     system = SemanticSystem.from_model_dir(args.model)
     split = load_split(args.data, args.split)
     points = [(ch, csi, snr) for ch in args.channels for csi in args.csi
@@ -44,14 +56,15 @@ def run(args) -> int:
         table[(ch, csi, snr)] = float(np.mean([twin_accuracy(system, split, *twins, snr, seed=s)
                                                 for s in range(1, args.seeds + 1)]))
     rows = [{"channel": ch, "csi": csi, "snr_db": snr, "accuracy": acc} for (ch, csi, snr), acc in table.items()]
-    print(f"{'channel':>9} {'SNR dB':>7} " + " ".join(f"{c:>10}" for c in args.csi if c != "error_free")
+    width = max([10] + [len(c) for c in args.csi])
+    print(f"{'channel':>9} {'SNR dB':>7} " + " ".join(f"{c:>{width}}" for c in args.csi if c != "error_free")
           + ("  est/perfect" if {"estimated", "perfect"} <= set(args.csi) else ""))
     for ch in args.channels:
         for snr in args.snr:
             cells = [table[(ch, c, snr)] for c in args.csi if c != "error_free"]
             ratio = (f"  {table[(ch, 'estimated', snr)] / table[(ch, 'perfect', snr)]:11.4f}"
                      if {"estimated", "perfect"} <= set(args.csi) else "")
-            print(f"{ch:>9} {snr:>7g} " + " ".join(f"{v:10.4f}" for v in cells) + ratio)
+            print(f"{ch:>9} {snr:>7g} " + " ".join(f"{v:{width}.4f}" for v in cells) + ratio)
         if "error_free" in args.csi:
             print(f"{ch:>9}   error-free {table[(ch, 'error_free', args.snr[0])]:.4f}")
     path = args.out or os.path.join(args.model, "evaluation.json")

@@ -43,7 +43,7 @@ def plot_channels(rows: list, folder: str) -> list:
             if csi == "error_free":
                 ax.axhline(line[0][1], ls=":", lw=1, color=colours[system], label=f"{system}, error-free")
                 continue
-            style = {"estimated": "-o", "perfect": "--s", "none": ":^"}.get(csi, "-")
+            style = {"estimated": "-o", "perfect": "--s", "none": ":^", "none_retrained": "-.v"}.get(csi, "-")
             ax.plot([s for s, _ in line], [a for _, a in line], style, ms=4, color=colours[system],
                     label=f"{system}, {csi} CSI")
         ax.set(xlabel="SNR (dB)", ylabel="segment accuracy", title=f"{channel} channel",
@@ -58,28 +58,54 @@ def plot_channels(rows: list, folder: str) -> list:
     return paths
 
 
-def table_one(rows: list, system: str = "multimodal") -> list:
-    """Table I: accuracy with estimated CSI vs without channel estimation (a receiver trained for csi
-    'none'), relative drop = (estimated − none) / estimated, per channel and SNR."""
-    est = {(r["channel"], float(r["snr_db"])): r["accuracy"] for r in rows
-           if r["system"] == system and r["csi"] == "estimated"}
-    none = {(r["channel"], float(r["snr_db"])): r["accuracy"] for r in rows
-            if r["csi"] == "none" and r["system"] in (system, f"{system}_none")}
+RETRAINED_SUFFIXES = ("_none_retrained", "_retrained", "_none")
+TABLE_ONE_FIELDS = ("system", "channel", "snr_db", "with_estimation", "without_estimation", "relative_drop",
+                    "without_estimation_retrained", "relative_drop_retrained")
+
+
+def base_system(name: str) -> str:
+    """The system a retrained receiver belongs to: ``multimodal_none`` (or ``_retrained``,
+    ``_none_retrained``) → ``multimodal``."""
+    for suffix in RETRAINED_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[:-len(suffix)]
+    return name
+
+
+def table_one(rows: list) -> list:
+    """Table I two ways, per system, channel and SNR: accuracy with estimated CSI; without channel
+    estimation as the paper reads it (csi 'none': the same trained system, the receiver gets the raw
+    antenna signals, no retraining); and with a receiver retrained for those signals (csi
+    'none_retrained', from the system itself or from ``<system>_none`` / ``_retrained`` /
+    ``_none_retrained``). Relative drop = (estimated − without) / estimated; a mode not run is None."""
+    est, none, retrained = {}, {}, {}
+    for r in rows:
+        key = (base_system(r["system"]) if r["csi"] == "none_retrained" else r["system"], r["channel"],
+               float(r["snr_db"]))
+        {"estimated": est, "none": none, "none_retrained": retrained}.get(r["csi"], {})[key] = r["accuracy"]
+
+    def drop(with_estimation, without):
+        if without is None:
+            return None
+        return (with_estimation - without) / with_estimation if with_estimation > 0 else float("nan")
+
     table = []
-    for key in sorted(set(est) & set(none)):
-        drop = (est[key] - none[key]) / est[key] if est[key] > 0 else float("nan")
-        table.append({"channel": key[0], "snr_db": key[1], "with_estimation": est[key],
-                      "without_estimation": none[key], "relative_drop": drop})
+    for key in sorted(k for k in est if k in none or k in retrained):
+        a, b = none.get(key), retrained.get(key)
+        table.append({"system": key[0], "channel": key[1], "snr_db": key[2], "with_estimation": est[key],
+                      "without_estimation": a, "relative_drop": drop(est[key], a),
+                      "without_estimation_retrained": b, "relative_drop_retrained": drop(est[key], b)})
     return table
 
 
 def write_table_one(table: list, folder: str) -> str:
+    """table_I.csv: one line per system, channel and SNR (empty cells: the mode was not run)."""
     path = os.path.join(folder, "table_I.csv")
     with open(path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, ("channel", "snr_db", "with_estimation", "without_estimation", "relative_drop"))
+        writer = csv.DictWriter(f, TABLE_ONE_FIELDS)
         writer.writeheader()
-        writer.writerows({**r, **{k: f"{r[k]:.4f}" for k in ("with_estimation", "without_estimation",
-                                                              "relative_drop")}} for r in table)
+        writer.writerows({k: (f"{v:.4f}" if isinstance(v, float) and k != "snr_db" else "" if v is None else v)
+                          for k, v in r.items()} for r in table)
     return path
 
 

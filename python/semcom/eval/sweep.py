@@ -13,6 +13,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 import multiprocessing
 from dataclasses import dataclass
 
+from ..nn.channel import NO_ESTIMATION
 from ..nn.model_dir import open_model_dir
 from ..phy.channels import CHANNELS
 from ..phy.checks import require_choice
@@ -36,10 +37,13 @@ class Job:
 
 
 def plan(systems: dict, channels, snrs, csi_modes) -> list:
-    """Jobs for ``systems`` {name: model directory}. A model trained with csi 'none' runs only csi
-    'none' (its receiver expects raw antenna signals); the others run every other requested mode.
+    """Jobs for ``systems`` {name: model directory}. Table I two ways: csi 'none' runs a model trained
+    with channel estimation without it (the paper's reading, no retraining); a model whose receiver
+    was retrained for the raw antenna signals (trained for csi 'none_retrained', or 'none' in older
+    manifests) runs only 'none_retrained', and the other models run every other requested mode.
     A system whose name starts with ``digital`` is the separate source/channel coding baseline
-    (PCM + LDPC + 16-QAM) around that model, which should be trained with csi 'error_free'."""
+    (PCM + LDPC + 16-QAM) around that model, which should be trained with csi 'error_free'; it has
+    no run without channel estimation."""
     for ch in channels:
         require_choice("channel", ch, CHANNELS)
     for csi in csi_modes:
@@ -49,14 +53,18 @@ def plan(systems: dict, channels, snrs, csi_modes) -> list:
             raise ValueError(f"SNR {snr} dB outside {SNR_RANGE_DB[0]}..{SNR_RANGE_DB[1]} dB")
     jobs = []
     for name, folder in systems.items():
-        trained_for_none = open_model_dir(folder).manifest.get("csi") == "none"
-        if trained_for_none and name.startswith("digital"):
+        retrained = open_model_dir(folder).trained_csi == "none_retrained"
+        digital = name.startswith("digital")
+        if retrained and digital:
             raise ValueError(f"system {name!r}: the digital baseline needs a model trained with csi 'error_free', "
-                             f"{folder} is trained for csi 'none'")
-        modes = ["none"] if trained_for_none else [m for m in csi_modes if m != "none"]
-        if trained_for_none and "none" not in csi_modes:
-            raise ValueError(f"system {name!r}: {folder} is trained for csi 'none', which is not among "
-                             f"the requested modes {', '.join(csi_modes)}")
+                             f"{folder} is a receiver retrained for csi 'none_retrained'")
+        if retrained and "none_retrained" not in csi_modes:
+            raise ValueError(f"system {name!r}: {folder} is a receiver retrained for csi 'none_retrained', which is "
+                             f"not among the requested modes {', '.join(csi_modes)}")
+        if retrained:
+            modes = ["none_retrained"]
+        else:
+            modes = [m for m in csi_modes if m != "none_retrained" and not (digital and m in NO_ESTIMATION)]
         for ch in channels:
             for snr in snrs:
                 for csi in modes:

@@ -1,12 +1,13 @@
-"""The whole semantic system as a GNU Radio top block (DESIGN §1, Fig. 1).
+"""The whole semantic system as a GNU Radio top block (Fig. 1).
 
 feature_source → audio_transmitter → [SISO link] → video_terminal (AGVA on the received audio);
 both terminals → Euler map → pilots → 2×2 uplink (mimo_channel) → LS → ZF → inverse Euler →
 multimodal_receiver. A link is ``euler_mapper → stream_to_vector → pilot_inserter → mimo_channel
 → ls_channel_estimator → zf_detector → vector_to_stream → euler_demapper`` per user; CSI mode
-``perfect`` detects with the channel's true H, ``none`` gives the receiver the raw antenna signals
-(pilots stripped, no detection; the receiver must be trained for it), ``error_free`` connects each
-Euler mapper straight to its demapper. Audio-only and video-only models send one user to the two
+``perfect`` detects with the channel's true H, ``none`` and ``none_retrained`` give the receiver the
+raw antenna signals (pilots stripped, no detection; Table I two ways: ``none`` runs a model trained
+with channel estimation as it is, ``none_retrained`` a model whose receiver was retrained for these
+signals), ``error_free`` connects each Euler mapper straight to its demapper. Audio-only and video-only models send one user to the two
 receive antennas.
 """
 from __future__ import annotations
@@ -23,13 +24,14 @@ from ..blocks.mimo_channel import seeds
 from ..blocks.multimodal_receiver import multimodal_receiver
 from ..blocks.slot_aligner import slot_aligner
 from ..blocks.video_terminal import video_terminal
+from ..nn.channel import NO_ESTIMATION
 from ..nn.model_dir import check_data_matches, open_model_dir
 from ..phy.channels import CHANNELS
 from ..phy.checks import require_choice
 from .air import AirBuilder
 from .links import DigitalPhy, SemanticPhy, transmitter_range
 
-CSI_MODES = ("estimated", "perfect", "none", "error_free")
+CSI_MODES = ("estimated", "perfect", "none", "none_retrained", "error_free")
 ANTENNAS = 2
 SNR_RANGE_DB = (-10.0, 40.0)      # the models are trained on 0..30 dB
 
@@ -79,12 +81,16 @@ class system_top_block(gr.top_block, AirBuilder):
         config.validate()
         self.config = c = config
         self.model = m = open_model_dir(c.model)
+        if (m.trained_csi == "none_retrained") != (c.csi == "none_retrained"):
+            raise ValueError(f"{c.model}: csi 'none_retrained' needs a model whose receiver was retrained for the raw "
+                             f"antenna signals (semcom train --csi none_retrained), and such a model runs only "
+                             f"that mode; this model is trained for {m.trained_csi!r}, the run asks for {c.csi!r}")
         self.source = feature_source(c.data, c.split, c.videos, 0.0, c.check_data)
         check_data_matches(m, self.source.split.audio.shape[1:], self.source.split.visual.shape[1:], c.data)
         self.d = 2 * m.symbols
         self.pilots = m.pilot_settings()
         if c.digital:
-            if c.csi == "none":
+            if c.csi in NO_ESTIMATION:
                 raise ValueError("the digital baseline needs channel estimation: csi 'estimated', 'perfect' or "
                                  "'error_free'")
             clip = c.pcm_clip if c.pcm_clip > 0 else transmitter_range(m, self.source.split)
@@ -107,7 +113,7 @@ class system_top_block(gr.top_block, AirBuilder):
             self.video_tx = video_terminal(c.model, torch_threads=c.torch_threads)
             heard = None
             if m.modality == "av":
-                siso_csi = "estimated" if c.csi == "none" else c.csi
+                siso_csi = "estimated" if c.csi in NO_ESTIMATION else c.csi
                 heard = self.siso_link((self.audio_tx, 0), siso_csi, siso_seed)
                 self.connect(heard, (self.video_tx, 1))
             if heard is not None and self.LOSSY_SISO:     # the video terminal sends the videos it heard
@@ -117,9 +123,10 @@ class system_top_block(gr.top_block, AirBuilder):
             else:
                 self.connect((self.source, 1), (self.video_tx, 0))
             sent.append((self.video_tx, 0))
-        received = self.link(sent, ANTENNAS if c.csi == "none" else len(sent), c.csi, uplink_seed,
+        air_csi = "none" if c.csi in NO_ESTIMATION else c.csi
+        received = self.link(sent, ANTENNAS if air_csi == "none" else len(sent), air_csi, uplink_seed,
                              antennas=ANTENNAS, align=self.LOSSY_SISO and len(sent) > 1)
-        if len(received) > 1 and m.modality != "av":             # one user on two antennas, csi none
+        if len(received) > 1 and m.modality != "av":             # one user on two antennas, no estimation
             combine = self.add(blocks.add_vff(self.d))
             for i, port in enumerate(received):
                 self.connect(port, (combine, i))

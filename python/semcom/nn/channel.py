@@ -1,4 +1,4 @@
-"""Differentiable twin of the physical layer (DESIGN §2): pilots, channel, LS (eq. 5-6) and ZF (eq. 7).
+"""Differentiable twin of the physical layer: pilots, channel, LS (eq. 5-6) and ZF (eq. 7).
 
 Same definitions as :mod:`semcom.phy` (SNR with unit power per user, block fading per burst,
 Rician LOS phase uniform, time-division Zadoff-Chu pilots, LS modes, ZF with the same diagonal
@@ -11,7 +11,13 @@ import torch
 
 from ..phy.pilots import make_pilots
 
-CSI_MODES = ("estimated", "perfect", "none", "error_free")
+CSI_MODES = ("estimated", "perfect", "none", "none_retrained", "error_free")
+# Table I's ablation, two ways. 'none': the paper's reading, the system trained with estimated CSI with
+# the estimation block removed (its receiver gets the faded, noisy antenna signals in place of the ZF
+# output; no retraining). 'none_retrained': the same signals for a receiver retrained on them, the
+# transmitters of the estimated-CSI system kept fixed (`semcom train --csi none_retrained
+# --transmitters-from DIR`). On the channel both are the raw antenna signals.
+NO_ESTIMATION = ("none", "none_retrained")
 SNR_GRID_DB = tuple(range(0, 31, 3))     # the paper's training and test SNRs
 
 
@@ -71,7 +77,8 @@ class ChannelTwin:
     """K users → M antennas for a batch of bursts: symbols (B, K, N) complex → what the receiver gets.
 
     csi ``estimated``/``perfect``: ZF output (B, K, N) with Ĥ from LS (``mode``) or the true H;
-    ``none``: the raw antenna signals (B, M, N); ``error_free``: the symbols themselves.
+    ``none`` and ``none_retrained`` (:data:`NO_ESTIMATION`): the raw antenna signals (B, M, N), Y = HX + N
+    (antenna m goes where the detector's user m went); ``error_free``: the symbols themselves.
     """
 
     def __init__(self, channel: str = "rayleigh", antennas: int = 2, users: int = 2, csi: str = "estimated",
@@ -92,7 +99,7 @@ class ChannelTwin:
         noise_var = torch.pow(10.0, -snr_db.to(device).float() / 10)
         h = draw_channels(self.channel, batch, self.antennas, self.users, self.rician_k, generator, device)
         received = h @ symbols + complex_noise((batch, self.antennas, symbols.shape[-1]), noise_var, generator, device)
-        if self.csi == "none":
+        if self.csi in NO_ESTIMATION:
             return received
         if self.csi == "perfect":
             h_hat = h

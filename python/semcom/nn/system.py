@@ -4,7 +4,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .channel import ChannelTwin
+from .architecture import PUBLISHED, Architecture
+from .channel import NO_ESTIMATION, ChannelTwin
 from .euler import euler_map, euler_unmap
 from .models import AudioTransmitter, Receiver, VideoTransmitter, VisualOnlyTransmitter
 from .pilot import PilotEncoder, pilot_sequence, sinusoid, time_division
@@ -33,13 +34,13 @@ class SemanticSystem(nn.Module):
     (T_p, pilot_len / K) sequence is shared by time division, as a pilot file in GNU Radio."""
 
     def __init__(self, symbols: int = 64, modality: str = "av", pilot: str = "zadoff_chu", pilot_steps: int = 10,
-                 pilot_len: int = 16):
+                 pilot_len: int = 16, architecture: Architecture = PUBLISHED):
         super().__init__()
         if modality not in MODALITIES:
             raise ValueError(f"modality must be one of 'av', 'a', 'v', got {modality!r}")
         if pilot not in PILOTS:
             raise ValueError(f"pilot must be one of 'zadoff_chu', 'neural', got {pilot!r}")
-        self.symbols, self.modality = symbols, modality
+        self.symbols, self.modality, self.architecture = symbols, modality, architecture
         self.uplink_users = 2 if modality == "av" else 1
         self.pilot_encoder = None
         self.fixed_pilot: torch.Tensor | None = None     # (T_p, L) pilot file of an exported model
@@ -51,12 +52,12 @@ class SemanticSystem(nn.Module):
             self.register_buffer("pilot_audio", sinusoid(float(pilot_steps)), persistent=False)
         self.audio_tx = AudioTransmitter(symbols) if modality in ("av", "a") else None
         if modality == "av":
-            self.video_tx = VideoTransmitter(symbols)
+            self.video_tx = VideoTransmitter(symbols, architecture=architecture)
         elif modality == "v":
-            self.video_tx = VisualOnlyTransmitter(symbols)
+            self.video_tx = VisualOnlyTransmitter(symbols, architecture=architecture)
         else:
             self.video_tx = None
-        self.receiver = Receiver(symbols, modality)
+        self.receiver = Receiver(symbols, modality, architecture=architecture)
 
     def forward(self, audio: torch.Tensor, visual: torch.Tensor, siso: ChannelTwin, uplink: ChannelTwin,
                 snr_db: torch.Tensor, generator: torch.Generator | None = None):
@@ -86,14 +87,16 @@ class SemanticSystem(nn.Module):
                    for k in range(received.shape[1])]
         audio_rx = streams[0] if self.modality in ("av", "a") else torch.zeros_like(streams[0])
         visual_rx = streams[-1] if self.modality in ("av", "v") else torch.zeros_like(streams[0])
-        if self.modality != "av" and len(streams) > 1:   # 1 user, 2 antennas, csi 'none': give it both
+        if self.modality != "av" and len(streams) > 1:   # 1 user, 2 antennas, no estimation: give it both
             audio_rx = visual_rx = streams[0] + streams[1]
         return self.receiver(audio_rx, visual_rx)
 
     def twins(self, channel: str, csi: str, estimator: str = "min_residual", pilot_steps: int = 10,
               pilot_len: int = 16) -> tuple[ChannelTwin, ChannelTwin]:
-        """(SISO link, uplink) twins; the SISO link estimates its channel also when the uplink has csi 'none'."""
-        siso = ChannelTwin(channel, 1, 1, csi if csi != "none" else "estimated", estimator, pilot_steps, pilot_len)
+        """(SISO link, uplink) twins; the SISO link to the video terminal estimates its channel also when the
+        receiver's uplink has none (csi 'none' or 'none_retrained': Table I removes the receiver's estimation)."""
+        siso = ChannelTwin(channel, 1, 1, "estimated" if csi in NO_ESTIMATION else csi, estimator, pilot_steps,
+                           pilot_len)
         return siso, ChannelTwin(channel, 2, self.uplink_users, csi, estimator, pilot_steps, pilot_len)
 
     @classmethod
@@ -102,7 +105,7 @@ class SemanticSystem(nn.Module):
         import numpy as np
         from .model_dir import open_model_dir
         model = open_model_dir(folder)
-        system = cls(model.symbols, model.modality)
+        system = cls(model.symbols, model.modality, architecture=model.architecture)
         system.audio_tx = model.load("audio_transmitter") if model.modality in ("av", "a") else None
         system.video_tx = model.load("video_transmitter") if model.modality in ("av", "v") else None
         system.receiver = model.load("receiver")
