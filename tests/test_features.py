@@ -1,4 +1,4 @@
-"""Semantic front ends from media (issue 6): VGGish log-mel against a NumPy reference, the two
+"""Semantic front ends from media: VGGish log-mel against a NumPy reference, the two
 networks and their weight files, decoding and segmentation, `semcom features` end to end, the live
 blocks, and the produced dataset through the system flowgraph. Weights are random, never real."""
 import os
@@ -15,8 +15,8 @@ from gnuradio.semcom.data.ave import BACKGROUND, CLASS_NAMES, load_split, requir
 from gnuradio.semcom.data.features import read_sources  # noqa: E402
 from gnuradio.semcom.data.media import decode_media, iter_video_seconds  # noqa: E402
 from gnuradio.semcom.data.vgg import load_vgg19, pool5, visual_features, vgg19_pool5  # noqa: E402
-from gnuradio.semcom.data.vggish import (VGGish, audio_features, examples, load_vggish, log_mel,  # noqa: E402
-                                         second_examples)
+from gnuradio.semcom.data.vggish import (VGGish, SegmentFramer, audio_features, examples, load_vggish,  # noqa: E402
+                                         log_mel, second_examples, segment_examples)
 
 from conftest import easy_synth, tags_of, untrained_model  # noqa: E402
 
@@ -73,6 +73,31 @@ def test_examples_frame_96_by_64_every_0_96_s_and_one_per_second(audio):
     per_second = second_examples(torch.from_numpy(audio[:48000].reshape(3, 16000))).numpy()
     assert per_second.shape == (3, 96, 64)
     np.testing.assert_allclose(per_second[2], ref[200:296], atol=1e-4, rtol=0)   # frame 100·s onwards
+
+
+def test_segments_are_framed_as_ave_framed_its_10_s_clips():
+    """AVE's extractor framed each 10 s clip into VGGish's 0.96 s examples (hop 0.96 s) and kept all 10:
+    segment k of every 10 s row is example k of that row's own framing, for a stream given in any blocks."""
+    rng = np.random.default_rng(12)
+    audio = (0.3 * rng.standard_normal(25 * 16000)).astype(np.float32)
+    seconds = audio.reshape(25, 16000)
+    whole = segment_examples(seconds).numpy()
+    assert whole.shape == (25, 96, 64)
+    for row in range(3):
+        clip = audio[row * 160000:(row + 1) * 160000]
+        own = examples(torch.from_numpy(clip)).numpy()            # VGGish's framing of this row alone
+        count = min(10, 25 - 10 * row)
+        if count == 10:
+            assert own.shape[0] == 10                              # a 10 s clip gives exactly 10 examples
+        np.testing.assert_allclose(whole[10 * row:10 * row + count], own[:count], atol=1e-5, rtol=0)
+    framer = SegmentFramer()
+    windows = np.concatenate([framer(seconds[a:b]) for a, b in ((0, 3), (3, 3), (3, 10), (10, 11), (11, 25))])
+    for p in range(25):
+        start = 160000 * (p // 10) + 15360 * (p % 10)
+        np.testing.assert_array_equal(windows[p], audio[start:start + 15600])
+    assert not np.allclose(whole[7], second_examples(seconds)[7].numpy(), atol=1e-3)   # not "from second k"
+    with pytest.raises(ValueError, match="segments must be at most 26"):
+        SegmentFramer(27)
 
 
 # --- the networks and their weight files ---
@@ -249,6 +274,32 @@ def test_features_write_a_valid_ave_folder_one_segment_per_second(dataset):
     assert split.labels[1].tolist() == [cat] * 10 and split.labels[2].tolist() == [BACKGROUND] * 10
 
 
+def test_features_have_the_layout_dtype_and_post_processing_of_aves_release(dataset, weights):
+    """AVE's audio_feature.h5 (as its repository's audio_feature_noisy.h5 shows: dataset 'avadataset',
+    float64 (N, 10, 128), the raw post-ReLU embedding: non-negative, exact zeros, not 8-bit levels) and
+    visual_feature.h5 (float64 (N, 10, 7, 7, 512), pool5 after ReLU and max-pooling: non-negative)."""
+    import h5py
+    with h5py.File(os.path.join(dataset, "audio_feature.h5"), "r") as f:
+        audio = f["avadataset"]
+        assert audio.dtype == np.float64 and audio.shape == (3, 10, 128)
+        audio = audio[:]
+    with h5py.File(os.path.join(dataset, "visual_feature.h5"), "r") as f:
+        visual = f["avadataset"]
+        assert visual.dtype == np.float64 and visual.shape == (3, 10, 7, 7, 512)
+        visual = visual[:]
+    real = np.abs(audio).sum(-1) > 0
+    assert real.sum() == 14                                       # 3 + 11 real seconds
+    values = audio[real]
+    assert values.min() >= 0.0 and (values == 0).any()            # ReLU'd: non-negative, exact zeros
+    positive = values[values > 0]
+    assert np.mean(positive != np.round(positive)) > 0.99         # floats, not quantised levels
+    assert np.all(values.astype(np.float32) == values)            # float32 results stored as float64, as AVE's
+    assert visual.min() >= 0.0
+    rng = np.random.default_rng(13)
+    raw = audio_features(load_vggish(weights[0]), (0.3 * rng.standard_normal((4, 16000))).astype(np.float32))
+    assert raw.shape == (4, 128) and raw.dtype == np.float32 and raw.min() >= 0.0
+
+
 def test_features_match_the_library_functions(dataset, clips, weights):
     media = decode_media(clips["short"], frames_per_second=2)
     audio = audio_features(load_vggish(weights[0]), media.audio_seconds())
@@ -289,7 +340,7 @@ def test_audio_frontend_block_matches_offline_features_and_tags_videos(weights):
     tb.connect(source, block, sink)
     tb.run()
     got = np.asarray(sink.data(), np.float32).reshape(-1, 128)
-    expected = audio_features(load_vggish(weights[0]), audio[:48000].reshape(3, 16000))
+    expected = audio_features(load_vggish(weights[0]), audio[:48000].reshape(3, 16000), framer=SegmentFramer(2))
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
     assert tags_of(sink, "semcom_video") == {0: {"video": 0, "position": 0, "count": 0},
                                              2: {"video": 1, "position": 1, "count": 0}}

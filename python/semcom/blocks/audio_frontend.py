@@ -29,9 +29,10 @@ class audio_frontend(gr.decim_block):
                              f"resample first, e.g. with filter.rational_resampler_fff")
         if int(segments) < 1:
             raise ValueError(f"segments must be >= 1, got {segments}")
-        from ..data.vggish import EMBEDDING, load_vggish
+        from ..data.vggish import EMBEDDING, SegmentFramer, load_vggish
         set_torch_threads(torch_threads)
         self.model = load_vggish(vggish, device)
+        self.framer = SegmentFramer(int(segments))          # AVE's framing within each video
         self.device, self.segments = device, int(segments)
         gr.decim_block.__init__(self, name="semcom_audio_frontend", in_sig=[np.float32],
                                 out_sig=[vector(np.float32, EMBEDDING)], decim=SAMPLE_RATE)
@@ -43,7 +44,7 @@ class audio_frontend(gr.decim_block):
         if n == 0:
             return 0
         output_items[0][:n] = audio_features(self.model, input_items[0][:n * SAMPLE_RATE].reshape(n, SAMPLE_RATE),
-                                             self.device)
+                                             self.device, framer=self.framer)
         first = self.nitems_written(0)
         for item in range(-(-first // self.segments) * self.segments, first + n, self.segments):
             video = item // self.segments

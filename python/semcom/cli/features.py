@@ -13,8 +13,9 @@ def add_parser(commands) -> None:
         "features", help="extract AVE-format features from your own video files",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
         description="Decode video files (audio and video streams, any format FFmpeg reads), cut them into "
-        "aligned one-second segments and write an AVE-format dataset folder: VGGish embeddings (raw 128-d, "
-        "without AVE's PCA post-processing) and VGG-19 pool5 maps averaged per second. Each 10 s of a clip "
+        "aligned one-second segments and write an AVE-format dataset folder as AVE's release holds it: VGGish "
+        "embeddings (the raw post-ReLU 128-d output, no PCA or quantisation, 0.96 s examples framed per 10 s row "
+        "as AVE did) and VGG-19 pool5 maps averaged per second, float64. Each 10 s of a clip "
         "make one dataset row; a last partial row is zero-padded (sources.tsv says which segments are real). "
         "Weights are read from local files, never downloaded: "
         f"{VGGISH_FILE} from {VGGISH_URL} and {VGG19_FILE} from {VGG19_URL}.")
@@ -30,8 +31,8 @@ def add_parser(commands) -> None:
                         help="order file that lists the rows (the others stay empty)")
     parser.add_argument("--frames-per-second", type=int, default=16,
                         help="frames per second through VGG-19, evenly spread (AVE used 16)")
-    parser.add_argument("--visual-dtype", choices=("float16", "float32"), default="float32",
-                        help="storage type of visual_feature.h5")
+    parser.add_argument("--visual-dtype", choices=("float16", "float32", "float64"), default="float64",
+                        help="storage type of visual_feature.h5 (AVE's: float64; float32 halves the file)")
     parser.set_defaults(run=run_features)
 
 

@@ -231,11 +231,11 @@ class FeatureWriter:
     ``append`` takes one or more videos; ``write_orders`` finishes the folder with the order files.
     """
 
-    def __init__(self, folder: str, visual_dtype: str = "float32"):
+    def __init__(self, folder: str, visual_dtype: str = "float32", audio_dtype: str = "float32"):
         h5py = _h5py()
         os.makedirs(folder, exist_ok=True)
         self.folder, self.rows = folder, 0
-        dtypes = {"audio": "float32", "visual": visual_dtype, "labels": "float32"}
+        dtypes = {"audio": audio_dtype, "visual": visual_dtype, "labels": "float32"}
         self.files = {kind: h5py.File(os.path.join(folder, name), "w", libver="earliest")
                       for kind, (name, _, _) in FEATURE_FILES.items()}
         self.data = {kind: self.files[kind].create_dataset(key, (0,) + shape, maxshape=(None,) + shape,

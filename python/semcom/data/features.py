@@ -1,10 +1,19 @@
-"""Media files → an AVE-format dataset folder (DESIGN §6), with the terminals' semantic front ends.
+"""Media files → an AVE-format dataset folder, with the terminals' semantic front ends.
 
-Each clip is decoded into N aligned one-second segments (:mod:`.media`); audio → VGGish (:mod:`.vggish`,
-raw 128-d embedding, no PCA), frames → VGG-19 pool5 averaged per second (:mod:`.vgg`). A dataset row
-is one AVE "video" of 10 segments: a clip gives ⌈N/10⌉ rows of consecutive seconds; the last row of a
-clip whose length is not a multiple of 10 s is padded with all-zero, background-labelled segments.
+Each clip is decoded into N aligned one-second segments (:mod:`.media`). A dataset row is one AVE
+"video" of 10 segments: a clip gives ⌈N/10⌉ rows of consecutive seconds; the last row of a clip whose
+length is not a multiple of 10 s is padded with all-zero, background-labelled segments.
 ``sources.tsv`` lists, per row, the clip and how many of its 10 segments are real.
+
+The features are what AVE's release holds (Tian et al., ECCV 2018): audio → VGGish's raw
+``vggish/embedding`` (post-ReLU, no PCA, no 8-bit quantisation), segment k of a row from the 0.96 s
+example starting 0.96·k s into the row, as AVE framed its 10 s clips (:mod:`.vggish`); frames →
+VGG-19 pool5 (7, 7, 512), channels last, averaged over the frames of each second (AVE: 16) (:mod:`.vgg`);
+both stored float64 by default, as AVE's ``audio_feature.h5`` and ``visual_feature.h5``. One
+difference remains on the visual side: AVE ran Keras' VGG-19 (the original Caffe weights, BGR input
+with the ImageNet mean pixel subtracted); here the torchvision VGG-19 state dict with its own
+normalisation, whose pool5 maps are distributed differently, so a model trained on AVE's released
+visual features should be retrained or fine-tuned on these.
 
 Labels: from an AVE-format ``Annotations.txt`` (a clip's VideoID is its file name without extension;
 the event's Start/End apply to the clip's first 10 s, later rows are background), or all background.
@@ -36,7 +45,8 @@ class FeatureConfig:
     device: str = "cpu"
     split: str = "test"
     frames_per_second: int = FRAMES_PER_SECOND
-    visual_dtype: str = "float32"
+    visual_dtype: str = "float64"     # AVE's release: float64 (float32 halves the file, float16 quarters it)
+    audio_dtype: str = "float64"      # AVE's release: float64
     batch: int = 16                   # frames per VGG-19 forward pass
 
 
@@ -94,7 +104,7 @@ def write_features(config: FeatureConfig, progress: bool = True) -> FeatureRepor
     vggish = load_vggish(config.vggish, config.device)
     vgg = load_vgg19(config.vgg19, config.device)
     report, start = FeatureReport(), time.perf_counter()
-    writer = FeatureWriter(config.out, config.visual_dtype)
+    writer = FeatureWriter(config.out, config.visual_dtype, config.audio_dtype)
     try:
         for path in tqdm(config.videos, desc="features", unit="clip", disable=not progress):
             media = decode_media(path, config.frames_per_second)
