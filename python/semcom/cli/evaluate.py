@@ -62,7 +62,8 @@ def run(args) -> int:
     for ch in args.channels:
         for snr in args.snr:
             cells = [table[(ch, c, snr)] for c in args.csi if c != "error_free"]
-            ratio = (f"  {table[(ch, 'estimated', snr)] / table[(ch, 'perfect', snr)]:11.4f}"
+            perfect = table.get((ch, "perfect", snr), 0.0)
+            ratio = (f"  {table[(ch, 'estimated', snr)] / perfect if perfect > 0 else float('nan'):11.4f}"
                      if {"estimated", "perfect"} <= set(args.csi) else "")
             print(f"{ch:>9} {snr:>7g} " + " ".join(f"{v:{width}.4f}" for v in cells) + ratio)
         if "error_free" in args.csi:
