@@ -96,9 +96,9 @@ def flowgraph(channel: str, gui: bool) -> dict:
               run_options="prompt" if gui else "run", category="[GRC Hier Blocks]",
               description=("Audio terminal -> SISO link -> video terminal (AGVA); both -> 2x2 uplink with "
                            "pilots, LS and ZF -> PSP receiver. Needs a model directory (semcom train) and an "
-                           "AVE-format dataset (semcom data synth) with Zadoff-Chu pilots (10 x 16, the "
-                           "training default). Headless: --model, --data, --videos, --snr-db, --csi, --results, "
-                           "--L; prints the segment accuracy.")),
+                           "AVE-format dataset (semcom data synth); symbols per segment and pilots come from the "
+                           "model's manifest.json. Headless: --model, --data, --videos, --snr-db, --csi, "
+                           "--results; prints the segment accuracy.")),
         parameter("model", "Model directory", "str", "models/av", 200, "m"),
         parameter("data", "Dataset folder", "str", "data/synth", 340, "D"),
         parameter("videos", "Test videos (0 = all)", "intx", "20", 480, "n"),
@@ -106,21 +106,21 @@ def flowgraph(channel: str, gui: bool) -> dict:
         parameter("csi", "CSI (estimated, perfect)", "str", "estimated", 760, "C"),
         parameter("results", "Results CSV ('' = none)", "str", "", 900, "r"),
         parameter("seed", "Channel seed", "intx", "1", 1040),
-        parameter("L", "Symbols per segment (model's L)", "intx", "64", 1180),
+        block("model_ports", "variable", 1180, 100, value="semcom.model_ports(model)"),
+        block("L", "variable", 1320, 100, value="model_ports.symbols"),
         block("channel", "variable", 200, 100, value=repr(channel)),
         block("segments", "variable", 300, 100, value="10"),
-        block("pilot_source", "variable", 400, 100, value="'zadoff_chu'"),
-        block("pilot_file", "variable", 520, 100, value="''"),
-        block("pilot_steps", "variable", 640, 100, value="10"),
-        block("pilot_len", "variable", 760, 100, value="16"),
+        block("pilot_source", "variable", 400, 100, value="model_ports.pilot_source"),
+        block("pilot_file", "variable", 520, 100, value="model_ports.pilot_file"),
+        block("pilot_steps", "variable", 640, 100, value="model_ports.pilot_steps"),
+        block("pilot_len", "variable", 760, 100, value="model_ports.pilot_len"),
         block("siso_pilot_len", "variable", 880, 100, value="pilot_len"),
         block("source", "semcom_feature_source", 8, 300, data="data", split="test", videos="videos",
               segments_per_second="0", check="True"),
-        block("audio_tx", "semcom_audio_transmitter", 200, 220, model="model", symbols="L", torch_threads=0),
-        block("video_tx", "semcom_video_terminal", 200, 700, model="model", symbols="L", audio_link="True",
+        block("audio_tx", "semcom_audio_transmitter", 200, 220, model="model", torch_threads=0),
+        block("video_tx", "semcom_video_terminal", 200, 700, model="model", torch_threads=0),
+        block("receiver", "semcom_multimodal_receiver", 1700, 500, model="model", results_file="results",
               torch_threads=0),
-        block("receiver", "semcom_multimodal_receiver", 1700, 500, model="model", symbols="L", inputs=2,
-              results_file="results", torch_threads=0),
         block("snippet_0", "snippet", 1300, 8, code=SUMMARY, priority="0", section="main_after_stop"),
     ]
     siso_blocks, siso_conn = link("siso_", 1, 1, 400, 220, True)

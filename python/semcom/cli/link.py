@@ -55,7 +55,7 @@ def run(args) -> int:
              args.estimator, args.detector)
     rows = []
     points = [(snr, csi) for snr in args.snr for csi in ("perfect", "estimated")]
-    for snr, csi in tqdm(points, desc="link", unit="point"):
+    for snr, csi in tqdm(points, desc="link", unit="point", disable=None):   # a bar on a terminal only
         config = LinkConfig(snr_db=snr, csi=csi, **base)
         row = result_row(config, run_link(config))
         row["theory_ber"] = theory_ber(config, row["estimation_mse"])

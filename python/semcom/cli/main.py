@@ -1,17 +1,49 @@
-"""The ``semcom`` command: one subcommand per job (``semcom --help``)."""
+"""The ``semcom`` command: one subcommand per job (``semcom --help``).
+
+Quiet by default: INFO lines of gr-semcom, warnings of GNU Radio; ``-v`` adds gr-semcom's debug
+lines and GNU Radio's info lines. Progress bars appear only on a terminal.
+"""
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
 
+from .. import VERSION
 from . import data, demo, evaluate, features, link, loopback, sweep, terminals, train
 
 
+DOCS = "docs/ of the source, installed in <prefix>/share/doc/gr-semcom"
+
+
+def version_line() -> str:
+    """``semcom --version``: the version and where this copy of the package and its PyTorch live."""
+    import os
+    from importlib.metadata import PackageNotFoundError, version
+
+    from .. import _site
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        torch_version = version("torch")
+    except PackageNotFoundError:
+        torch_version = "not found"
+    return (f"gr-semcom {VERSION} (package {package}; PyTorch {torch_version} from "
+            f"{_site.dependencies_dir() or 'the system'})")
+
+
+def quiet_gnuradio(verbose: bool) -> None:
+    """GNU Radio's default logger level for blocks made from here on: warnings, or info with -v."""
+    from gnuradio import gr
+    gr.logging().set_default_level(gr.log_levels.info if verbose else gr.log_levels.warn)
+
+
 def main(argv: list | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="semcom", description=__doc__.split("\n")[0] + " of gr-semcom, "
-                                     "pilot-guided multimodal semantic communication for GNU Radio.")
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser = argparse.ArgumentParser(prog="semcom", description="gr-semcom, pilot-guided multimodal semantic "
+                                     "communication for GNU Radio: one subcommand per job.\nDocumentation: "
+                                     f"{DOCS}.", formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="debug logging, and GNU Radio's info messages (default: its warnings only)")
+    parser.add_argument("--version", action="version", version=version_line())
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     data.add_parser(commands)
     features.add_parser(commands)
@@ -25,6 +57,7 @@ def main(argv: list | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+    quiet_gnuradio(args.verbose)
     try:
         return args.run(args)
     except ValueError as exc:   # bad parameters: say what is wrong, no traceback

@@ -160,7 +160,7 @@ def write_synthetic(out: str, config: SynthConfig, chunk: int = 64, progress: bo
         data = {kind: files[kind].create_dataset(key, (n,) + shape, dtype=dtypes[kind], track_times=False,
                                                  chunks=(1,) + shape)
                 for kind, (_, key, shape) in FEATURE_FILES.items()}
-        for start in tqdm(range(0, n, chunk), desc="synth", unit="chunk", disable=not progress):
+        for start in tqdm(range(0, n, chunk), desc="synth", unit="chunk", disable=None if progress else True):
             batch = annotations[start:start + chunk]
             audio, visual = zip(*(video_features(a, proto, config, rng) for a in batch))
             data["audio"][start:start + len(batch)] = np.stack(audio)

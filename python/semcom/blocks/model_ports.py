@@ -1,0 +1,60 @@
+"""What GNU Radio Companion reads from a model directory while a flowgraph is drawn.
+
+The terminal blocks' port sizes, the receiver's inputs and the pilot settings are defined by the
+model directory (``manifest.json``, see docs/data-formats.md); the block files evaluate
+``semcom.model_ports(model)`` so nobody types them again. A folder that does not exist yet gets the
+defaults of ``semcom train`` (so a flowgraph can be drawn, and compiled by grcc, before training);
+the blocks check the real model when the flowgraph starts.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from ..data.ave import AUDIO_SHAPE, VISUAL_SHAPE
+
+
+@dataclass(frozen=True)
+class ModelPorts:
+    symbols: int = 64                 # complex symbols per segment and user (L), `semcom train --symbols`
+    modality: str = "av"
+    audio_dim: int = AUDIO_SHAPE[1]
+    visual_size: int = VISUAL_SHAPE[1] * VISUAL_SHAPE[2] * VISUAL_SHAPE[3]
+    pilot_source: str = "zadoff_chu"
+    pilot_file: str = ""
+    pilot_steps: int = 10
+    pilot_len: int = 16
+    found: bool = False               # False: the defaults above, the folder does not exist (yet)
+
+    @property
+    def floats(self) -> int:
+        """Floats per segment between a terminal network and its Euler mapper/demapper (d = 2L)."""
+        return 2 * self.symbols
+
+    @property
+    def receiver_inputs(self) -> int:
+        return len(self.modality)
+
+    @property
+    def audio_link(self) -> bool:
+        """Whether the video terminal takes the audio received over the SISO link (AGVA)."""
+        return self.modality == "av"
+
+
+def model_ports(folder: str) -> ModelPorts:
+    """The port sizes, modality and pilots of the model directory ``folder``.
+
+    ``semcom train``'s defaults where ``folder`` does not exist; ValueError naming the file and field
+    where it exists but is not a model directory."""
+    if not folder or not os.path.isdir(folder):
+        return ModelPorts()
+    from ..nn.model_dir import open_model_dir
+    model = open_model_dir(folder)
+    m = model.manifest
+    size = 1
+    for n in m["visual_shape"]:
+        size *= int(n)
+    pilots = model.pilot_settings()
+    return ModelPorts(symbols=model.symbols, modality=model.modality, audio_dim=int(m["audio_dim"]),
+                      visual_size=size, pilot_source=pilots["pilot_source"], pilot_file=pilots["pilot_file"],
+                      pilot_steps=pilots["pilot_steps"], pilot_len=pilots["pilot_len"], found=True)
