@@ -1,4 +1,5 @@
-"""AVE data: the reader on the real metadata in ../shared/ave, the dataset checker, the synthetic AVE."""
+"""AVE data: the reader on AVE's real metadata (Annotations.txt, order and label files: the folder in
+SEMCOM_AVE_METADATA, by default shared/ave beside the checkout), the dataset checker, the synthetic AVE."""
 import hashlib
 import os
 import shutil
@@ -11,9 +12,10 @@ from gnuradio.semcom.data.ave import (BACKGROUND, CLASS_NAMES, check_dataset, lo
                                       read_order)
 from gnuradio.semcom.data.synth import SynthConfig, draw_labels, write_synthetic
 
-AVE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "ave")
+AVE = os.environ.get("SEMCOM_AVE_METADATA",
+                     os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "ave"))
 needs_ave = pytest.mark.skipif(not os.path.isfile(os.path.join(AVE, "Annotations.txt")),
-                               reason="real AVE metadata (../shared/ave) not present")
+                               reason=f"AVE's metadata files not found in {AVE} (set SEMCOM_AVE_METADATA)")
 
 
 def h5(path, key):

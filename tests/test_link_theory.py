@@ -1,6 +1,6 @@
 """QPSK through the whole GNU Radio link (Euler map, pilots, channel, LS, ZF, inverse Euler) vs closed forms.
 
-Independent truth (NOTES, ground truth): P_b = Q(√(2Eb/N0)) on AWGN; ½(1 − √(γ/(1+γ))) on flat
+Independent truth (closed forms): P_b = Q(√(2Eb/N0)) on AWGN; ½(1 − √(γ/(1+γ))) on flat
 Rayleigh, which is also the per-stream BER of 2×2 ZF with perfect CSI; with LS-estimated CSI the
 post-ZF SNR stays exponential with mean 1/(σ²(1+ε²) + Kε²), ε² the LS error variance.
 """

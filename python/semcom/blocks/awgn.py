@@ -10,7 +10,7 @@ from .ports import vector
 
 
 class awgn(gr.sync_block):
-    """y = x + n, n ~ CN(0, σ²) with σ² = 10^(−snr_db/10) (unit signal power, DESIGN §2).
+    """y = x + n, n ~ CN(0, σ²) with σ² = 10^(−snr_db/10) (unit signal power, docs/signal-model.md).
 
     Noise is drawn on the signal path from NumPy's PCG64 seeded with ``seed``, so a finite
     stream ends with every item delivered (a separate infinite noise source feeding an adder can

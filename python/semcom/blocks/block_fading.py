@@ -1,4 +1,4 @@
-"""GNU Radio block: i.i.d. block fading, one channel matrix per burst (DESIGN §2), without noise."""
+"""GNU Radio block: i.i.d. block fading, one channel matrix per burst (docs/signal-model.md), without noise."""
 from __future__ import annotations
 
 import numpy as np

@@ -14,7 +14,7 @@ from .terminal import VIDEO, reserve_batches
 
 
 class feature_source(gr.sync_block):
-    """Reads ``split`` of the dataset folder ``data`` (DESIGN §6) and emits, per segment, the audio
+    """Reads ``split`` of the dataset folder ``data`` (docs/data-formats.md) and emits, per segment, the audio
     feature (128 floats) on output 0 and the visual feature (7·7·512 floats, row-major) on output 1.
     The first segment of every video carries a ``semcom_video`` tag {video: dataset row, position,
     count}. ``videos`` > 0 sends only the first ``videos`` of the split; ``segments_per_second`` > 0

@@ -1,4 +1,4 @@
-"""Hier block: the M×K (or SISO) radio channel of DESIGN §2, Y = H X + N, built from GNU Radio blocks."""
+"""Hier block: the M×K (or SISO) radio channel of docs/signal-model.md, Y = H X + N, built from GNU Radio blocks."""
 from __future__ import annotations
 
 import numpy as np
@@ -22,7 +22,7 @@ class mimo_channel(gr.hier_block2):
     """K burst-vector inputs (one per user) → M burst-vector outputs (one per receive antenna).
 
     - ``channel``: ``awgn`` (H = I), ``rayleigh``, ``rician`` (K-factor ``rician_k``, linear).
-    - ``fading``: ``block`` draws an i.i.d. H per burst (DESIGN §2; tagged ``semcom_h_true``, so
+    - ``fading``: ``block`` draws an i.i.d. H per burst (docs/signal-model.md; tagged ``semcom_h_true``, so
       perfect CSI is available), ``continuous`` uses gr-channels ``fading_model`` per antenna pair
       (sum of ``sinusoids`` sinusoids, normalised Doppler ``doppler`` = f_D·T_s; no H tag).
     - noise: an :class:`awgn` block per antenna, CN(0, σ²) with σ² = 10^(−snr_db/10) (unit power

@@ -1,4 +1,4 @@
-"""GNU Radio block: prepend one user's pilot preamble to every payload burst (DESIGN §2)."""
+"""GNU Radio block: prepend one user's pilot preamble to every payload burst (docs/signal-model.md)."""
 from __future__ import annotations
 
 import numpy as np

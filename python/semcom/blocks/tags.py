@@ -1,4 +1,4 @@
-"""Stream-tag names and helpers shared by the semcom blocks (DESIGN §4).
+"""Stream-tag names and helpers shared by the semcom blocks (docs/signal-model.md, "Tags").
 
 Every tag sits on the first item of a frame (a burst vector, or a segment vector):
 - ``semcom_frame``: dict with at least ``user`` and ``burst``; the Euler mapper adds ``scale``

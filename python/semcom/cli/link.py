@@ -24,7 +24,7 @@ def add_parser(commands) -> None:
                             formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--channel", choices=CHANNELS, default="rayleigh")
     p.add_argument("--snr", type=float, nargs="+", default=[0, 5, 10, 15, 20, 25, 30], metavar="DB",
-                   help="SNR points in dB (unit power per user, DESIGN §2)")
+                   help="SNR points in dB (unit power per user, docs/signal-model.md)")
     p.add_argument("--antennas", type=int, default=2, help="M receive antennas (1..4)")
     p.add_argument("--users", type=int, default=2, help="K single-antenna users (1..M)")
     p.add_argument("--bursts", type=int, default=2000, help="bursts per SNR point (one channel draw each)")

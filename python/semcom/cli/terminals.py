@@ -66,7 +66,7 @@ def add_parsers(commands) -> None:
 
     p = program("channel", "the air-interface emulator: SISO link and 2×2 uplink between the programs",
                 "Applies the SISO link (audio terminal → video terminal) and the 2×2 uplink (both terminals → "
-                "the receiver's two antennas) of DESIGN §2. A terminal that is gone gets silence in its slots, "
+                "the receiver's two antennas) of docs/signal-model.md. A terminal that is gone gets silence in its slots, "
                 "tagged so the receiver reports those videos as lost.")
     air(p, channel=True)
     p.add_argument("--audio-siso", default=E["audio_siso"], help="audio terminal's SISO bursts (connect)")

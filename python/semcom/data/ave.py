@@ -1,4 +1,4 @@
-"""The AVE dataset layout (DESIGN §6): class names, Annotations.txt, and the HDF5 feature files.
+"""The AVE dataset layout (docs/data-formats.md): class names, Annotations.txt, and the HDF5 feature files.
 
 A dataset folder holds ``audio_feature.h5`` (N, 10, 128), ``visual_feature.h5`` (N, 10, 7, 7, 512)
 and ``labels.h5`` (N, 10, 29, one-hot, background at index 28), each in a dataset named

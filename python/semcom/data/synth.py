@@ -1,4 +1,4 @@
-"""A synthetic AVE that behaves like the real features and needs both modalities (DESIGN §6).
+"""A synthetic AVE that behaves like the real features and needs both modalities (docs/data-formats.md).
 
 Labels follow AVE's statistics (28 classes of 60-188 videos each at full size, about two thirds of
 events spanning all 10 s, about 17 % background segments) or are taken from an ``Annotations.txt``.

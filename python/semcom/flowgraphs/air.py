@@ -1,4 +1,4 @@
-"""The air interface of DESIGN §2 as block chains, shared by the one-process system and the
+"""The air interface of docs/signal-model.md as block chains, shared by the one-process system and the
 separate terminal processes: transmit (the phy's chain + pilot inserter), the channel
 (mimo_channel) and detection (LS → ZF, or raw antenna signals for csi ``none``, then the phy's
 receive chain).

@@ -6,7 +6,7 @@
 - a real radio in loopback (:class:`Radio`): a gr-soapy (or gr-uhd) sink, a cable with an attenuator,
   a source on the same or another device.
 
-The 2×2 uplink stays the simulated one of DESIGN §2 (a two-user waveform would need per-user
+The 2×2 uplink stays the simulated one of docs/signal-model.md (a two-user waveform would need per-user
 preambles and joint synchronisation).
 """
 from __future__ import annotations

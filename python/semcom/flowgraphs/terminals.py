@@ -1,4 +1,4 @@
-"""The system of DESIGN §1 as separate programs (processes, or hosts) joined by gr-zeromq PUSH/PULL
+"""The system of docs/architecture.md as separate programs (processes, or hosts) joined by gr-zeromq PUSH/PULL
 with tags passed: the audio terminal, the channel (an air-interface emulator: the SISO link to the
 video terminal and the 2×2 uplink to the receiver), the video terminal and the receiver.
 

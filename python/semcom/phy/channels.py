@@ -1,4 +1,4 @@
-"""Channel draws and noise with the SNR definition of DESIGN §2 (P = 1 per user, σ² per antenna)."""
+"""Channel draws and noise with the SNR definition of docs/signal-model.md (P = 1 per user, σ² per antenna)."""
 from __future__ import annotations
 
 import numpy as np

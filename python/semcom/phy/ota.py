@@ -1,4 +1,4 @@
-"""Over-the-air waveform for real radios: each burst of DESIGN §2 (pilots + payload symbols) is sent as
+"""Over-the-air waveform for real radios: each burst of docs/signal-model.md (pilots + payload symbols) is sent as
 
     preamble (a Zadoff-Chu sequence of N symbols, twice) | header (BPSK, repetition-coded, CRC-32) | burst
 

@@ -1,4 +1,4 @@
-"""Pilot preambles: T_p time steps × L_p symbols per user, orthogonal across the K users (DESIGN §2).
+"""Pilot preambles: T_p time steps × L_p symbols per user, orthogonal across the K users (docs/signal-model.md).
 
 A pilot array has shape (T_p, K, L_p): ``pilots[t, k]`` is what user k sends in pilot step t.
 """
