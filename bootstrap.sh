@@ -5,6 +5,7 @@
 #   ./bootstrap.sh install [--prefix DIR]                      build and install only
 # The prefix is /usr/local by default (root or sudo); a prefix you can write to (for example
 # $HOME/.local) needs neither, provided the Debian packages below are installed already.
+# SEMCOM_PIP_ARGS (environment) adds pip options for PyTorch, tqdm and PyAV, e.g. PyTorch's CPU index.
 # Each step is skipped when already done, so a second run starts in seconds.
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")"
@@ -43,13 +44,14 @@ fi
 #    build/python-deps), then install to the prefix: nothing installed refers back to this folder.
 build=$root/build
 mkdir -p "$build"
-if ! grep -qx "CMAKE_INSTALL_PREFIX:PATH=$prefix" "$build/CMakeCache.txt" 2>/dev/null; then
+if ! grep -qx "CMAKE_INSTALL_PREFIX:PATH=$prefix" "$build/CMakeCache.txt" 2>/dev/null \
+        || ! grep -qxF "SEMCOM_PIP_ARGS:STRING=${SEMCOM_PIP_ARGS:-}" "$build/CMakeCache.txt"; then
     say "configuring the build in build/ for $prefix"
     cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$prefix" \
-        -DPYTHON_EXECUTABLE=/usr/bin/python3 > "$build/configure.log" 2>&1 \
+        -DPYTHON_EXECUTABLE=/usr/bin/python3 -DSEMCOM_PIP_ARGS="${SEMCOM_PIP_ARGS:-}" > "$build/configure.log" 2>&1 \
         || { cat "$build/configure.log"; exit 1; }
 fi
-say "building (the first time, pip installs PyTorch for /usr/bin/python3: about 1 GB)"
+say "building (the first time, pip installs PyTorch for /usr/bin/python3: 0.9 GB CPU build, 4.7 GB CUDA build)"
 cmake --build "$build" -j"$(nproc)" > "$build/build.log" 2>&1 || { cat "$build/build.log"; exit 1; }
 say "installing to $prefix"
 as_owner cmake --install "$build" > "$build/install.log" 2>&1 || { cat "$build/install.log"; exit 1; }
@@ -58,7 +60,7 @@ if [ "$prefix" = /usr/local ] || [ "$prefix" = /usr ]; then as_root ldconfig; fi
 # 3. The job.
 case "$job" in
     install)
-        say "installed; see the README's 'Installing to your own prefix' for PATH, PYTHONPATH and GRC" ;;
+        say "installed to $prefix; docs/install.md says what to add to PATH, PYTHONPATH and GRC's block path" ;;
     demo)
         say "running the main job: semcom demo (synthetic AVE, brief training, sweep through GNU Radio)"
         exec "$prefix/bin/semcom" demo --out "$root/results/demo" "$@" ;;

@@ -100,7 +100,7 @@ def flowgraph(channel: str, gui: bool) -> dict:
                            "model's manifest.json. Headless: --model, --data, --videos, --snr-db, --csi, "
                            "--results; prints the segment accuracy.")),
         parameter("model", "Model directory", "str", "models/av", 200, "m"),
-        parameter("data", "Dataset folder", "str", "data/synth", 340, "D"),
+        parameter("data", "Dataset folder", "str", "data/ave-synth", 340, "D"),
         parameter("videos", "Test videos (0 = all)", "intx", "20", 480, "n"),
         parameter("snr_db", "SNR (dB)", "eng_float", "15", 620, "s"),
         parameter("csi", "CSI (estimated, perfect)", "str", "estimated", 760, "C"),

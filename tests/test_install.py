@@ -165,9 +165,12 @@ int main()
 
 def test_demo_output_is_quiet(tmp_path):
     """`semcom demo` logged to a file: no GNU Radio info flood, no progress-bar refreshes, a line per stage."""
-    done = run(["semcom", "demo", "--out", str(tmp_path / "demo"), "--videos", "30", "--epochs", "1", "--snr", "10",
-                "--jobs", "1"], user_env(PREFIX, tmp_path), tmp_path, 1200)
-    output = done.stdout + done.stderr
+    command = ["semcom", "demo", "--out", str(tmp_path / "demo"), "--videos", "30", "--epochs", "1", "--snr", "10",
+               "--jobs", "1"]
+    done = subprocess.run(command, env=user_env(PREFIX, tmp_path), cwd=tmp_path, capture_output=True, timeout=1200)
+    output = (done.stdout + done.stderr).decode(errors="replace")    # bytes: text mode would turn \r into \n
+    assert done.returncode == 0, output[-3000:]
     assert "set_min_output_buffer" not in output
     assert "\r" not in output, "progress bars written to a non-terminal"
     assert "stage 3/3" in output and "demo done" in output, output[-2000:]
+    assert "INFO semcom.train: epoch 1:" in output and "INFO semcom.sweep: run 1/" in output, output[-2000:]

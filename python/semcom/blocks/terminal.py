@@ -10,13 +10,12 @@ VIDEO = "semcom_video"   # tag on a video's first segment: {"video": dataset row
 def reserve_batches(block, segments: int) -> None:
     """Output buffers of BATCH_VIDEOS whole videos: the next neural block then gets batches, not one
     or two videos per work() call (GNU Radio sizes buffers in bytes, and a visual item is 100 kB).
-    GNU Radio logs every such call at info level; this one is routine, so it is logged at debug."""
+    GNU Radio logs every such call at info level; this one is routine, so it is not logged."""
     from gnuradio import gr
     level = block.logger.get_string_level()
     block.logger.set_level(gr.log_levels.warn)
     block.set_min_output_buffer(BATCH_VIDEOS * segments)
     block.logger.set_level(level)
-    block.logger.debug(f"output buffers of {BATCH_VIDEOS} videos ({BATCH_VIDEOS * segments} items)")
 
 
 def open_network(model: str, network: str, symbols: int, torch_threads: int, modalities=("av", "a", "v")):

@@ -51,7 +51,7 @@ def run(args) -> int:
     points = [(ch, csi, snr) for ch in args.channels for csi in args.csi
               for snr in (args.snr[:1] if csi == "error_free" else args.snr)]
     table = {}
-    for ch, csi, snr in tqdm(points, desc="evaluate", unit="point"):
+    for ch, csi, snr in tqdm(points, desc="evaluate", unit="point", disable=None):
         twins = system.twins(ch, csi)
         table[(ch, csi, snr)] = float(np.mean([twin_accuracy(system, split, *twins, snr, seed=s)
                                                 for s in range(1, args.seeds + 1)]))

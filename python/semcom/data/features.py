@@ -106,7 +106,7 @@ def write_features(config: FeatureConfig, progress: bool = True) -> FeatureRepor
     report, start = FeatureReport(), time.perf_counter()
     writer = FeatureWriter(config.out, config.visual_dtype, config.audio_dtype)
     try:
-        for path in tqdm(config.videos, desc="features", unit="clip", disable=not progress):
+        for path in tqdm(config.videos, desc="features", unit="clip", disable=None if progress else True):
             media = decode_media(path, config.frames_per_second)
             n = media.seconds
             audio = audio_features(vggish, media.audio_seconds(), config.device)

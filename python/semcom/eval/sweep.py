@@ -8,6 +8,7 @@ order or the process that ran it, so a resumed sweep gives the same results as a
 from __future__ import annotations
 
 import json
+import logging
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
 import multiprocessing
@@ -19,6 +20,7 @@ from ..phy.channels import CHANNELS
 from ..phy.checks import require_choice
 from ..flowgraphs.system import CSI_MODES, SNR_RANGE_DB, SystemConfig, run_system
 
+log = logging.getLogger("semcom.sweep")
 SYSTEM_NAMES = ("multimodal", "audio_only", "video_only", "digital")
 KEY_FIELDS = ("system", "channel", "snr_db", "csi")
 
@@ -104,15 +106,18 @@ def run_sweep(jobs: list, results_path: str, common: dict, workers: int = 1, pro
     from tqdm import tqdm
     done = read_done(results_path)
     todo = [j for j in jobs if j.key not in done]
-    bar = tqdm(total=len(jobs), initial=len(jobs) - len(todo), desc="sweep", unit="run", disable=not progress)
+    bar = tqdm(total=len(jobs), initial=len(jobs) - len(todo), desc="sweep", unit="run",
+               disable=None if progress else True)   # a bar on a terminal, a log line per run elsewhere
     with open(results_path, "a", encoding="utf-8") as out:
         def record(row):
             out.write(json.dumps(row) + "\n")
             out.flush()
             done[tuple(row[k] for k in KEY_FIELDS)] = row
-            bar.set_postfix(last=f"{row['system']} {row['channel']} {row['snr_db']:g} dB {row['csi']}: "
-                                 f"{row['accuracy']:.3f}")
+            last = f"{row['system']} {row['channel']} {row['snr_db']:g} dB {row['csi']}: {row['accuracy']:.3f}"
+            bar.set_postfix(last=last)
             bar.update()
+            if bar.disable and progress:
+                log.info("run %d/%d: %s", len(done), len(jobs), last)
         if workers <= 1:
             for job in todo:
                 record(_run(job, common))

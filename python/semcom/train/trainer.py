@@ -178,7 +178,7 @@ class Trainer:
         total_loss = correct = count = 0.0
         batches = -(-len(self.splits["train"].labels) // c.batch_size)
         bar = tqdm(self.local_batches(rng), total=batches, desc=f"epoch {self.epoch + 1}/{c.epochs}",
-                   unit="batch", disable=not self.is_main)
+                   unit="batch", disable=None if self.is_main else True)   # a bar on a terminal only
         for audio, visual, labels, channel, snr in bar:
             siso, uplink = self.twins(channel)
             logits, sd_a, sd_v = self.train_model(audio, visual, siso, uplink, snr, generator)
