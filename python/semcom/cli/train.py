@@ -3,12 +3,17 @@
 The defaults are the paper's setup (Adam at 3e-4, ×0.1 every 10 epochs, batch 64, λ = 100, τ₁ = 0.099)
 with the receiver and AGVA as published for PSP and AVEL; --agva, --visual-norm, --psp-projection,
 --psp-output, --classifier and --similarity select the documented alternatives.
-With several GPUs (or CPU processes): ``torchrun --nproc_per_node N $(which semcom) train ...``.
+With several GPUs (or CPU processes): ``semcom train --processes N ...`` starts N processes with
+PyTorch's launcher (torchrun) on this machine, each taking its share of every batch
+(DistributedDataParallel); under an external torchrun, leave --processes out.
 """
 from __future__ import annotations
 
 import argparse
 import logging
+import os
+import subprocess
+import sys
 
 log = logging.getLogger("semcom.train")
 
@@ -52,6 +57,8 @@ def add_parser(commands) -> None:
                    "or nothing (earlier versions)")
     p.add_argument("--classifier", choices=("psp", "wide"), default="psp",
                    help="256-64-29 without biases (published) or 256-256-29 with biases (earlier versions)")
+    p.add_argument("--processes", type=int, default=1,
+                   help="training processes on this machine (DistributedDataParallel; one per GPU)")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit", type=int, help="use only the first N videos of each split")
@@ -62,7 +69,31 @@ def add_parser(commands) -> None:
     p.set_defaults(run=run)
 
 
+def launch_processes(processes: int) -> int:
+    """Run this same ``semcom train`` command in ``processes`` processes under torch.distributed.run,
+    with the package and its PyTorch on their path (they start from Debian's python3, like this one)."""
+    from .. import _site
+    argv, rest = sys.argv[1:], []
+    while argv:
+        word = argv.pop(0)
+        if word == "--processes":
+            argv.pop(0)
+        elif not word.startswith("--processes="):
+            rest.append(word)
+    package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(_site.__file__))))
+    paths = [package_root, _site.dependencies_dir(), os.environ.get("PYTHONPATH", "")]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in paths if p))
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(processes),
+               "-m", "gnuradio.semcom.cli.main", *rest]
+    log.info("starting %d training processes: %s", processes, " ".join(command))
+    return subprocess.run(command, env=env).returncode
+
+
 def run(args) -> int:
+    if args.processes < 1:
+        raise ValueError(f"--processes must be >= 1, got {args.processes}")
+    if args.processes > 1 and "LOCAL_RANK" not in os.environ:
+        return launch_processes(args.processes)
     from ..train.trainer import TrainConfig
     from ..nn.architecture import Architecture
     if args.epochs < 1 or args.batch_size < 1 or args.symbols < 1:
