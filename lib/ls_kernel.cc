@@ -5,6 +5,8 @@
  */
 #include <gnuradio/semcom/ls_kernel.h>
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -27,11 +29,24 @@ void dispatch(const cf*, const cf*, const ls_dims&, const ls_outputs&, size_t, s
 #endif
 
 namespace {
+//! AVX2+FMA where the processor has it, unless SEMCOM_LS_KERNEL=generic asks for the portable build.
+bool use_avx2()
+{
+#ifdef SEMCOM_HAVE_AVX2_BUILD
+    const char* wanted = std::getenv("SEMCOM_LS_KERNEL");
+    if (wanted && std::strcmp(wanted, "generic") == 0)
+        return false;
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+    return false;
+#endif
+}
+const bool avx2_chosen = use_avx2();
 kernel_fn pick_kernel()
 {
 #ifdef SEMCOM_HAVE_AVX2_BUILD
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    if (avx2_chosen)
         return &avx2::dispatch;
 #endif
     return &generic::dispatch;
@@ -40,6 +55,8 @@ const kernel_fn kernel = pick_kernel();
 //! Complex samples per thread below which one thread is faster (thread start costs ~20 µs).
 constexpr size_t min_work_per_thread = 1 << 20;
 } // namespace
+
+const char* ls_kernel_isa() { return avx2_chosen ? "avx2" : "generic"; }
 
 void check_ls_dims(const ls_dims& d)
 {

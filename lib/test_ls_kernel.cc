@@ -198,6 +198,7 @@ int main()
         expect(threw, "invalid sizes rejected", bad);
         ++cases;
     }
-    std::printf("ls_kernel: %d cases, %d failed checks\n", cases, failures);
+    std::printf("ls_kernel (%s build): %d cases, %d failed checks\n", gr::semcom::ls_kernel_isa(), cases,
+                failures);
     return failures ? 1 : 0;
 }

@@ -77,7 +77,6 @@ def untrained_model(data: str, out: str, modality: str = "av", symbols: int = 64
 @pytest.fixture(scope="session")
 def tiny_system(tmp_path_factory):
     """(dataset folder, {modality: untrained model directory}) for block and GRC plumbing tests."""
-    pytest.importorskip("torch")
     base = tmp_path_factory.mktemp("tiny_system")
     data = easy_synth(str(base / "data"), videos=40)
     return data, {m: untrained_model(data, str(base / f"model_{m}"), m) for m in ("av", "a", "v")}

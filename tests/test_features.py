@@ -6,8 +6,8 @@ import os
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
-av = pytest.importorskip("av")
+import torch  # noqa: E402  (a missing PyTorch fails the suite)
+import av  # noqa: E402,F401
 
 from gnuradio import blocks, gr  # noqa: E402
 from gnuradio.semcom.cli.main import main as semcom_main  # noqa: E402

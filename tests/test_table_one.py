@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-pytest.importorskip("torch")
+import torch  # noqa: E402,F401  (a missing PyTorch fails the suite)
 
 from conftest import easy_synth, untrained_model  # noqa: E402
 from gnuradio.semcom.eval.report import table_one, write_table_one  # noqa: E402

@@ -50,6 +50,10 @@ SEMCOM_API void ls_per_timestep(const std::complex<float>* pilots,
                                 const ls_dims& dims,
                                 const ls_outputs& out);
 
+/*! The instruction set of the kernel in use: "avx2" (AVX2 + FMA, chosen where the processor has
+ * them) or "generic"; the environment variable SEMCOM_LS_KERNEL=generic forces the generic build. */
+SEMCOM_API const char* ls_kernel_isa();
+
 /*! Throws std::invalid_argument naming the first inconsistent size in `dims`. */
 SEMCOM_API void check_ls_dims(const ls_dims& dims);
 

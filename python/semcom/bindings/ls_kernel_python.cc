@@ -80,4 +80,7 @@ void bind_ls_kernel(py::module& m)
 pilots: complex64 (T or group, K, L); received: complex64 (T, M, L); group: steps per burst.
 Returns (h_steps (T, M, K), residual (T,), t_min (G,), gram (G, K, K), cross (G, M, K),
 h_joint (G, M, K)) with G = T / group. Raises ValueError on inconsistent shapes.)doc");
+    m.def("ls_kernel_isa",
+          &gr::semcom::ls_kernel_isa,
+          "The kernel build in use: 'avx2' or 'generic' (SEMCOM_LS_KERNEL=generic forces it).");
 }
