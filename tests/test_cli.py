@@ -85,3 +85,27 @@ def test_data_check_lists_every_problem(tmp_path):
     assert done.returncode == 1
     for name in ("audio_feature.h5", "visual_feature.h5", "labels.h5", "train_order.h5", "test_order.h5"):
         assert f"{name}: missing" in done.stderr
+
+
+@pytest.mark.parametrize("args,message", [
+    (["receiver", "--antenna", "tcp://999.1.1.1:1", "garbage"], "endpoint 'tcp://999.1.1.1:1': expected tcp://HOST:PORT"),
+    (["receiver", "--antenna", "tcp://127.0.0.1:99999", "tcp://127.0.0.1:5606"], "PORT in 1..65535"),
+    (["receiver", "--antenna", "udp://127.0.0.1:5605", "tcp://127.0.0.1:5606"], "expected tcp://HOST:PORT"),
+    (["audio-terminal", "--siso-out", "tcp://192.0.2.1:5601"], "ZMQ cannot bind it"),
+])
+def test_bad_endpoints_get_one_line_errors(tiny_system, args, message):
+    """Endpoints are checked before any flowgraph runs; an address ZMQ cannot bind (not this host's) is named.
+    192.0.2.1 is TEST-NET-1 (RFC 5737), never a local address."""
+    data, models = tiny_system
+    extra = ["--model", models["av"]] + (["--data", data] if args[0] == "audio-terminal" else [])
+    done = semcom(*args[:1], *extra, *args[1:], "--start-timeout", "1", timeout=120)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert message in done.stderr and "Traceback" not in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("modality", ["a", "v"])
+def test_loopback_refuses_a_unimodal_model(tiny_system, modality):
+    data, models = tiny_system
+    done = semcom("loopback", "--model", models[modality], "--data", data, "--emulate", "--snr", "9", timeout=120)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert "-only model has no SISO link" in done.stderr and "multimodal ('av') model" in done.stderr, done.stderr

@@ -33,6 +33,8 @@ def _av():
 def open_media(path: str, need_audio: bool = True):
     """An open PyAV container of ``path`` with a video stream (and an audio stream if ``need_audio``)."""
     av = _av()
+    if os.path.isdir(path):
+        raise ValueError(f"media file {path!r} is a folder: give the video files (for example {path}/*.mp4)")
     if not os.path.isfile(path):
         raise ValueError(f"media file {path!r} does not exist")
     try:

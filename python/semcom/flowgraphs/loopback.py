@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from gnuradio import analog, blocks, channels, gr
 
 from ..blocks.ota_demodulator import ota_demodulator
+from ..nn.model_dir import open_model_dir
 from ..blocks.ota_modulator import ota_modulator
 from ..phy.checks import require_choice
 from ..phy.ota import OtaSettings
@@ -83,6 +84,11 @@ class ota_system_top_block(system_top_block):
             raise ValueError("the over-the-air SISO link carries the semantic system, not the digital baseline")
         if config.csi in ("perfect", "error_free"):
             raise ValueError(f"csi {config.csi!r} has no over-the-air meaning: use 'estimated' (or 'none')")
+        modality = open_model_dir(config.model).modality
+        if modality != "av":
+            raise ValueError(f"{config.model}: {'an audio' if modality == 'a' else 'a video'}-only model has no SISO link "
+                             "(audio terminal to video terminal) to send over the air; the loopback needs a "
+                             "multimodal ('av') model")
         self.waveform = waveform or Waveform()
         self.waveform.settings()
         self.impairments = impairments.check() if impairments else None

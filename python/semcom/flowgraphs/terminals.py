@@ -25,6 +25,8 @@ one-process :class:`.system.system_top_block` computes.
 from __future__ import annotations
 
 import json
+import ipaddress
+import re
 import signal
 import time
 from dataclasses import dataclass
@@ -58,11 +60,35 @@ CSI_MODES = ("estimated", "perfect", "none")
 ZMQ_TIMEOUT_MS = 100
 
 
-def bind_address(endpoint: str) -> str:
-    """The address a sink binds for a peer that connects to ``endpoint``: tcp://host:port → tcp://*:port."""
-    if endpoint.startswith("tcp://") and ":" in endpoint[6:]:
-        return "tcp://*:" + endpoint.rsplit(":", 1)[1]
+ENDPOINT = re.compile(r"tcp://(\*|[A-Za-z0-9][A-Za-z0-9.-]*):(\d{1,5})")
+
+
+def check_endpoint(endpoint: str) -> str:
+    """``endpoint`` if it is tcp://HOST:PORT with a valid IPv4 address (or a host name, or * to bind every
+    interface) and PORT in 1..65535; ValueError naming it otherwise."""
+    match = ENDPOINT.fullmatch(endpoint or "")
+    valid = bool(match) and 1 <= int(match.group(2)) <= 65535
+    if valid and re.fullmatch(r"[\d.]+", match.group(1)):
+        try:
+            ipaddress.IPv4Address(match.group(1))
+        except ValueError:
+            valid = False
+    if not valid:
+        raise ValueError(f"endpoint {endpoint!r}: expected tcp://HOST:PORT with HOST an IPv4 address or host name "
+                         "(a sink's own address, a source's peer) and PORT in 1..65535")
     return endpoint
+
+
+def zmq_block(make, endpoint: str, role: str):
+    """A gr-zeromq sink (role 'bind') or source ('connect') for a checked ``endpoint``; ZMQ's refusal (an
+    address that is not this host's, a port in use) becomes a ValueError that names the endpoint."""
+    check_endpoint(endpoint)
+    try:
+        return make()
+    except RuntimeError as exc:
+        hint = ("give an address of this host on the link to its peers (127.0.0.1 when all run here), and a free "
+                "port" if role == "bind" else "give the peer's address and port")
+        raise ValueError(f"endpoint {endpoint}: ZMQ cannot {role} it ({exc}); {hint}") from None
 
 
 @dataclass
@@ -102,8 +128,9 @@ class _Program(gr.top_block, AirBuilder):
     def send(self, port, endpoint: str, users: int) -> None:
         """Bursts of a ``users``-user link → a ZMQ PUSH sink bound for ``endpoint``, with a probe."""
         length = self.burst_len(users)
-        sink = self.add(zeromq.push_sink(gr.sizeof_gr_complex, length, bind_address(endpoint), ZMQ_TIMEOUT_MS,
-                                         True, -1))
+        # bound to the interface of ``endpoint`` only (127.0.0.1 by default), never every interface unless asked
+        sink = self.add(zmq_block(lambda: zeromq.push_sink(gr.sizeof_gr_complex, length, endpoint, ZMQ_TIMEOUT_MS,
+                                                           True, -1), endpoint, "bind"))
         probe = self.add(progress_probe(gr.sizeof_gr_complex * length))
         self.connect(port, sink)
         self.connect(port, probe)
@@ -131,8 +158,8 @@ class _Program(gr.top_block, AirBuilder):
 
     def receive(self, endpoint: str, users: int):
         """A ZMQ PULL source connected to ``endpoint`` for bursts of a ``users``-user link."""
-        source = self.add(zeromq.pull_source(gr.sizeof_gr_complex, self.burst_len(users), endpoint,
-                                             ZMQ_TIMEOUT_MS, True, -1))
+        source = self.add(zmq_block(lambda: zeromq.pull_source(gr.sizeof_gr_complex, self.burst_len(users), endpoint,
+                                                               ZMQ_TIMEOUT_MS, True, -1), endpoint, "connect"))
         probe = self.add(progress_probe(gr.sizeof_gr_complex * self.burst_len(users)))
         self.connect(source, probe)
         self.inputs.append(probe)
