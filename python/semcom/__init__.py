@@ -33,4 +33,4 @@ from .blocks.model_ports import model_ports
 __all__ = ["euler_mapper", "euler_demapper", "pilot_inserter", "awgn", "block_fading", "mimo_channel",
            "ls_channel_estimator", "zf_detector", "feature_source", "audio_transmitter", "video_terminal",
            "multimodal_receiver", "audio_frontend", "video_frontend", "feature_lookup", "slot_aligner",
-           "progress_probe", "ota_modulator", "ota_demodulator", "model_ports"]
+           "progress_probe", "ota_modulator", "ota_demodulator"]

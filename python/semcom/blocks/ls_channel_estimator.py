@@ -1,13 +1,15 @@
 """GNU Radio block: LS channel estimation from the pilot preamble (eq. 5-6), pilots stripped."""
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pmt
 from gnuradio import gr
 
 from ..phy.channels import noise_variance
 from ..phy.checks import require_choice, require_int_range
-from ..phy.ls import ESTIMATOR_MODES, estimate_channel
+from ..phy.ls import ESTIMATOR_MODES, estimate_channel, pilot_fit
 from ..phy.pilots import make_pilots
 from . import tags
 from .ports import vector
@@ -21,11 +23,20 @@ class ls_channel_estimator(gr.sync_block):
     ``min_residual`` (the paper: Ĥ_t at t_min = argmin_t ‖Y_t − Ĥ_t X_t‖², eq. 6), ``joint`` (LS over
     all pilot steps), ``lmmse`` (prior CN(0,1) entries; noise variance from ``snr_db``). A burst
     holding NaN/Inf gets Ĥ = 0 and a ``semcom_error`` tag.
+
+    Pilot-fit check: a burst whose mean pilot residual exceeds ``fit_threshold`` times what the noise of
+    ``snr_db`` leaves (:func:`semcom.phy.ls.pilot_fit`) gets a ``semcom_pilot_misfit`` tag
+    {burst, ratio} and is counted (``misfits``); a warning naming the likely causes (a block that shifts
+    the stream, pilot settings unlike the transmitter's, an SNR setting above the real one) is logged
+    at most every ``WARN_EVERY_S`` seconds. ``fit_threshold`` 0 turns the check off.
     """
+
+    WARN_EVERY_S = 10.0
 
     def __init__(self, antennas: int = 2, users: int = 2, payload_len: int = 640, pilot_steps: int = 10,
                  pilot_len: int = 16, pilot_source: str = "zadoff_chu", zc_root: int = 1,
-                 pilot_file: str = "", mode: str = "min_residual", snr_db: float = 10.0):
+                 pilot_file: str = "", mode: str = "min_residual", snr_db: float = 10.0,
+                 fit_threshold: float = 3.0):
         self.mode = require_choice("mode", mode, ESTIMATOR_MODES)
         self.antennas = require_int_range("antennas (M)", antennas, 1, 4)
         self.users = require_int_range("users (K)", users, 1, 4)
@@ -37,6 +48,13 @@ class ls_channel_estimator(gr.sync_block):
         self.steps, _, self.pilot_len = self.pilots.shape
         self.preamble_len = self.steps * self.pilot_len
         self.noise_var = noise_variance(snr_db)
+        if not (np.isfinite(fit_threshold) and (fit_threshold == 0 or fit_threshold > 1)):
+            raise ValueError(f"fit_threshold must be 0 (off) or > 1 (residual over the noise's), got {fit_threshold}")
+        self.fit_threshold = float(fit_threshold)
+        self.bursts = 0             # bursts estimated
+        self.misfits = 0            # bursts whose pilots did not fit (semcom_pilot_misfit)
+        self.worst_fit = 0.0        # the largest residual ratio seen
+        self._warned_at = None
         burst_len = self.preamble_len + self.payload_len
         gr.sync_block.__init__(self, name="semcom_ls_channel_estimator",
                                in_sig=[vector(np.complex64, burst_len)] * self.antennas,
@@ -45,8 +63,36 @@ class ls_channel_estimator(gr.sync_block):
         self.message_port_register_out(pmt.intern("h_est"))
 
     def set_snr_db(self, snr_db: float) -> None:
-        """Noise variance assumed by the lmmse mode (GRC callback)."""
+        """Noise variance assumed by the lmmse mode and the pilot-fit check (GRC callback)."""
         self.noise_var = noise_variance(snr_db)
+
+    def pilot_fit_summary(self) -> dict:
+        """{bursts, misfits, worst_fit}: what the summaries of the commands report."""
+        return {"bursts": self.bursts, "misfits": self.misfits, "worst_fit": round(self.worst_fit, 3)}
+
+    def check_fit(self, residual: np.ndarray, finite: np.ndarray) -> np.ndarray:
+        """Residual ratio per burst; tags, counts and (rate-limited) warns the bursts above the threshold."""
+        ratio = pilot_fit(residual, self.noise_var, self.antennas, self.users, self.pilot_len)
+        self.bursts += len(ratio)
+        if self.fit_threshold == 0:
+            return ratio
+        bad = np.flatnonzero(finite & (ratio > self.fit_threshold))
+        if np.isfinite(ratio).any():
+            self.worst_fit = max(self.worst_fit, float(np.nanmax(ratio)))
+        self.misfits += len(bad)
+        first = self.nitems_read(0)
+        for b in bad:
+            tags.add_tag(self, 0, b, tags.PILOT_MISFIT, {"burst": int(first + b), "ratio": float(ratio[b])})
+        now = time.monotonic()
+        if len(bad) and (self._warned_at is None or now - self._warned_at >= self.WARN_EVERY_S):
+            self._warned_at = now
+            self.logger.warn(
+                f"pilots of burst {first + bad[0]} do not fit: residual {ratio[bad[0]]:.1f}x what the noise at the "
+                f"set SNR leaves ({self.misfits} of {self.bursts} bursts so far). Likely causes: a block between "
+                "pilot_inserter and this estimator shifts the stream (gr-channels' channel_model resampler shifts "
+                "it by 3 samples), the pilot settings differ from the transmitter's, or snr_db is set above the "
+                "real SNR")
+        return ratio
 
     def work(self, input_items, output_items):
         count = len(output_items[0])
@@ -63,6 +109,7 @@ class ls_channel_estimator(gr.sync_block):
             output_items[m][:] = received[:, m, self.preamble_len:]
         tags.copy_tags(self, 0, count, range(self.antennas), skip=(tags.H_EST, tags.LS_INFO))
         residual = result.residual.reshape(count, self.steps)
+        self.check_fit(residual, finite)
         first = self.nitems_read(0)
         for b in range(count):
             info = {"mode": self.mode, "t_min": int(result.t_min[b]),

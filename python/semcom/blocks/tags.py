@@ -8,6 +8,8 @@ Every tag sits on the first item of a frame (a burst vector, or a segment vector
 - ``semcom_ls``: the estimator's diagnostics (mode, t_min, per-step residuals);
 - ``semcom_zf_regularised``: the detector had to regularise an ill-conditioned channel;
 - ``semcom_error``: a burst whose input was unusable; the block zeroed it and says why;
+- ``semcom_pilot_misfit``: the estimator found this burst's pilots far from where it expects them
+  (residual far above the noise's): {burst, ratio};
 - ``semcom_lost``: a user's burst that never reached the channel (its terminal was gone), so its
   slot carried silence: {user, position}.
 """
@@ -23,6 +25,7 @@ LS_INFO = "semcom_ls"
 ZF_REGULARISED = "semcom_zf_regularised"
 ERROR = "semcom_error"
 LOST = "semcom_lost"
+PILOT_MISFIT = "semcom_pilot_misfit"
 
 
 def tags_in_window(block, port: int, count: int) -> list:

@@ -79,13 +79,14 @@ def theory_ber(config: LinkConfig, estimation_mse: float) -> float | None:
 
 
 def print_table(rows: list) -> None:
-    print(f"{'SNR dB':>7} {'CSI':>9} {'BER':>10} {'theory':>10} {'SER':>10} {'est. MSE':>10} {'σ²/Σ|p|²':>10}")
+    print(f"{'SNR dB':>7} {'CSI':>9} {'BER':>10} {'theory':>10} {'SER':>10} {'est. MSE':>10} {'σ²/Σ|p|²':>10} "
+          f"{'misfits':>8}")
     for r in rows:
         pilot_energy = r["pilot_len"] // r["users"] * (r["pilot_steps"] if r["estimator"] != "min_residual" else 1)
         mse_theory = noise_variance(r["snr_db"]) / pilot_energy if r["pilot_source"] == "zadoff_chu" else float("nan")
         th = "" if r["theory_ber"] is None else f"{r['theory_ber']:.3e}"
         print(f"{r['snr_db']:7.1f} {r['csi']:>9} {r['ber']:10.3e} {th:>10} {r['ser']:10.3e} "
-              f"{r['estimation_mse']:10.3e} {mse_theory:10.3e}")
+              f"{r['estimation_mse']:10.3e} {mse_theory:10.3e} {r['pilot_misfits']:8d}")
 
 
 def write_results(rows: list, out: str) -> None:

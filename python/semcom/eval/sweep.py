@@ -98,7 +98,7 @@ def _run(job: Job, common: dict) -> dict:
     return {"system": job.system, "channel": job.channel, "snr_db": job.snr_db, "csi": job.csi,
             "accuracy": result.accuracy, "correct": result.correct, "segments": result.segments,
             "videos": result.videos, "lost_videos": len(result.lost), "error_videos": result.errors,
-            "seconds": result.seconds}
+            "pilot_misfits": result.pilot_misfits, "seconds": result.seconds}
 
 
 def run_sweep(jobs: list, results_path: str, common: dict, workers: int = 1, progress: bool = True) -> list:

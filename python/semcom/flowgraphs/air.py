@@ -21,6 +21,13 @@ class AirBuilder:
         self.keep.append(block)
         return block
 
+    def pilot_fit_summary(self) -> dict:
+        """The pilot-fit check of every LS estimator in the flowgraph: {bursts, misfits, worst_fit}."""
+        estimators = [b for b in self.keep if isinstance(b, ls_channel_estimator)]
+        found = [e.pilot_fit_summary() for e in estimators]
+        return {"bursts": sum(f["bursts"] for f in found), "misfits": sum(f["misfits"] for f in found),
+                "worst_fit": max((f["worst_fit"] for f in found), default=0.0)}
+
     def chain(self, port, chain: list):
         """Connect ``port`` → chain[0] → … → chain[-1]; returns the last block's output 0."""
         for block in chain:

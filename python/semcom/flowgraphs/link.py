@@ -104,6 +104,7 @@ class LinkResult:
     ser: float
     estimation_mse: float     # mean |Ĥ − H|² per entry (NaN when H is not tagged, continuous fading)
     bursts: int
+    pilot_misfits: int = 0    # bursts whose pilots did not fit the LS model (semcom_pilot_misfit)
 
 
 def run_link(config: LinkConfig) -> LinkResult:
@@ -119,7 +120,7 @@ def run_link(config: LinkConfig) -> LinkResult:
     else:
         mse = float("nan")
     return LinkResult(config.snr_db, int(wrong.size), int(wrong.sum()), float(wrong.mean()),
-                      float(symbol_wrong.mean()), mse, config.bursts)
+                      float(symbol_wrong.mean()), mse, config.bursts, tb.estimator.misfits)
 
 
 def result_row(config: LinkConfig, result: LinkResult) -> dict:

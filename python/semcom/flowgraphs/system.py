@@ -165,7 +165,8 @@ class system_top_block(gr.top_block, AirBuilder):
         segments = labels.size
         return SystemResult(accuracy=correct / segments, segments=segments, correct=correct,
                             videos=len(labels), received=summary["received"], lost=summary["lost"],
-                            errors=summary["errors"], seconds=float("nan"))
+                            errors=summary["errors"], seconds=float("nan"),
+                            pilot_misfits=self.pilot_fit_summary()["misfits"])
 
 
 @dataclass
@@ -178,6 +179,7 @@ class SystemResult:
     lost: list
     errors: int
     seconds: float
+    pilot_misfits: int = 0  # bursts whose pilots did not fit the LS model (semcom_pilot_misfit)
 
 
 def run_system(config: SystemConfig) -> SystemResult:

@@ -177,7 +177,7 @@ class _Program(gr.top_block, AirBuilder):
 
     def summary(self) -> dict:
         sent = sorted(set().union(*(p.positions for p, _ in self.probes))) if self.probes else []
-        return {"program": self.name_, "videos_sent": sent}
+        return {"program": self.name_, "videos_sent": sent, "pilot_fit": self.pilot_fit_summary()}
 
     def serve(self, idle_timeout: float = 10.0, start_timeout: float = 60.0, linger: float = 1.0) -> dict:
         """Run until the end of the stream, ``idle_timeout`` s without items (after the first), or
@@ -295,7 +295,7 @@ class receiver_program(_Program):
         return expected > 0 and any(r["position"] == expected - 1 for r in self.receiver.results)
 
     def summary(self) -> dict:
-        return dict(program=self.name_, **self.receiver.summary())
+        return dict(program=self.name_, **self.receiver.summary(), pilot_fit=self.pilot_fit_summary())
 
 
 def print_summary(summary: dict) -> None:

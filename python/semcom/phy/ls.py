@@ -128,3 +128,21 @@ def estimate_channel(pilots: np.ndarray, received: np.ndarray, mode: str = "min_
         loaded = result.gram + (noise_var / prior_power) * np.eye(users)
         h = np.linalg.solve(loaded, result.cross.conj().transpose(0, 2, 1)).conj().transpose(0, 2, 1)
     return h.astype(np.complex64), result
+
+
+def pilot_fit(residual: np.ndarray, noise_var: float, antennas: int, users: int, length: int) -> np.ndarray:
+    """How well each burst's pilots fit the LS model: the mean residual r_t over its pilot steps divided
+    by what noise alone leaves, E r_t = σ²·M·(L_p − K) (LS fits K of the L_p pilot dimensions per antenna).
+
+    ``residual``: (bursts, T_p). About 1 when the pilots are where the estimator expects them, with a
+    standard deviation of 1/√(T_p·M·(L_p − K)) (0.06 for T_p = 10, M = K = 2, L_p = 16); far above 1 when
+    the stream is shifted, the pilot settings differ from the transmitter's, or the noise is stronger
+    than ``noise_var`` says. NaN where L_p = K (LS then fits the pilots exactly: nothing to check).
+    """
+    dof = antennas * (length - users)
+    residual = np.asarray(residual, np.float64)
+    if dof <= 0:
+        return np.full(residual.shape[0], np.nan)
+    usable = np.where(np.isfinite(residual), residual, np.nan)
+    with np.errstate(invalid="ignore"):
+        return np.nanmean(usable, axis=1) / (noise_var * dof)
