@@ -5,7 +5,7 @@ import numpy as np
 from gnuradio import gr
 
 from ..phy.checks import require_int_range
-from ..phy.ota import Demodulator, OtaSettings
+from ..phy.ota import Demodulator, OtaSettings, frame_samples
 from . import tags
 from .ports import vector
 from .terminal import VIDEO
@@ -21,7 +21,14 @@ class ota_demodulator(gr.basic_block):
     and the tags ``semcom_video``, ``semcom_frame`` (user, burst, scale) and ``semcom_ota``
     {cfo (cycles per sample), metric, start (sample)} on the burst. The channel's gain and phase stay
     in the symbols: the pilots and LS take care of them.
+
+    Bounded: at most ``MAX_READY`` detected bursts wait for output space and the sample buffer holds
+    at most ``BUFFERED_FRAMES`` frames; beyond that the block takes no more input, so a slow consumer
+    holds the radio stream back (GNU Radio's back-pressure) instead of growing a queue.
     """
+
+    MAX_READY = 8
+    BUFFERED_FRAMES = 3
 
     def __init__(self, burst_len: int = 800, sps: int = 4, rolloff: float = 0.35, preamble_len: int = 31,
                  threshold: float = 0.3):
@@ -33,15 +40,17 @@ class ota_demodulator(gr.basic_block):
         self.set_tag_propagation_policy(gr.TPP_DONT)
         self.buffer = np.zeros(0, np.complex64)
         self.offset = 0                      # absolute sample index of buffer[0]
-        self.ready = []                      # detections waiting for output space
+        self.ready = []                      # detections waiting for output space (at most MAX_READY)
+        self.max_buffer = self.BUFFERED_FRAMES * frame_samples(self.burst_len, self.demodulator.s)
         self.detected = 0
         self.header_failures = 0
 
     def general_work(self, input_items, output_items):
-        samples = input_items[0]
+        room = self.max_buffer - len(self.buffer) if len(self.ready) < self.MAX_READY else 0
+        samples = input_items[0][:max(room, 0)]
         self.buffer = np.concatenate([self.buffer, samples])
         self.consume(0, len(samples))
-        while True:
+        while len(self.ready) < self.MAX_READY:
             detection, drop = self.demodulator.find(self.buffer)
             if detection is not None:
                 detection.start += self.offset

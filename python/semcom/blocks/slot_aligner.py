@@ -1,9 +1,11 @@
 """GNU Radio block: line the users' bursts up by video before a shared channel (separate terminals)."""
 from __future__ import annotations
 
+import threading
 import time
 
 import numpy as np
+import pmt
 from gnuradio import gr
 
 from ..phy.checks import require_int_range
@@ -19,9 +21,12 @@ class slot_aligner(gr.basic_block):
     sent a later position, or nothing for ``timeout`` seconds, its slot carries silence (zeros)
     tagged ``semcom_lost`` {user, position}. So the channel keeps running when a terminal is gone,
     and the receiver can say exactly which videos were lost.
+
+    Waiting never blocks ``general_work``: it returns without output, and a timer thread posts a
+    message to the block's own ``wake`` port when the wait runs out, which makes GNU Radio call it again.
     """
 
-    POLL = 0.01          # seconds to sleep when waiting for a burst (GNU Radio calls again at once)
+    WAKE = pmt.intern("wake")
 
     def __init__(self, burst_len: int = 800, users: int = 2, timeout: float = 1.0):
         self.burst_len = require_int_range("burst_len", burst_len, 1)
@@ -33,6 +38,9 @@ class slot_aligner(gr.basic_block):
                                 in_sig=[vector(np.complex64, self.burst_len)] * self.users,
                                 out_sig=[vector(np.complex64, self.burst_len)] * self.users)
         self.set_tag_propagation_policy(gr.TPP_DONT)
+        self.message_port_register_in(self.WAKE)
+        self.set_msg_handler(self.WAKE, self._on_wake)
+        self._timer = None
         self.waiting = None              # (position, since) of the slot that waits for a burst
         self.lost = []                   # (user, position) of every slot sent as silence
         self.dropped = []                # (user, position) of every burst that came too late
@@ -62,12 +70,28 @@ class slot_aligner(gr.basic_block):
                     tags.add_tag(self, k, slots, tags.LOST, {"user": k, "position": position})
             self.waiting = None
             slots += 1
-        if slots == 0 and not any(used):
-            time.sleep(self.POLL)
+        if slots == 0 and not any(used) and self.waiting is not None:
+            self._wake_after(self.timeout - (time.monotonic() - self.waiting[1]))
         self.consume(0, slots)
         for k in range(1, self.users):
             self.consume(k, used[k])
         return slots
+
+    def _on_wake(self, message) -> None:
+        """Nothing to do: the message's arrival is what makes GNU Radio call general_work again."""
+
+    def _wake_after(self, seconds: float) -> None:
+        """Have GNU Radio call general_work again in ``seconds`` (one timer at a time)."""
+        if self._timer is not None and self._timer.is_alive():
+            return
+        self._timer = threading.Timer(max(seconds, 0.0) + 0.001, self._post, (self.WAKE, pmt.PMT_T))
+        self._timer.daemon = True
+        self._timer.start()
+
+    def stop(self) -> bool:
+        if self._timer is not None:
+            self._timer.cancel()
+        return True
 
     def _positions(self, port: int, count: int) -> dict:
         """{relative item: video position} of the bursts on input ``port``."""
