@@ -109,12 +109,16 @@ def endpoints(hosts: dict, ports: list) -> dict:
     }
 
 
+def receiver_args(model: str, data: str, results: str, ends: dict) -> list:
+    return ["receiver", "--model", model, "--snr", SNR, "--results", results, "--data", data, "--idle-timeout", "20",
+            *ends["receiver"]]
+
+
 def run_four(programs: Programs, data: str, model: str, videos: int, ends: dict, rate: float = 0.0,
              netns: dict | None = None, results: str = ""):
     netns = netns or {}
     air = ["--snr", SNR]
-    programs.start("receiver", "receiver", "--model", model, *air, "--results", results, "--data", data,
-                   "--idle-timeout", "20", *ends["receiver"], netns=netns.get("receiver", ""))
+    programs.start("receiver", *receiver_args(model, data, results, ends), netns=netns.get("receiver", ""))
     programs.start("channel", "channel", "--model", model, *air, "--channel", "rayleigh", "--seed", "1",
                    "--idle-timeout", "20", *ends["channel"], netns=netns.get("channel", ""))
     programs.start("video", "video-terminal", "--model", model, "--data", data, *air, "--idle-timeout", "20",
@@ -181,6 +185,38 @@ def test_video_terminal_killed_and_restarted(setup, programs, tmp_path):
     assert {p: got[p] for p in decoded} == {p: single[p] for p in decoded}   # the rest decoded as in one process
     after = set(programs.summary("video2")["videos_sent"])
     assert {p for p in decoded if p > max(lost)} <= after and max(after) == videos - 1
+
+
+def test_receiver_killed_and_restarted_with_the_same_results_resumes(setup, programs, tmp_path):
+    """SIGKILL the receiver after a few videos, restart it with the same --results: the file ends byte for byte
+    equal to the one-process system's, nothing is reported lost, and the summary says what was resumed."""
+    data, model = setup
+    videos, results = 20, str(tmp_path / "four.csv")
+    ends = endpoints(dict.fromkeys(("audio", "channel", "video"), "127.0.0.1"), free_ports(6))
+    run_four(programs, data, model, videos, ends, rate=10.0, results=results)     # one video per second
+    deadline = time.monotonic() + 300
+    while len(rows_by_video(results)) < 4:
+        assert time.monotonic() < deadline and programs.running["receiver"].poll() is None
+        time.sleep(0.2)
+    os.killpg(programs.running["receiver"].pid, signal.SIGKILL)
+    programs.running["receiver"].wait()
+    del programs.running["receiver"]
+    programs.start("receiver2", *receiver_args(model, data, results, ends))
+    programs.wait_all()
+    summary = programs.summary("receiver2")
+    assert summary["resumed"] >= 4 and summary["lost"] == [] and summary["received"] == videos, summary
+    one_process(data, model, videos, str(tmp_path / "one.csv"))
+    with open(results, "rb") as a, open(tmp_path / "one.csv", "rb") as b:
+        assert a.read() == b.read()
+
+
+def test_results_file_of_another_kind_is_refused(setup, tmp_path):
+    from gnuradio.semcom import multimodal_receiver
+    _, model = setup
+    other = tmp_path / "other.csv"
+    other.write_text("a,b,c\n1,2,3\n")
+    with pytest.raises(ValueError, match="not a receiver results file"):
+        multimodal_receiver(model, results_file=str(other), resume=True)
 
 
 def test_receiver_alone_stops_by_itself(setup, programs):

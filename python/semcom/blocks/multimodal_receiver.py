@@ -29,9 +29,14 @@ class multimodal_receiver(gr.sync_block):
     videos that never arrived, or arrived without a user's burst (a ``semcom_lost`` tag of
     :class:`slot_aligner`: status ``lost``, not decoded). A video with a ``semcom_error`` tag on the
     way is decoded and marked ``error``.
+
+    ``resume``: an existing ``results_file`` is continued, not overwritten: its rows stay (a torn last
+    line from a killed run is cut), its decoded videos count as received (not lost) and are not
+    written again, and :meth:`summary` says how many were resumed.
     """
 
-    def __init__(self, model: str = "", symbols: int = 0, results_file: str = "", torch_threads: int = 0):
+    def __init__(self, model: str = "", symbols: int = 0, results_file: str = "", torch_threads: int = 0,
+                 resume: bool = False):
         self.model, self.network = open_network(model, "receiver", symbols, torch_threads)
         self.segments, self.d = self.model.segments, 2 * self.model.symbols
         inputs = 2 if self.model.modality == "av" else 1
@@ -43,12 +48,17 @@ class multimodal_receiver(gr.sync_block):
         self.results = []              # one dict per received video
         self.expected = 0              # videos the source announced (``count`` of its tags)
         self.results_file = results_file
+        self.resumed = 0               # videos taken over from an existing results file
         if results_file:
             folder = os.path.dirname(os.path.abspath(results_file))
             if not os.path.isdir(folder):
                 raise ValueError(f"results_file {results_file!r}: folder {folder} does not exist")
-            with open(results_file, "w", newline="") as f:
-                csv.writer(f).writerow(RESULT_FIELDS)
+            if resume and os.path.isfile(results_file) and os.path.getsize(results_file) > 0:
+                self.results = read_results(results_file, self.segments)
+                self.resumed = len(self.results)
+            else:
+                with open(results_file, "w", newline="") as f:
+                    csv.writer(f).writerow(RESULT_FIELDS)
 
     def work(self, input_items, output_items):
         import torch
@@ -69,10 +79,13 @@ class multimodal_receiver(gr.sync_block):
             lost |= {item // self.segments for item in tags.values_by_item(self, port, count, tags.LOST)}
         rows = []
         now = time.monotonic()
+        done = {r["position"] for r in self.results if r["status"] != "lost"} if self.resumed else set()
         for v in range(count // self.segments):
             info = videos.get(v * self.segments, {})
             position, video = int(info.get("position", -1)), int(info.get("video", -1))
             self.expected = max(self.expected, int(info.get("count", 0)))
+            if position >= 0 and position in done:
+                continue                                   # decoded before the restart: in the file already
             status = "lost" if v in lost else "ok" if finite[v] and v not in errors else "error"
             result = {"position": position, "video": video, "predicted": predicted[v].numpy().astype(np.int64),
                       "confidence": confidence[v].numpy(), "status": status, "received_at": now}
@@ -95,8 +108,42 @@ class multimodal_receiver(gr.sync_block):
         decoded = {r["position"] for r in self.results if r["position"] >= 0 and r["status"] != "lost"}
         lost = sorted(set(range(self.expected)) - decoded)
         return {"expected": self.expected, "received": len(decoded), "lost": lost,
-                "errors": sum(r["status"] == "error" for r in self.results)}
+                "errors": sum(r["status"] == "error" for r in self.results), "resumed": self.resumed}
 
     def predictions(self) -> dict:
         """{position: (10,) predicted classes} of every video received whole."""
         return {r["position"]: r["predicted"] for r in self.results if r["status"] != "lost"}
+
+
+def read_results(path: str, segments: int) -> list:
+    """The videos of an existing results file, as :meth:`multimodal_receiver.work` records them; a torn
+    last line (a killed receiver) and a video with fewer than ``segments`` rows are cut from the file."""
+    with open(path, newline="") as f:
+        text = f.read()
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines = lines[:-1]
+    reader = csv.reader(lines)
+    header = next(reader, None)
+    if header is None or tuple(header) != RESULT_FIELDS:
+        raise ValueError(f"{path}: not a receiver results file (header {header}, expected {','.join(RESULT_FIELDS)})")
+    rows = list(reader)
+    videos, keep = [], 1
+    for start in range(0, len(rows) - len(rows) % segments, segments):
+        chunk = rows[start:start + segments]
+        try:
+            position, video, status = int(chunk[0][0]), int(chunk[0][1]), chunk[0][6]
+            predicted = np.array([int(r[3]) for r in chunk], np.int64)
+            confidence = np.array([float(r[5]) if r[5] else np.nan for r in chunk], np.float32)
+        except (ValueError, IndexError) as exc:
+            raise ValueError(f"{path}: row {start + 2} is not a results row ({exc})") from None
+        if any(int(r[0]) != position or int(r[2]) != s for s, r in enumerate(chunk)):
+            raise ValueError(f"{path}: rows {start + 2}-{start + segments + 1} are not the {segments} segments of one "
+                             "video")
+        videos.append({"position": position, "video": video, "predicted": predicted, "confidence": confidence,
+                       "status": status, "received_at": None})
+        keep += segments
+    if keep != len(lines):
+        with open(path, "w", newline="") as f:
+            f.writelines(lines[:keep])
+    return videos

@@ -96,7 +96,9 @@ def add_parsers(commands) -> None:
                 "writes a CSV row per segment and a summary of videos expected, received and lost.")
     air(p, channel=False)
     p.add_argument("--antenna", nargs=2, default=E["antennas"], help="the channel's antenna outputs (connect)")
-    p.add_argument("--results", default="", help="CSV file, one row per segment")
+    p.add_argument("--results", default="", help="CSV file, one row per segment; an existing one is resumed (its "
+                   "videos stay, the rest is appended), so a restarted receiver loses nothing")
+    p.add_argument("--overwrite", action="store_true", help="start --results afresh instead of resuming it")
     p.add_argument("--data", default="", help="dataset folder: score the labels (accuracy in the summary)")
     p.add_argument("--split", choices=("train", "val", "test"), default="test")
     p.add_argument("--torch-threads", type=int, default=0)
@@ -170,4 +172,8 @@ def run_receiver(args) -> int:
     from ..flowgraphs.terminals import ENDPOINTS, receiver_program
     endpoints = dict(ENDPOINTS, antennas=list(args.antenna))
     score = _scorer(args.data, args.split) if args.data else None
-    return _serve(receiver_program(args.model, _air(args), endpoints, args.results, args.torch_threads), args, score)
+    program = receiver_program(args.model, _air(args), endpoints, args.results, args.torch_threads,
+                               resume=not args.overwrite)
+    if program.receiver.resumed:
+        log.info("resuming %s: %d videos decoded before are kept", args.results, program.receiver.resumed)
+    return _serve(program, args, score)

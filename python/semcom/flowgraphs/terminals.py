@@ -282,11 +282,12 @@ class receiver_program(_Program):
     """The two antennas' bursts → LS → ZF (or raw, csi none) → inverse Euler → multimodal_receiver."""
 
     def __init__(self, model: str, air: AirSettings, endpoints: dict = ENDPOINTS, results_file: str = "",
-                 torch_threads: int = 0):
+                 torch_threads: int = 0, resume: bool = True):
         super().__init__("semcom_receiver", model, air)
         received = [self.receive(endpoint, 2) for endpoint in endpoints["antennas"]]
         streams = self.detect(received, 2, air.csi, 2)
-        self.receiver = multimodal_receiver(model, results_file=results_file, torch_threads=torch_threads)
+        self.receiver = multimodal_receiver(model, results_file=results_file, torch_threads=torch_threads,
+                                            resume=resume)
         for i, port in enumerate(streams):
             self.connect(port, (self.receiver, i))
 
