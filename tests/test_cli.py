@@ -91,11 +91,11 @@ def test_data_check_lists_every_problem(tmp_path):
     (["receiver", "--antenna", "tcp://999.1.1.1:1", "garbage"], "endpoint 'tcp://999.1.1.1:1': expected tcp://HOST:PORT"),
     (["receiver", "--antenna", "tcp://127.0.0.1:99999", "tcp://127.0.0.1:5606"], "PORT in 1..65535"),
     (["receiver", "--antenna", "udp://127.0.0.1:5605", "tcp://127.0.0.1:5606"], "expected tcp://HOST:PORT"),
-    (["audio-terminal", "--siso-out", "tcp://192.0.2.1:5601"], "ZMQ cannot bind it"),
+    (["audio-terminal", "--siso-out", "tcp://198.51.100.7:5601"], "ZMQ cannot bind it"),
 ])
 def test_bad_endpoints_get_one_line_errors(tiny_system, args, message):
     """Endpoints are checked before any flowgraph runs; an address ZMQ cannot bind (not this host's) is named.
-    192.0.2.1 is TEST-NET-1 (RFC 5737), never a local address."""
+    198.51.100.7 is in TEST-NET-2 (RFC 5737), never a local address."""
     data, models = tiny_system
     extra = ["--model", models["av"]] + (["--data", data] if args[0] == "audio-terminal" else [])
     done = semcom(*args[:1], *extra, *args[1:], "--start-timeout", "1", timeout=120)

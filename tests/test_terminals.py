@@ -210,6 +210,44 @@ def test_receiver_killed_and_restarted_with_the_same_results_resumes(setup, prog
         assert a.read() == b.read()
 
 
+def host_address() -> str:
+    """This host's first non-loopback IPv4 address ('' when it has none)."""
+    done = subprocess.run(["hostname", "-I"], capture_output=True, text=True)
+    found = [a for a in done.stdout.split() if "." in a and not a.startswith("127.")]
+    return found[0] if found else ""
+
+
+@pytest.mark.skipif(not host_address(), reason="this host has no non-loopback IPv4 address to intrude through")
+def test_intruder_on_the_network_address_gets_nothing(setup, programs, tmp_path):
+    """The sinks bind only their endpoint's interface (127.0.0.1 here): a PULL socket connecting to the audio
+    terminal's uplink port through the host's network address, as another machine on the LAN would, gets no
+    burst, and the run loses nothing."""
+    import zmq
+    data, model = setup
+    ports = free_ports(6)
+    ends = endpoints(dict.fromkeys(("audio", "channel", "video"), "127.0.0.1"), ports)
+    context = zmq.Context()
+    intruder = context.socket(zmq.PULL)
+    intruder.setsockopt(zmq.RCVTIMEO, 100)
+    intruder.connect(f"tcp://{host_address()}:{ports[1]}")            # the audio terminal's uplink port
+    stolen = 0
+    try:
+        run_four(programs, data, model, 10, ends, results=str(tmp_path / "four.csv"))
+        while any(p.poll() is None for p in programs.running.values()):
+            try:
+                intruder.recv()
+                stolen += 1
+            except zmq.Again:
+                pass
+        programs.wait_all()
+    finally:
+        intruder.close(linger=0)
+        context.term()
+    assert stolen == 0
+    summary = programs.summary("receiver")
+    assert summary["received"] == 10 and summary["lost"] == [], summary
+
+
 def test_results_file_of_another_kind_is_refused(setup, tmp_path):
     from gnuradio.semcom import multimodal_receiver
     _, model = setup
