@@ -248,6 +248,27 @@ def test_intruder_on_the_network_address_gets_nothing(setup, programs, tmp_path)
     assert summary["received"] == 10 and summary["lost"] == [], summary
 
 
+def test_receiver_with_another_model_than_its_peers_says_so(setup, programs, tmp_path):
+    """Bursts of another size (the peers run a model with another L, or an endpoint is the wrong port) stop
+    the receiver within seconds with the reason, instead of an idle timeout."""
+    data, model = setup
+    other = untrained_model(data, str(tmp_path / "m8"), "av", symbols=8)
+    ends = endpoints(dict.fromkeys(("audio", "channel", "video"), "127.0.0.1"), free_ports(6))
+    programs.start("receiver", "receiver", "--model", other, "--snr", SNR, "--start-timeout", "120",
+                   *ends["receiver"])
+    programs.wait_running("receiver")
+    programs.start("channel", "channel", "--model", model, "--snr", SNR, "--idle-timeout", "20", *ends["channel"])
+    programs.start("video", "video-terminal", "--model", model, "--data", data, "--snr", SNR, "--idle-timeout", "20",
+                   *ends["video"])
+    programs.wait_running("channel")
+    programs.wait_running("video")
+    programs.start("audio", "audio-terminal", "--model", model, "--data", data, "--videos", "3", *ends["audio"])
+    assert programs.running["receiver"].wait(timeout=120) == 1
+    reason = programs.summary("receiver")["reason"]
+    assert f"the bursts from {ends['receiver'][1]}" in reason or f"the bursts from {ends['receiver'][2]}" in reason
+    assert "every program must use the same model directory" in reason, reason
+
+
 def test_results_file_of_another_kind_is_refused(setup, tmp_path):
     from gnuradio.semcom import multimodal_receiver
     _, model = setup

@@ -109,6 +109,19 @@ class AirSettings:
             raise ValueError(f"snr_db must be in {SNR_RANGE_DB[0]}..{SNR_RANGE_DB[1]} dB, got {self.snr_db}")
 
 
+_GNURADIO_LOG = None
+
+
+def gnuradio_log():
+    """A GNU Radio log sink that keeps every message (to find a ZMQ source's size error, which GNU Radio
+    reports only in its log when the block's thread dies)."""
+    global _GNURADIO_LOG
+    if _GNURADIO_LOG is None:
+        _GNURADIO_LOG = gr.dictionary_logger_backend()
+        gr.logging().add_default_sink(_GNURADIO_LOG)
+    return _GNURADIO_LOG
+
+
 class _Program(gr.top_block, AirBuilder):
     """A multimodal model directory's burst format, ZMQ ends with probes, and the stop rule."""
 
@@ -124,6 +137,8 @@ class _Program(gr.top_block, AirBuilder):
         self.keep = []
         self.probes = []            # (probe, ZMQ sink): the outgoing streams whose end means done
         self.inputs = []            # probes on the incoming ZMQ streams
+        self.sources = {}           # "pull_source(ID)" → (endpoint, bytes per burst) of the incoming streams
+        gnuradio_log()
 
     def send(self, port, endpoint: str, users: int) -> None:
         """Bursts of a ``users``-user link → a ZMQ PUSH sink bound for ``endpoint``, with a probe."""
@@ -160,6 +175,7 @@ class _Program(gr.top_block, AirBuilder):
         """A ZMQ PULL source connected to ``endpoint`` for bursts of a ``users``-user link."""
         source = self.add(zmq_block(lambda: zeromq.pull_source(gr.sizeof_gr_complex, self.burst_len(users), endpoint,
                                                                ZMQ_TIMEOUT_MS, True, -1), endpoint, "connect"))
+        self.sources[f"pull_source({source.unique_id()})"] = (endpoint, gr.sizeof_gr_complex * self.burst_len(users))
         probe = self.add(progress_probe(gr.sizeof_gr_complex * self.burst_len(users)))
         self.connect(source, probe)
         self.inputs.append(probe)
@@ -179,6 +195,20 @@ class _Program(gr.top_block, AirBuilder):
         sent = sorted(set().union(*(p.positions for p, _ in self.probes))) if self.probes else []
         return {"program": self.name_, "videos_sent": sent, "pilot_fit": self.pilot_fit_summary()}
 
+    def size_mismatch(self) -> str | None:
+        """Why an incoming stream died, if a peer sent bursts of another size (another model, or the wrong
+        port): GNU Radio logs it and stops that ZMQ source."""
+        for messages in gnuradio_log().get_map().values():
+            for _, text in messages:
+                if "Incompatible vector sizes" not in text:
+                    continue
+                for name, (endpoint, size) in self.sources.items():
+                    if f"<block {name}>" in text:
+                        return (f"the bursts from {endpoint} are not {size} bytes each, what this program's model "
+                                f"({self.model.folder}: L = {self.model.symbols}) makes: every program must use the same "
+                                "model directory, and each endpoint must be the peer's port for this link")
+        return None
+
     def serve(self, idle_timeout: float = 10.0, start_timeout: float = 60.0, linger: float = 1.0) -> dict:
         """Run until the end of the stream, ``idle_timeout`` s without items (after the first), or
         ``start_timeout`` s without any item, or SIGINT/SIGTERM; then wait ``linger`` s so that ZMQ
@@ -192,8 +222,11 @@ class _Program(gr.top_block, AirBuilder):
             while reason is None:
                 time.sleep(0.05)
                 now, last = time.monotonic(), self.last_activity()
+                mismatch = self.size_mismatch()
                 if stop:
                     reason = "stopped by a signal"
+                elif mismatch:
+                    reason = mismatch
                 elif self.finished():
                     reason = "end of stream"
                 elif last is None and now - started > start_timeout:
