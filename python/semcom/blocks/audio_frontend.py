@@ -8,6 +8,7 @@ from ..data.ave import SEGMENTS
 from . import tags
 from .ports import vector
 from .terminal import VIDEO, set_torch_threads
+from ..errors import InputError
 
 SAMPLE_RATE = 16000
 
@@ -25,10 +26,10 @@ class audio_frontend(gr.decim_block):
     def __init__(self, vggish: str = "", sample_rate: float = SAMPLE_RATE, segments: int = SEGMENTS,
                  device: str = "cpu", torch_threads: int = 0):
         if sample_rate != SAMPLE_RATE:
-            raise ValueError(f"audio_frontend needs {SAMPLE_RATE} Hz audio (VGGish's rate), got {sample_rate}: "
+            raise InputError(f"audio_frontend needs {SAMPLE_RATE} Hz audio (VGGish's rate), got {sample_rate}: "
                              f"resample first, e.g. with filter.rational_resampler_fff")
         if int(segments) < 1:
-            raise ValueError(f"segments must be >= 1, got {segments}")
+            raise InputError(f"segments must be >= 1, got {segments}")
         from ..data.vggish import EMBEDDING, SegmentFramer, load_vggish
         set_torch_threads(torch_threads)
         self.model = load_vggish(vggish, device)

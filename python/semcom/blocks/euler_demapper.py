@@ -9,6 +9,7 @@ from ..phy.checks import require_int_range
 from ..phy.euler import euler_unmap
 from . import tags
 from .ports import vector
+from ..errors import InputError
 
 
 class euler_demapper(gr.sync_block):
@@ -20,7 +21,7 @@ class euler_demapper(gr.sync_block):
     def __init__(self, d: int = 128, user: int = 0):
         self.d = require_int_range("d", d, 2)
         if self.d % 2:
-            raise ValueError(f"d must be even, got {d}")
+            raise InputError(f"d must be even, got {d}")
         self.user = require_int_range("user", user, 0, 3)
         gr.sync_block.__init__(self, name="semcom_euler_demapper",
                                in_sig=[vector(np.complex64, self.d // 2)], out_sig=[vector(np.float32, self.d)])

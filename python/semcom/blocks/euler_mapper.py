@@ -8,6 +8,7 @@ from ..phy.checks import require_int_range
 from ..phy.euler import euler_map, normalise_power
 from . import tags
 from .ports import vector
+from ..errors import InputError
 
 
 class euler_mapper(gr.sync_block):
@@ -21,7 +22,7 @@ class euler_mapper(gr.sync_block):
     def __init__(self, d: int = 128, segments_per_burst: int = 10, user: int = 0):
         self.d = require_int_range("d", d, 2)
         if self.d % 2:
-            raise ValueError(f"d must be even (the Euler map splits it into real and imaginary halves), "
+            raise InputError(f"d must be even (the Euler map splits it into real and imaginary halves), "
                              f"got {d}")
         self.segments = require_int_range("segments_per_burst", segments_per_burst, 1)
         self.user = require_int_range("user", user, 0, 3)

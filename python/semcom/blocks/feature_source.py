@@ -11,6 +11,7 @@ from ..phy.checks import require_int_range
 from . import tags
 from .ports import vector
 from .terminal import VIDEO, reserve_batches
+from ..errors import InputError
 
 
 class feature_source(gr.sync_block):
@@ -25,10 +26,10 @@ class feature_source(gr.sync_block):
                  check: bool = True):
         videos = require_int_range("videos", videos, 0)
         if not segments_per_second >= 0:
-            raise ValueError(f"segments_per_second must be >= 0, got {segments_per_second}")
+            raise InputError(f"segments_per_second must be >= 0, got {segments_per_second}")
         self.split = load_split(data, split, videos or None, check=check)
         if not len(self.split.indices):
-            raise ValueError(f"dataset {data}: split {split!r} holds no videos")
+            raise InputError(f"dataset {data}: split {split!r} holds no videos")
         self.audio_dim = self.split.audio.shape[-1]
         self.visual_shape = self.split.visual.shape[2:]
         self.visual_size = int(np.prod(self.visual_shape))

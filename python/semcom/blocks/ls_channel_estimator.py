@@ -13,6 +13,7 @@ from ..phy.ls import ESTIMATOR_MODES, estimate_channel, pilot_fit
 from ..phy.pilots import make_pilots
 from . import tags
 from .ports import vector
+from ..errors import InputError
 
 
 class ls_channel_estimator(gr.sync_block):
@@ -41,7 +42,7 @@ class ls_channel_estimator(gr.sync_block):
         self.antennas = require_int_range("antennas (M)", antennas, 1, 4)
         self.users = require_int_range("users (K)", users, 1, 4)
         if self.antennas < self.users:
-            raise ValueError(f"antennas (M) must be >= users (K) = {self.users} for LS and ZF, "
+            raise InputError(f"antennas (M) must be >= users (K) = {self.users} for LS and ZF, "
                              f"got {self.antennas}")
         self.payload_len = require_int_range("payload_len", payload_len, 1)
         self.pilots = make_pilots(pilot_source, self.users, pilot_steps, pilot_len, zc_root, pilot_file)
@@ -49,7 +50,7 @@ class ls_channel_estimator(gr.sync_block):
         self.preamble_len = self.steps * self.pilot_len
         self.noise_var = noise_variance(snr_db)
         if not (np.isfinite(fit_threshold) and (fit_threshold == 0 or fit_threshold > 1)):
-            raise ValueError(f"fit_threshold must be 0 (off) or > 1 (residual over the noise's), got {fit_threshold}")
+            raise InputError(f"fit_threshold must be 0 (off) or > 1 (residual over the noise's), got {fit_threshold}")
         self.fit_threshold = float(fit_threshold)
         self.bursts = 0             # bursts estimated
         self.misfits = 0            # bursts whose pilots did not fit (semcom_pilot_misfit)

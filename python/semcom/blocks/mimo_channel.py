@@ -8,6 +8,7 @@ from ..phy.channels import check_rician_k
 from ..phy.checks import require_choice, require_int_range
 from .awgn import awgn
 from .block_fading import block_fading
+from ..errors import InputError
 
 FADING_MODELS = ("block", "continuous")
 
@@ -60,7 +61,7 @@ class mimo_channel(gr.hier_block2):
     def _build_continuous(self, los: bool, rician_k: float, doppler: float, sinusoids: int,
                           path_seeds: list) -> None:
         if not 0 < doppler < 0.5:
-            raise ValueError(f"doppler (f_D·T_s) must be in (0, 0.5), got {doppler}")
+            raise InputError(f"doppler (f_D·T_s) must be in (0, 0.5), got {doppler}")
         sinusoids = require_int_range("sinusoids", sinusoids, 1)
         size = gr.sizeof_gr_complex
         self.streams = [blocks.vector_to_stream(size, self.burst_len) for _ in range(self.users)]

@@ -13,6 +13,7 @@ from ..data.ave import CLASS_NAMES
 from . import tags
 from .ports import vector
 from .terminal import VIDEO, as_videos, open_network, warm_up
+from ..errors import InputError
 
 RESULT_FIELDS = ("position", "video", "segment", "predicted", "class_name", "confidence", "status")
 LABEL_NAMES = tuple(CLASS_NAMES) + ("background",)
@@ -52,7 +53,7 @@ class multimodal_receiver(gr.sync_block):
         if results_file:
             folder = os.path.dirname(os.path.abspath(results_file))
             if not os.path.isdir(folder):
-                raise ValueError(f"results_file {results_file!r}: folder {folder} does not exist")
+                raise InputError(f"results_file {results_file!r}: folder {folder} does not exist")
             if resume and os.path.isfile(results_file) and os.path.getsize(results_file) > 0:
                 self.results = read_results(results_file, self.segments)
                 self.resumed = len(self.results)
@@ -126,7 +127,7 @@ def read_results(path: str, segments: int) -> list:
     reader = csv.reader(lines)
     header = next(reader, None)
     if header is None or tuple(header) != RESULT_FIELDS:
-        raise ValueError(f"{path}: not a receiver results file (header {header}, expected {','.join(RESULT_FIELDS)})")
+        raise InputError(f"{path}: not a receiver results file (header {header}, expected {','.join(RESULT_FIELDS)})")
     rows = list(reader)
     videos, keep = [], 1
     for start in range(0, len(rows) - len(rows) % segments, segments):
@@ -136,9 +137,9 @@ def read_results(path: str, segments: int) -> list:
             predicted = np.array([int(r[3]) for r in chunk], np.int64)
             confidence = np.array([float(r[5]) if r[5] else np.nan for r in chunk], np.float32)
         except (ValueError, IndexError) as exc:
-            raise ValueError(f"{path}: row {start + 2} is not a results row ({exc})") from None
+            raise InputError(f"{path}: row {start + 2} is not a results row ({exc})") from None
         if any(int(r[0]) != position or int(r[2]) != s for s, r in enumerate(chunk)):
-            raise ValueError(f"{path}: rows {start + 2}-{start + segments + 1} are not the {segments} segments of one "
+            raise InputError(f"{path}: rows {start + 2}-{start + segments + 1} are not the {segments} segments of one "
                              "video")
         videos.append({"position": position, "video": video, "predicted": predicted, "confidence": confidence,
                        "status": status, "received_at": None})

@@ -7,6 +7,7 @@ from gnuradio import gr
 from ..phy.checks import require_int_range
 from ..phy.pcm import check_pcm, dequantize, quantize
 from .ports import vector
+from ..errors import InputError
 
 
 class _PcmLayout:
@@ -19,7 +20,7 @@ class _PcmLayout:
         self.bits, self.clip, self.frame_bits = pcm_bits, float(clip), int(frame_bits)
         self.payload = self.d * self.segments * pcm_bits
         if self.frame_bits < self.payload:
-            raise ValueError(f"frame_bits must be >= d·segments·pcm_bits = {self.payload}, got {frame_bits}")
+            raise InputError(f"frame_bits must be >= d·segments·pcm_bits = {self.payload}, got {frame_bits}")
 
 
 class pcm_encoder(gr.decim_block, _PcmLayout):

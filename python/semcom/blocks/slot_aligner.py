@@ -12,6 +12,7 @@ from ..phy.checks import require_int_range
 from . import tags
 from .ports import vector
 from .terminal import VIDEO
+from ..errors import InputError
 
 
 class slot_aligner(gr.basic_block):
@@ -32,7 +33,7 @@ class slot_aligner(gr.basic_block):
         self.burst_len = require_int_range("burst_len", burst_len, 1)
         self.users = require_int_range("users (K)", users, 2, 4)
         if not timeout > 0:
-            raise ValueError(f"timeout must be > 0 seconds, got {timeout}")
+            raise InputError(f"timeout must be > 0 seconds, got {timeout}")
         self.timeout = float(timeout)
         gr.basic_block.__init__(self, name="semcom_slot_aligner",
                                 in_sig=[vector(np.complex64, self.burst_len)] * self.users,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 import pmt
+from ..errors import InputError
 
 FRAME = "semcom_frame"
 H_TRUE = "semcom_h_true"
@@ -65,5 +66,5 @@ def matrix_from_tag(value, rows: int, cols: int, name: str) -> np.ndarray:
     """A channel matrix tag (c32vector, row-major) as (rows, cols); ValueError if its size is wrong."""
     array = np.asarray(value, dtype=np.complex64)
     if array.size != rows * cols:
-        raise ValueError(f"tag {name} holds {array.size} values; expected M×K = {rows}×{cols}")
+        raise InputError(f"tag {name} holds {array.size} values; expected M×K = {rows}×{cols}")
     return array.reshape(rows, cols)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+from ..errors import InputError
 
 BATCH_VIDEOS = 64        # output buffers hold this many videos, so neural blocks can batch them
 VIDEO = "semcom_video"   # tag on a video's first segment: {"video": dataset row, "position": i, "count": n}
@@ -51,7 +52,7 @@ def tag_nonfinite(block, finite: np.ndarray, segments: int, what: str) -> None:
 def set_torch_threads(threads: int) -> None:
     """``threads`` > 0 sets torch's intra-op threads (process-wide); 0 keeps torch's default."""
     if threads < 0:
-        raise ValueError(f"torch_threads must be >= 0 (0 keeps torch's default), got {threads}")
+        raise InputError(f"torch_threads must be >= 0 (0 keeps torch's default), got {threads}")
     if threads:
         import torch
         torch.set_num_threads(int(threads))

@@ -10,6 +10,7 @@ from ..data.ave import SEGMENTS
 from . import tags
 from .ports import vector
 from .terminal import VIDEO, set_torch_threads
+from ..errors import InputError
 
 POOL5_SIZE = 7 * 7 * 512
 
@@ -20,11 +21,11 @@ def camera_seconds(index: int, frames_per_second: int):
     try:
         import cv2
     except ImportError:
-        raise ValueError("camera input needs OpenCV (pip install opencv-python-headless or apt-get install "
+        raise InputError("camera input needs OpenCV (pip install opencv-python-headless or apt-get install "
                          "python3-opencv); a video file works without it") from None
     capture = cv2.VideoCapture(index)
     if not capture.isOpened():
-        raise ValueError(f"camera {index} cannot be opened by OpenCV")
+        raise InputError(f"camera {index} cannot be opened by OpenCV")
     return _camera_loop(cv2, capture, frames_per_second)
 
 
@@ -62,14 +63,14 @@ class video_frontend(gr.sync_block):
         from ..data.media import iter_video_seconds, open_media
         from ..data.vgg import load_vgg19
         if int(frames_per_second) < 1:
-            raise ValueError(f"frames_per_second must be >= 1, got {frames_per_second}")
+            raise InputError(f"frames_per_second must be >= 1, got {frames_per_second}")
         if int(segments) < 1:
-            raise ValueError(f"segments must be >= 1, got {segments}")
+            raise InputError(f"segments must be >= 1, got {segments}")
         if source.startswith("camera:"):
             try:
                 index = int(source.split(":", 1)[1])
             except ValueError:
-                raise ValueError(f"source {source!r}: expected camera:N with N a camera index") from None
+                raise InputError(f"source {source!r}: expected camera:N with N a camera index") from None
             self.seconds = camera_seconds(index, int(frames_per_second))
         else:
             open_media(source, need_audio=False).close()       # a clear error now, not inside work()

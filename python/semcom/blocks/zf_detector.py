@@ -9,6 +9,7 @@ from ..phy.checks import require_choice, require_int_range
 from ..phy.detect import DETECTORS, detect
 from . import tags
 from .ports import vector
+from ..errors import InputError
 
 CSI_TAGS = {"estimated": tags.H_EST, "perfect": tags.H_TRUE}
 
@@ -31,10 +32,10 @@ class zf_detector(gr.sync_block):
         self.antennas = require_int_range("antennas (M)", antennas, 1, 4)
         self.users = require_int_range("users (K)", users, 1, 4)
         if self.antennas < self.users:
-            raise ValueError(f"antennas (M) must be >= users (K) = {self.users} for ZF, got {self.antennas}")
+            raise InputError(f"antennas (M) must be >= users (K) = {self.users} for ZF, got {self.antennas}")
         self.payload_len = require_int_range("payload_len", payload_len, 1)
         if not max_condition > 1:
-            raise ValueError(f"max_condition must be > 1, got {max_condition}")
+            raise InputError(f"max_condition must be > 1, got {max_condition}")
         self.max_condition = float(max_condition)
         self.noise_var = noise_variance(snr_db)
         gr.sync_block.__init__(self, name="semcom_zf_detector",

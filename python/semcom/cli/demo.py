@@ -10,6 +10,7 @@ import argparse
 import logging
 import os
 import time
+from ..errors import InputError
 
 log = logging.getLogger("semcom.demo")
 class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
@@ -39,7 +40,7 @@ def run(args) -> int:
     from .sweep import RUNS_FILE, publish
     from .train import train_and_export
     if args.videos < 30 or args.epochs < 1 or args.jobs < 1:
-        raise ValueError("--videos must be >= 30, --epochs and --jobs >= 1")
+        raise InputError("--videos must be >= 30, --epochs and --jobs >= 1")
     start = time.perf_counter()
     data, models, sweep_dir = (os.path.join(args.out, x) for x in ("data", "models", "sweep"))
     log.info("stage 1/3: writing a synthetic AVE of %d videos to %s", args.videos, data)

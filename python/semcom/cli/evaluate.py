@@ -10,6 +10,7 @@ import os
 from ..flowgraphs.system import CSI_MODES
 from ..nn.channel import SNR_GRID_DB
 from ..phy.channels import CHANNELS
+from ..errors import InputError
 
 log = logging.getLogger("semcom.evaluate")
 
@@ -43,7 +44,7 @@ def run(args) -> int:
         args.csi = ["none_retrained"] if trained == "none_retrained" else ["estimated", "perfect", "none", "error_free"]
     if (trained == "none_retrained") != ("none_retrained" in args.csi) or (
             trained == "none_retrained" and set(args.csi) != {"none_retrained"}):
-        raise ValueError(f"{args.model}: a receiver retrained for the raw antenna signals runs only --csi "
+        raise InputError(f"{args.model}: a receiver retrained for the raw antenna signals runs only --csi "
                          f"none_retrained, and only such a receiver does; this model is trained for {trained!r}, "
                          f"asked for {' '.join(args.csi)}")
     system = SemanticSystem.from_model_dir(args.model)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+from ..errors import InputError
 
 log = logging.getLogger("semcom.features")
 
@@ -39,11 +40,11 @@ def add_parser(commands) -> None:
 def run_features(args) -> int:
     from ..data.features import FeatureConfig, write_features
     if args.frames_per_second < 1:
-        raise ValueError(f"--frames-per-second must be >= 1, got {args.frames_per_second}")
+        raise InputError(f"--frames-per-second must be >= 1, got {args.frames_per_second}")
     if args.device == "cuda":
         import torch
         if not torch.cuda.is_available():
-            raise ValueError("--device cuda: torch sees no CUDA device here (use --device cpu)")
+            raise InputError("--device cuda: torch sees no CUDA device here (use --device cpu)")
     config = FeatureConfig(videos=args.videos, out=args.out, vggish=args.vggish, vgg19=args.vgg19,
                            annotations=args.annotations, device=args.device, split=args.split,
                            frames_per_second=args.frames_per_second, visual_dtype=args.visual_dtype)

@@ -8,8 +8,10 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import traceback
 
 from .. import VERSION
+from ..errors import InputError
 from . import data, demo, evaluate, features, link, loopback, sweep, terminals, train
 
 
@@ -58,11 +60,25 @@ def main(argv: list | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
     quiet_gnuradio(args.verbose)
+    log = logging.getLogger("semcom")
     try:
         return args.run(args)
-    except ValueError as exc:   # bad parameters: say what is wrong, no traceback
-        logging.getLogger("semcom").error("%s", exc)
+    except InputError as exc:      # bad input: say what is wrong, no traceback
+        log.error("%s", exc)
         return 2
+    except OSError as exc:
+        if exc.filename is None:
+            raise
+        log.error("%s: %s", exc.filename, exc.strerror)   # a file or folder that cannot be read or written
+        return 2
+    except KeyboardInterrupt:
+        log.error("interrupted")
+        return 130
+    except Exception:              # noqa: BLE001  (anything else is a bug: show where, ask for a report)
+        traceback.print_exc()
+        log.error("this is not a problem with your input but an error in gr-semcom (%s); please report it "
+                  "with the command line and the traceback above", version_line())
+        return 1
 
 
 if __name__ == "__main__":

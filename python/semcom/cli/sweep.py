@@ -11,6 +11,7 @@ from ..flowgraphs.system import CSI_MODES
 from ..nn.channel import SNR_GRID_DB
 from ..phy.channels import CHANNELS
 from ..phy.ls import ESTIMATOR_MODES
+from ..errors import InputError
 
 log = logging.getLogger("semcom.sweep")
 RUNS_FILE = "runs.jsonl"
@@ -56,10 +57,10 @@ def run(args) -> int:
     from ..data.ave import require_valid
     from ..eval.sweep import plan, run_sweep
     if args.jobs < 1 or args.videos < 0:
-        raise ValueError("--jobs must be >= 1 and --videos >= 0")
+        raise InputError("--jobs must be >= 1 and --videos >= 0")
     systems = dict(args.system)
     if len(systems) != len(args.system):
-        raise ValueError("--system: each NAME must be given once")
+        raise InputError("--system: each NAME must be given once")
     jobs = plan(systems, args.channels, args.snr, args.csi)      # checks models, channels, SNRs
     require_valid(args.data)
     os.makedirs(args.out, exist_ok=True)

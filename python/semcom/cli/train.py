@@ -14,6 +14,7 @@ import logging
 import os
 import subprocess
 import sys
+from ..errors import InputError
 
 log = logging.getLogger("semcom.train")
 
@@ -91,17 +92,17 @@ def launch_processes(processes: int) -> int:
 
 def run(args) -> int:
     if args.processes < 1:
-        raise ValueError(f"--processes must be >= 1, got {args.processes}")
+        raise InputError(f"--processes must be >= 1, got {args.processes}")
     if args.processes > 1 and "LOCAL_RANK" not in os.environ:
         return launch_processes(args.processes)
     from ..train.trainer import TrainConfig
     from ..nn.architecture import Architecture
     if args.epochs < 1 or args.batch_size < 1 or args.symbols < 1:
-        raise ValueError("--epochs, --batch-size and --symbols must be >= 1")
+        raise InputError("--epochs, --batch-size and --symbols must be >= 1")
     if not 0.0 <= args.tau < 1.0:
-        raise ValueError(f"--tau must be in [0, 1), got {args.tau}")
+        raise InputError(f"--tau must be in [0, 1), got {args.tau}")
     if args.beta < 0:
-        raise ValueError(f"--lambda must be >= 0, got {args.beta}")
+        raise InputError(f"--lambda must be >= 0, got {args.beta}")
     architecture = Architecture(agva=args.agva, visual_norm=args.visual_norm, psp_projection=args.psp_projection,
                                 psp_output=args.psp_output, classifier=args.classifier, tau=args.tau)
     config = TrainConfig(data=args.data, out=args.out, modality=args.modality, channels=args.channels, csi=args.csi,

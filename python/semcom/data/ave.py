@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass
 
 import numpy as np
+from ..errors import InputError
 
 CLASS_NAMES = (
     "Church bell", "Male speech, man speaking", "Bark", "Fixed-wing aircraft, airplane",
@@ -57,7 +58,7 @@ class Annotation:
 def parse_annotations(path: str) -> list:
     """Read ``Annotations.txt`` (``Category&VideoID&Quality&Start&End`` per line, header optional)."""
     if not os.path.isfile(path):
-        raise ValueError(f"annotations file {path!r} does not exist")
+        raise InputError(f"annotations file {path!r} does not exist")
     annotations = []
     with open(path, encoding="utf-8") as f:
         for number, line in enumerate(f, 1):
@@ -66,18 +67,18 @@ def parse_annotations(path: str) -> list:
                 continue
             fields = line.split("&")
             if len(fields) != 5:
-                raise ValueError(f"{path}:{number}: expected 5 fields 'Category&VideoID&Quality&Start&End', "
+                raise InputError(f"{path}:{number}: expected 5 fields 'Category&VideoID&Quality&Start&End', "
                                  f"got {len(fields)}: {line!r}")
             category, video_id, quality, start, end = fields
             if category not in CLASS_NAMES:
-                raise ValueError(f"{path}:{number}: unknown category {category!r} (expected one of AVE's 28 classes)")
+                raise InputError(f"{path}:{number}: unknown category {category!r} (expected one of AVE's 28 classes)")
             try:
                 start, end = int(start), int(end)
             except ValueError:
-                raise ValueError(f"{path}:{number}: Start and End must be whole seconds, got {fields[3]!r}, "
+                raise InputError(f"{path}:{number}: Start and End must be whole seconds, got {fields[3]!r}, "
                                  f"{fields[4]!r}") from None
             if not 0 <= start <= end <= SEGMENTS:   # AVE holds one empty event (0&0)
-                raise ValueError(f"{path}:{number}: expected 0 <= Start <= End <= {SEGMENTS}, got {start}, {end}")
+                raise InputError(f"{path}:{number}: expected 0 <= Start <= End <= {SEGMENTS}, got {start}, {end}")
             annotations.append(Annotation(category, video_id, quality, start, end))
     return annotations
 
@@ -195,7 +196,7 @@ def require_valid(folder: str) -> None:
     """Raise ValueError listing every problem of the folder (see :func:`check_dataset`)."""
     problems = check_dataset(folder)
     if problems:
-        raise ValueError(f"dataset {folder} is not usable:\n  " + "\n  ".join(problems))
+        raise InputError(f"dataset {folder} is not usable:\n  " + "\n  ".join(problems))
 
 
 def read_rows(dataset, rows: np.ndarray) -> np.ndarray:
@@ -250,7 +251,7 @@ class FeatureWriter:
         n = len(arrays["audio"])
         for kind, array in arrays.items():
             if len(array) != n or tuple(array.shape[1:]) != FEATURE_FILES[kind][2]:
-                raise ValueError(f"{kind}: expected ({n}, {', '.join(map(str, FEATURE_FILES[kind][2]))}), "
+                raise InputError(f"{kind}: expected ({n}, {', '.join(map(str, FEATURE_FILES[kind][2]))}), "
                                  f"got {array.shape}")
         for kind, array in arrays.items():
             self.data[kind].resize(self.rows + n, axis=0)

@@ -30,6 +30,7 @@ import numpy as np
 
 from .ave import BACKGROUND, SEGMENTS, SPLITS, FeatureWriter, parse_annotations
 from .media import FRAMES_PER_SECOND, decode_media, open_media
+from ..errors import InputError
 
 log = logging.getLogger("semcom.features")
 SOURCES_FILE = "sources.tsv"
@@ -74,7 +75,7 @@ def _labels_by_clip(config: FeatureConfig) -> dict:
     annotations = {a.video_id: a for a in parse_annotations(config.annotations)}
     missing = [path for path in config.videos if clip_id(path) not in annotations]
     if missing:
-        raise ValueError(f"annotations file {config.annotations!r} has no line for VideoID "
+        raise InputError(f"annotations file {config.annotations!r} has no line for VideoID "
                          f"{clip_id(missing[0])!r} (media file {missing[0]!r}; VideoID = file name without extension)")
     return {clip_id(path): annotations[clip_id(path)].segment_labels() for path in config.videos}
 
@@ -95,9 +96,9 @@ def write_features(config: FeatureConfig, progress: bool = True) -> FeatureRepor
     from .vggish import audio_features, load_vggish
 
     if not config.videos:
-        raise ValueError("no media files given")
+        raise InputError("no media files given")
     if config.split not in SPLITS:
-        raise ValueError(f"split must be one of {', '.join(SPLITS)}, got {config.split!r}")
+        raise InputError(f"split must be one of {', '.join(SPLITS)}, got {config.split!r}")
     for path in config.videos:                 # cheap checks first: every file opens and has both streams
         open_media(path).close()
     labels = _labels_by_clip(config)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 import numpy as np
+from ..errors import InputError
 
 SAMPLE_RATE = 16000        # VGGish's input rate
 FRAME_SIZE = 224           # VGG-19's input size
@@ -34,21 +35,21 @@ def open_media(path: str, need_audio: bool = True):
     """An open PyAV container of ``path`` with a video stream (and an audio stream if ``need_audio``)."""
     av = _av()
     if os.path.isdir(path):
-        raise ValueError(f"media file {path!r} is a folder: give the video files (for example {path}/*.mp4)")
+        raise InputError(f"media file {path!r} is a folder: give the video files (for example {path}/*.mp4)")
     if not os.path.isfile(path):
-        raise ValueError(f"media file {path!r} does not exist")
+        raise InputError(f"media file {path!r} does not exist")
     try:
         container = av.open(path)
     except (av.error.FFmpegError, OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"media file {path!r} is not readable by FFmpeg ({exc})") from None
+        raise InputError(f"media file {path!r} is not readable by FFmpeg ({exc})") from None
     kinds = sorted({s.type for s in container.streams})
     if not container.streams.video:
         container.close()
-        raise ValueError(f"media file {path!r} has no video stream (found: {', '.join(kinds) or 'nothing'}); "
+        raise InputError(f"media file {path!r} has no video stream (found: {', '.join(kinds) or 'nothing'}); "
                          "the video terminal needs frames")
     if need_audio and not container.streams.audio:
         container.close()
-        raise ValueError(f"media file {path!r} has no audio stream (found: {', '.join(kinds)}); "
+        raise InputError(f"media file {path!r} has no audio stream (found: {', '.join(kinds)}); "
                          "the audio terminal needs sound")
     return container
 
@@ -59,7 +60,7 @@ class FramePicker:
 
     def __init__(self, per_second: int = FRAMES_PER_SECOND, size: int = FRAME_SIZE):
         if int(per_second) < 1:
-            raise ValueError(f"frames_per_second must be >= 1, got {per_second}")
+            raise InputError(f"frames_per_second must be >= 1, got {per_second}")
         self.per_second, self.size = int(per_second), int(size)
         self.taken = set()
 
@@ -133,23 +134,23 @@ def decode_media(path: str, frames_per_second: int = FRAMES_PER_SECOND, size: in
                             frames.append(picked)
             audio += [out.to_ndarray().mean(axis=0) for out in resampler.resample(None)]
         except av.error.FFmpegError as exc:
-            raise ValueError(f"media file {path!r}: decoding failed ({exc})") from None
+            raise InputError(f"media file {path!r}: decoding failed ({exc})") from None
     if video_end is None:
-        raise ValueError(f"media file {path!r}: its video stream holds no decodable frame")
+        raise InputError(f"media file {path!r}: its video stream holds no decodable frame")
     if audio_start is None:
-        raise ValueError(f"media file {path!r}: its audio stream holds no decodable sample")
+        raise InputError(f"media file {path!r}: its audio stream holds no decodable sample")
     samples = np.concatenate(audio).astype(np.float32)
     shift = int(round((audio_start - origin) * SAMPLE_RATE))      # audio starting late: pad; early: cut
     samples = np.concatenate([np.zeros(shift, np.float32), samples]) if shift >= 0 else samples[-shift:]
     seconds = int(math.floor(min(samples.size / SAMPLE_RATE, video_end - origin) + _EPS))
     if seconds < 1:
-        raise ValueError(f"media file {path!r} is shorter than one second (audio {samples.size / SAMPLE_RATE:.2f} s, "
+        raise InputError(f"media file {path!r} is shorter than one second (audio {samples.size / SAMPLE_RATE:.2f} s, "
                          f"video {video_end - origin:.2f} s)")
     frames = [(second, array) for second, array in frames if second < seconds]
     frame_second = np.array([second for second, _ in frames], np.int64)
     empty = sorted(set(range(seconds)) - set(frame_second.tolist()))
     if empty:
-        raise ValueError(f"media file {path!r}: no video frame in second(s) {empty[:5]} (frame rate below 1/s?)")
+        raise InputError(f"media file {path!r}: no video frame in second(s) {empty[:5]} (frame rate below 1/s?)")
     return Media(path, samples[:seconds * SAMPLE_RATE], np.stack([a for _, a in frames]), frame_second)
 
 
@@ -173,11 +174,11 @@ def iter_video_seconds(path: str, frames_per_second: int = FRAMES_PER_SECOND,
                     continue
                 while picked[0] > second:          # a later second started: the current one is complete
                     if not current:
-                        raise ValueError(f"media file {path!r}: no video frame in second {second}")
+                        raise InputError(f"media file {path!r}: no video frame in second {second}")
                     yield np.stack(current)
                     current, second = [], second + 1
                 current.append(picked[1])
         except av.error.FFmpegError as exc:
-            raise ValueError(f"media file {path!r}: decoding failed ({exc})") from None
+            raise InputError(f"media file {path!r}: decoding failed ({exc})") from None
     if current and end is not None and end >= second + 1 - _EPS:
         yield np.stack(current)

@@ -14,6 +14,7 @@ import torch
 from torch.nn import functional as F
 
 from .weights import VGG19_FILE, VGG19_SIZE, VGG19_URL, load_into, load_state_dict_file
+from ..errors import InputError
 
 INPUT_SIZE = 224
 POOL5_SHAPE = (7, 7, 512)
@@ -76,7 +77,7 @@ def pool5(model: torch.nn.Module, frames: np.ndarray, device: str = "cpu", batch
     """(F, H, W, 3) uint8 RGB frames → (F, 7, 7, 512) float32 pool5 maps, channels last."""
     frames = np.asarray(frames)
     if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
-        raise ValueError(f"expected (F, H, W, 3) uint8 RGB frames, got {frames.shape} {frames.dtype}")
+        raise InputError(f"expected (F, H, W, 3) uint8 RGB frames, got {frames.shape} {frames.dtype}")
     out = []
     for i in range(0, frames.shape[0], batch):
         x = preprocess(torch.from_numpy(frames[i:i + batch]).to(device))
@@ -91,7 +92,7 @@ def visual_features(model: torch.nn.Module, frames: np.ndarray, frame_second: np
     frame_second = np.asarray(frame_second, np.int64)
     counts = np.bincount(frame_second, minlength=seconds)[:seconds]
     if np.any(counts == 0):
-        raise ValueError(f"no frame for second(s) {np.flatnonzero(counts == 0)[:5].tolist()}")
+        raise InputError(f"no frame for second(s) {np.flatnonzero(counts == 0)[:5].tolist()}")
     sums = np.zeros((seconds,) + POOL5_SHAPE, np.float64)
     np.add.at(sums, frame_second, maps)
     return (sums / counts[:, None, None, None]).astype(np.float32)

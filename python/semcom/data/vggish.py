@@ -29,6 +29,7 @@ from torch import nn
 
 from .ave import SEGMENTS
 from .weights import VGGISH_FILE, VGGISH_SIZE, VGGISH_URL, load_into, load_state_dict_file
+from ..errors import InputError
 
 SAMPLE_RATE = 16000
 WINDOW = 400               # 0.025 s
@@ -72,7 +73,7 @@ def log_mel(audio: torch.Tensor) -> torch.Tensor:
     Computed in float64 (the log of small band energies is sensitive to rounding)."""
     x = torch.as_tensor(audio).to(torch.float64)
     if x.shape[-1] < WINDOW:
-        raise ValueError(f"audio needs at least {WINDOW} samples (25 ms at 16 kHz), got {x.shape[-1]}")
+        raise InputError(f"audio needs at least {WINDOW} samples (25 ms at 16 kHz), got {x.shape[-1]}")
     frames = x.unfold(-1, WINDOW, HOP) * periodic_hann().to(x.device)       # (..., frames, 400)
     magnitude = torch.fft.rfft(frames, n=FFT).abs()                           # (..., frames, 257)
     return torch.log(magnitude @ mel_matrix().to(x.device) + LOG_OFFSET).to(torch.float32)
@@ -83,7 +84,7 @@ def examples(audio: torch.Tensor) -> torch.Tensor:
     spectrogram = log_mel(audio)
     count = (spectrogram.shape[0] - EXAMPLE_FRAMES) // EXAMPLE_FRAMES + 1
     if count < 1:
-        raise ValueError(f"audio shorter than one 0.96 s example ({spectrogram.shape[0]} of {EXAMPLE_FRAMES} frames)")
+        raise InputError(f"audio shorter than one 0.96 s example ({spectrogram.shape[0]} of {EXAMPLE_FRAMES} frames)")
     return spectrogram[:count * EXAMPLE_FRAMES].reshape(count, EXAMPLE_FRAMES, MEL_BANDS)
 
 
@@ -92,7 +93,7 @@ def second_examples(seconds: torch.Tensor) -> torch.Tensor:
     see :class:`SegmentFramer`)."""
     seconds = torch.as_tensor(seconds)
     if seconds.ndim != 2 or seconds.shape[1] != SAMPLE_RATE:
-        raise ValueError(f"expected (N, {SAMPLE_RATE}) audio, one row per second, got {tuple(seconds.shape)}")
+        raise InputError(f"expected (N, {SAMPLE_RATE}) audio, one row per second, got {tuple(seconds.shape)}")
     return log_mel(seconds)[:, :EXAMPLE_FRAMES]
 
 
@@ -106,9 +107,9 @@ class SegmentFramer:
 
     def __init__(self, segments: int = SEGMENTS):
         if int(segments) < 1:
-            raise ValueError(f"segments must be >= 1, got {segments}")
+            raise InputError(f"segments must be >= 1, got {segments}")
         if (int(segments) - 1) * (SAMPLE_RATE - EXAMPLE_HOP) > SAMPLE_RATE:
-            raise ValueError(f"segments must be at most 26 (the last example of a group would start more than one "
+            raise InputError(f"segments must be at most 26 (the last example of a group would start more than one "
                              f"second before its own second), got {segments}")
         self.segments, self.position = int(segments), 0
         self.previous = np.zeros(SAMPLE_RATE, np.float32)
@@ -117,7 +118,7 @@ class SegmentFramer:
         """(n, 16000) audio, the next n seconds of the stream → (n, 15600) float32 example windows."""
         seconds = np.asarray(seconds, np.float32)
         if seconds.ndim != 2 or seconds.shape[1] != SAMPLE_RATE:
-            raise ValueError(f"expected (N, {SAMPLE_RATE}) audio, one row per second, got {seconds.shape}")
+            raise InputError(f"expected (N, {SAMPLE_RATE}) audio, one row per second, got {seconds.shape}")
         n = seconds.shape[0]
         if n == 0:
             return np.zeros((0, EXAMPLE_SAMPLES), np.float32)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from ..errors import InputError
 
 # What the user downloads once (sizes follow from the parameter counts: 4 bytes per float32).
 VGGISH_FILE = "vggish-10086976.pth"
@@ -17,14 +18,14 @@ def load_state_dict_file(path: str, what: str, published: str) -> dict:
     is missing, where ``what`` weights are published) instead of a traceback."""
     import torch
     if not path or not os.path.isfile(path):
-        raise ValueError(f"{what} weights file {path!r} not found; the project never downloads weights: "
+        raise InputError(f"{what} weights file {path!r} not found; the project never downloads weights: "
                          f"download {published} and pass its path")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:   # torch raises RuntimeError, UnpicklingError, EOFError, ... for bad files
-        raise ValueError(f"{what} weights file {path!r} is not a readable PyTorch state dict ({exc})") from None
+        raise InputError(f"{what} weights file {path!r} is not a readable PyTorch state dict ({exc})") from None
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
-        raise ValueError(f"{what} weights file {path!r} holds a {type(state).__name__}, not a state dict of tensors")
+        raise InputError(f"{what} weights file {path!r} holds a {type(state).__name__}, not a state dict of tensors")
     return state
 
 
@@ -43,5 +44,5 @@ def load_into(module, state: dict, path: str, what: str) -> None:
             details.append(f"unexpected keys {unexpected[:4]}{' ...' if len(unexpected) > 4 else ''}")
         if shapes:
             details.append("wrong shapes " + "; ".join(shapes[:4]))
-        raise ValueError(f"{what} weights file {path!r} does not fit the network: " + ", ".join(details))
+        raise InputError(f"{what} weights file {path!r} does not fit the network: " + ", ".join(details))
     module.load_state_dict({k: v.to(own[k].dtype) for k, v in state.items()})

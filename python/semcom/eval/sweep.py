@@ -19,6 +19,7 @@ from ..nn.model_dir import open_model_dir
 from ..phy.channels import CHANNELS
 from ..phy.checks import require_choice
 from ..flowgraphs.system import CSI_MODES, SNR_RANGE_DB, SystemConfig, run_system
+from ..errors import InputError
 
 log = logging.getLogger("semcom.sweep")
 SYSTEM_NAMES = ("multimodal", "audio_only", "video_only", "digital")
@@ -52,16 +53,16 @@ def plan(systems: dict, channels, snrs, csi_modes) -> list:
         require_choice("csi", csi, CSI_MODES)
     for snr in snrs:
         if not SNR_RANGE_DB[0] <= snr <= SNR_RANGE_DB[1]:
-            raise ValueError(f"SNR {snr} dB outside {SNR_RANGE_DB[0]}..{SNR_RANGE_DB[1]} dB")
+            raise InputError(f"SNR {snr} dB outside {SNR_RANGE_DB[0]}..{SNR_RANGE_DB[1]} dB")
     jobs = []
     for name, folder in systems.items():
         retrained = open_model_dir(folder).trained_csi == "none_retrained"
         digital = name.startswith("digital")
         if retrained and digital:
-            raise ValueError(f"system {name!r}: the digital baseline needs a model trained with csi 'error_free', "
+            raise InputError(f"system {name!r}: the digital baseline needs a model trained with csi 'error_free', "
                              f"{folder} is a receiver retrained for csi 'none_retrained'")
         if retrained and "none_retrained" not in csi_modes:
-            raise ValueError(f"system {name!r}: {folder} is a receiver retrained for csi 'none_retrained', which is "
+            raise InputError(f"system {name!r}: {folder} is a receiver retrained for csi 'none_retrained', which is "
                              f"not among the requested modes {', '.join(csi_modes)}")
         if retrained:
             modes = ["none_retrained"]

@@ -22,6 +22,7 @@ from ..blocks.pcm_codec import burst_resize, pcm_decoder, pcm_encoder
 from ..phy.channels import noise_variance
 from ..phy.checks import require_choice
 from ..phy.pcm import check_pcm
+from ..errors import InputError
 
 LDPC_DIR = "/usr/share/gnuradio/fec/ldpc"
 DECODINGS = ("soft", "hard")
@@ -58,7 +59,7 @@ class DigitalPhy:
         self.d, self.segments, self.bits, self.clip = d, segments, pcm_bits, clip
         path = ldpc if os.path.isabs(ldpc) else os.path.join(LDPC_DIR, ldpc)
         if not os.path.isfile(path):
-            raise ValueError(f"ldpc {path!r}: no such alist file (gr-fec ships them in {LDPC_DIR})")
+            raise InputError(f"ldpc {path!r}: no such alist file (gr-fec ships them in {LDPC_DIR})")
         self.alist, self.max_iterations, self.snr_db = path, max_iterations, snr_db
         self.matrix = fec.ldpc_H_matrix(path, gap)
         self.k, self.n = self.matrix.k(), self.matrix.n()
@@ -68,11 +69,11 @@ class DigitalPhy:
         self.frame_bits = self.frames * self.k
         coded = self.frames * self.n
         if coded % per_symbol:
-            raise ValueError(f"{self.frames} LDPC frames of n = {self.n} bits do not fill whole 16-QAM symbols")
+            raise InputError(f"{self.frames} LDPC frames of n = {self.n} bits do not fill whole 16-QAM symbols")
         self.symbols = coded // per_symbol
         self.payload_len = segments * channel_uses
         if self.symbols > self.payload_len:
-            raise ValueError(f"the digital burst needs {self.symbols} symbols ({d * segments * pcm_bits} PCM bits, "
+            raise InputError(f"the digital burst needs {self.symbols} symbols ({d * segments * pcm_bits} PCM bits, "
                              f"LDPC rate {self.k}/{self.n}, 16-QAM); only {self.payload_len} channel uses per burst")
 
     def transmit(self, user: int) -> list:

@@ -23,6 +23,7 @@ from ..blocks.ota_modulator import ota_modulator
 from ..phy.checks import require_choice
 from ..phy.ota import OtaSettings
 from .system import SystemConfig, system_top_block
+from ..errors import InputError
 
 RADIO_APIS = ("soapy", "uhd")
 
@@ -49,11 +50,11 @@ class Impairments:
 
     def check(self) -> "Impairments":
         if not abs(self.cfo) < 0.5:
-            raise ValueError(f"cfo must be in (-0.5, 0.5) cycles per sample, got {self.cfo}")
+            raise InputError(f"cfo must be in (-0.5, 0.5) cycles per sample, got {self.cfo}")
         if not 0.99 < self.epsilon < 1.01:
-            raise ValueError(f"epsilon (clock ratio) must be within 1 % of 1, got {self.epsilon}")
+            raise InputError(f"epsilon (clock ratio) must be within 1 % of 1, got {self.epsilon}")
         if self.delay < 0 or not self.taps:
-            raise ValueError("delay must be >= 0 samples and taps must hold at least one value")
+            raise InputError("delay must be >= 0 samples and taps must hold at least one value")
         return self
 
 
@@ -79,14 +80,14 @@ class ota_system_top_block(system_top_block):
     def __init__(self, config: SystemConfig, waveform: Waveform = None, impairments: Impairments = None,
                  radio: Radio = None):
         if (impairments is None) == (radio is None):
-            raise ValueError("give either impairments (channel_model) or a radio")
+            raise InputError("give either impairments (channel_model) or a radio")
         if config.digital:
-            raise ValueError("the over-the-air SISO link carries the semantic system, not the digital baseline")
+            raise InputError("the over-the-air SISO link carries the semantic system, not the digital baseline")
         if config.csi in ("perfect", "error_free"):
-            raise ValueError(f"csi {config.csi!r} has no over-the-air meaning: use 'estimated' (or 'none')")
+            raise InputError(f"csi {config.csi!r} has no over-the-air meaning: use 'estimated' (or 'none')")
         modality = open_model_dir(config.model).modality
         if modality != "av":
-            raise ValueError(f"{config.model}: {'an audio' if modality == 'a' else 'a video'}-only model has no SISO link "
+            raise InputError(f"{config.model}: {'an audio' if modality == 'a' else 'a video'}-only model has no SISO link "
                              "(audio terminal to video terminal) to send over the air; the loopback needs a "
                              "multimodal ('av') model")
         self.waveform = waveform or Waveform()
@@ -170,7 +171,7 @@ def open_radio(radio: Radio, direction: str = "both") -> list:
                 blocks_.append(uhd.usrp_source(r.device, stream))
     except (RuntimeError, KeyError, ImportError) as exc:
         hint = "SoapySDRUtil --find" if r.api == "soapy" else "uhd_find_devices"
-        raise ValueError(f"radio {r.device!r} ({r.api}): {exc}; `{hint}` lists the devices this machine sees") from None
+        raise InputError(f"radio {r.device!r} ({r.api}): {exc}; `{hint}` lists the devices this machine sees") from None
     for block in blocks_:
         transmit = block.name().endswith("sink")
         gain, antenna = (r.tx_gain, r.tx_antenna) if transmit else (r.rx_gain, r.rx_antenna)

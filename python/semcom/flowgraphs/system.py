@@ -30,6 +30,7 @@ from ..phy.channels import CHANNELS
 from ..phy.checks import require_choice
 from .air import AirBuilder
 from .links import DigitalPhy, SemanticPhy, transmitter_range
+from ..errors import InputError
 
 CSI_MODES = ("estimated", "perfect", "none", "none_retrained", "error_free")
 ANTENNAS = 2
@@ -65,7 +66,7 @@ class SystemConfig:
         require_choice("channel", self.channel, CHANNELS)
         require_choice("csi", self.csi, CSI_MODES)
         if not (isinstance(self.snr_db, (int, float)) and SNR_RANGE_DB[0] <= self.snr_db <= SNR_RANGE_DB[1]):
-            raise ValueError(f"snr_db must be a number of dB in {SNR_RANGE_DB[0]}..{SNR_RANGE_DB[1]}, "
+            raise InputError(f"snr_db must be a number of dB in {SNR_RANGE_DB[0]}..{SNR_RANGE_DB[1]}, "
                              f"got {self.snr_db!r}")
 
 
@@ -82,7 +83,7 @@ class system_top_block(gr.top_block, AirBuilder):
         self.config = c = config
         self.model = m = open_model_dir(c.model)
         if (m.trained_csi == "none_retrained") != (c.csi == "none_retrained"):
-            raise ValueError(f"{c.model}: csi 'none_retrained' needs a model whose receiver was retrained for the raw "
+            raise InputError(f"{c.model}: csi 'none_retrained' needs a model whose receiver was retrained for the raw "
                              f"antenna signals (semcom train --csi none_retrained), and such a model runs only "
                              f"that mode; this model is trained for {m.trained_csi!r}, the run asks for {c.csi!r}")
         self.source = feature_source(c.data, c.split, c.videos, 0.0, c.check_data)
@@ -91,7 +92,7 @@ class system_top_block(gr.top_block, AirBuilder):
         self.pilots = m.pilot_settings()
         if c.digital:
             if c.csi in NO_ESTIMATION:
-                raise ValueError("the digital baseline needs channel estimation: csi 'estimated', 'perfect' or "
+                raise InputError("the digital baseline needs channel estimation: csi 'estimated', 'perfect' or "
                                  "'error_free'")
             clip = c.pcm_clip if c.pcm_clip > 0 else transmitter_range(m, self.source.split)
             self.phy = DigitalPhy(self.d, m.segments, c.digital_channel_uses, c.snr_db, c.pcm_bits, clip,

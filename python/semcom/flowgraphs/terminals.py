@@ -50,6 +50,7 @@ from .air import AirBuilder
 from .links import SemanticPhy
 from .loopback import open_radio
 from .system import ANTENNAS, SNR_RANGE_DB
+from ..errors import InputError
 
 ENDPOINTS = {
     "audio_siso": "tcp://127.0.0.1:5601", "audio_uplink": "tcp://127.0.0.1:5602",
@@ -74,7 +75,7 @@ def check_endpoint(endpoint: str) -> str:
         except ValueError:
             valid = False
     if not valid:
-        raise ValueError(f"endpoint {endpoint!r}: expected tcp://HOST:PORT with HOST an IPv4 address or host name "
+        raise InputError(f"endpoint {endpoint!r}: expected tcp://HOST:PORT with HOST an IPv4 address or host name "
                          "(a sink's own address, a source's peer) and PORT in 1..65535")
     return endpoint
 
@@ -88,7 +89,7 @@ def zmq_block(make, endpoint: str, role: str):
     except RuntimeError as exc:
         hint = ("give an address of this host on the link to its peers (127.0.0.1 when all run here), and a free "
                 "port" if role == "bind" else "give the peer's address and port")
-        raise ValueError(f"endpoint {endpoint}: ZMQ cannot {role} it ({exc}); {hint}") from None
+        raise InputError(f"endpoint {endpoint}: ZMQ cannot {role} it ({exc}); {hint}") from None
 
 
 @dataclass
@@ -106,7 +107,7 @@ class AirSettings:
         require_choice("channel", self.channel, CHANNELS)
         require_choice("csi", self.csi, CSI_MODES)
         if not SNR_RANGE_DB[0] <= self.snr_db <= SNR_RANGE_DB[1]:
-            raise ValueError(f"snr_db must be in {SNR_RANGE_DB[0]}..{SNR_RANGE_DB[1]} dB, got {self.snr_db}")
+            raise InputError(f"snr_db must be in {SNR_RANGE_DB[0]}..{SNR_RANGE_DB[1]} dB, got {self.snr_db}")
 
 
 _GNURADIO_LOG = None
@@ -299,7 +300,7 @@ class video_terminal_program(_Program):
         super().__init__("semcom_video_terminal", model, air)
         siso_csi = "estimated" if air.csi == "none" else air.csi
         if siso_radio is not None and siso_csi == "perfect":
-            raise ValueError("csi 'perfect' needs the simulated channel's H: over the air use 'estimated'")
+            raise InputError("csi 'perfect' needs the simulated channel's H: over the air use 'estimated'")
         bursts = (self.receive_air(siso_radio, 1) if siso_radio is not None
                   else self.receive(endpoints["siso"], 1))
         (heard,) = self.detect([bursts], 1, siso_csi, 1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .checks import require_choice, require_int_range
+from ..errors import InputError
 
 CHANNELS = ("awgn", "rayleigh", "rician")
 
@@ -12,14 +13,14 @@ def noise_variance(snr_db: float) -> float:
     """σ² = 10^(−SNR/10): complex noise CN(0, σ²) per receive antenna for unit signal power."""
     snr_db = float(snr_db)
     if not np.isfinite(snr_db):
-        raise ValueError(f"snr_db must be a finite number of dB, got {snr_db}")
+        raise InputError(f"snr_db must be a finite number of dB, got {snr_db}")
     return 10.0 ** (-snr_db / 10.0)
 
 
 def check_rician_k(rician_k: float) -> float:
     rician_k = float(rician_k)
     if not (np.isfinite(rician_k) and rician_k >= 0):
-        raise ValueError(f"rician_k must be a finite linear K-factor >= 0, got {rician_k}")
+        raise InputError(f"rician_k must be a finite linear K-factor >= 0, got {rician_k}")
     return rician_k
 
 

@@ -2,22 +2,27 @@
 from __future__ import annotations
 
 import numpy as np
+from ..errors import InputError
 
 
 def require_int_range(name: str, value, lo: int, hi: int | None = None) -> int:
-    """Return ``value`` as int if ``lo <= value <= hi``; otherwise raise ValueError naming ``name``."""
-    if isinstance(value, bool) or not float(value).is_integer():
-        raise ValueError(f"{name} must be an integer, got {value!r}")
+    """Return ``value`` as int if ``lo <= value <= hi``; otherwise raise InputError naming ``name``."""
+    try:
+        whole = not isinstance(value, bool) and float(value).is_integer()
+    except (TypeError, ValueError):
+        whole = False
+    if not whole:
+        raise InputError(f"{name} must be an integer, got {value!r}")
     value = int(value)
     if value < lo or (hi is not None and value > hi):
         expected = f">= {lo}" if hi is None else f"in {lo}..{hi}"
-        raise ValueError(f"{name} must be {expected}, got {value}")
+        raise InputError(f"{name} must be {expected}, got {value}")
     return value
 
 
 def require_choice(name: str, value: str, choices) -> str:
     if value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
+        raise InputError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
     return value
 
 
@@ -26,5 +31,5 @@ def require_finite(name: str, array: np.ndarray) -> None:
     bad = ~np.isfinite(array)
     if bad.any():
         first = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise ValueError(f"{name} contains NaN or Inf (first at index {first}); expected finite values")
+        raise InputError(f"{name} contains NaN or Inf (first at index {first}); expected finite values")
 

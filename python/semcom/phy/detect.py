@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .checks import require_choice, require_finite
+from ..errors import InputError
 
 DETECTORS = ("zf", "mmse")
 
@@ -20,14 +21,14 @@ def detect(h: np.ndarray, received: np.ndarray, method: str = "zf", noise_var: f
     """
     require_choice("detector", method, DETECTORS)
     if method == "mmse" and not noise_var > 0:
-        raise ValueError(f"noise_var must be > 0 for the mmse detector, got {noise_var}")
+        raise InputError(f"noise_var must be > 0 for the mmse detector, got {noise_var}")
     if not max_condition > 1:
-        raise ValueError(f"max_condition must be > 1, got {max_condition}")
+        raise InputError(f"max_condition must be > 1, got {max_condition}")
     if h.ndim != 3 or received.ndim != 3 or h.shape[:2] != received.shape[:2]:
-        raise ValueError(f"channel must be (B, M, K) and received (B, M, N) with the same B and M, "
+        raise InputError(f"channel must be (B, M, K) and received (B, M, N) with the same B and M, "
                          f"got {h.shape} and {received.shape}")
     if h.shape[1] < h.shape[2]:
-        raise ValueError(f"antennas M must be >= users K = {h.shape[2]} for ZF, got M = {h.shape[1]}")
+        raise InputError(f"antennas M must be >= users K = {h.shape[2]} for ZF, got M = {h.shape[1]}")
     require_finite("received", received)
     h = h.astype(np.complex128)
     bad = ~np.isfinite(h).all(axis=(1, 2))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .checks import require_finite
+from ..errors import InputError
 
 
 def euler_map(features: np.ndarray) -> np.ndarray:
@@ -14,7 +15,7 @@ def euler_map(features: np.ndarray) -> np.ndarray:
     features = np.asarray(features)
     d = features.shape[-1]
     if d % 2:
-        raise ValueError(f"feature length d must be even for the Euler map, got d = {d}")
+        raise InputError(f"feature length d must be even for the Euler map, got d = {d}")
     half = d // 2
     return (features[..., :half] + 1j * features[..., half:]).astype(np.complex64)
 

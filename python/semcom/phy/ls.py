@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .checks import require_choice, require_finite
+from ..errors import InputError
 
 ESTIMATOR_MODES = ("min_residual", "joint", "lmmse")
 
@@ -30,22 +31,22 @@ class LsResult:
 def check_ls_shapes(pilots: np.ndarray, received: np.ndarray, group: int | None) -> int:
     """Validate shapes; return the group length."""
     if pilots.ndim != 3:
-        raise ValueError(f"pilots must have shape (T, K, L), got {pilots.shape}")
+        raise InputError(f"pilots must have shape (T, K, L), got {pilots.shape}")
     if received.ndim != 3:
-        raise ValueError(f"received must have shape (T, M, L), got {received.shape}")
+        raise InputError(f"received must have shape (T, M, L), got {received.shape}")
     steps, antennas, length = received.shape
     pilot_steps, users, pilot_len = pilots.shape
     if pilot_len != length:
-        raise ValueError(f"received has L = {length} symbols per step but pilots have L_p = {pilot_len}")
+        raise InputError(f"received has L = {length} symbols per step but pilots have L_p = {pilot_len}")
     if antennas < users:
-        raise ValueError(f"antennas M must be >= users K = {users} for LS and ZF, got M = {antennas}")
+        raise InputError(f"antennas M must be >= users K = {users} for LS and ZF, got M = {antennas}")
     if length < users:
-        raise ValueError(f"pilot_len (L_p) must be >= users K = {users}, got {length}")
+        raise InputError(f"pilot_len (L_p) must be >= users K = {users}, got {length}")
     group = pilot_steps if group is None else group
     if group < 1 or steps % group:
-        raise ValueError(f"received has T = {steps} steps, not a whole number of groups of {group}")
+        raise InputError(f"received has T = {steps} steps, not a whole number of groups of {group}")
     if pilot_steps not in (steps, group):
-        raise ValueError(f"pilots have T = {pilot_steps} steps; expected {steps} (one per received step) "
+        raise InputError(f"pilots have T = {pilot_steps} steps; expected {steps} (one per received step) "
                          f"or {group} (one group, shared)")
     return group
 
@@ -123,7 +124,7 @@ def estimate_channel(pilots: np.ndarray, received: np.ndarray, mode: str = "min_
         h = result.h_joint
     else:
         if noise_var is None or not noise_var > 0:
-            raise ValueError(f"noise_var must be > 0 for the lmmse estimator, got {noise_var}")
+            raise InputError(f"noise_var must be > 0 for the lmmse estimator, got {noise_var}")
         users = result.gram.shape[-1]
         loaded = result.gram + (noise_var / prior_power) * np.eye(users)
         h = np.linalg.solve(loaded, result.cross.conj().transpose(0, 2, 1)).conj().transpose(0, 2, 1)

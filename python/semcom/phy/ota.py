@@ -20,6 +20,7 @@ from functools import lru_cache
 import numpy as np
 
 from .checks import require_int_range
+from ..errors import InputError
 
 HEADER_FORMAT = "<IIiBf"           # position, count, video (dataset row, -1: none), user, scale
 HEADER_BITS = 8 * (struct.calcsize(HEADER_FORMAT) + 4)     # + CRC-32
@@ -43,12 +44,12 @@ class OtaSettings:
         require_int_range("repetition", self.repetition, 1, 15)
         require_int_range("guard", self.guard, 0)
         if self.preamble_len % 2 == 0 or np.gcd(self.zc_root, self.preamble_len) != 1:
-            raise ValueError(f"preamble_len must be odd and coprime with zc_root, got {self.preamble_len}, "
+            raise InputError(f"preamble_len must be odd and coprime with zc_root, got {self.preamble_len}, "
                              f"{self.zc_root}")
         if not 0 < self.rolloff <= 1:
-            raise ValueError(f"rolloff must be in (0, 1], got {self.rolloff}")
+            raise InputError(f"rolloff must be in (0, 1], got {self.rolloff}")
         if not 0 < self.threshold < 1:
-            raise ValueError(f"threshold must be in (0, 1), got {self.threshold}")
+            raise InputError(f"threshold must be in (0, 1), got {self.threshold}")
         return self
 
     @property

@@ -4,12 +4,13 @@ from __future__ import annotations
 import numpy as np
 
 from .checks import require_int_range
+from ..errors import InputError
 
 
 def check_pcm(bits: int, clip: float) -> None:
     require_int_range("pcm_bits", bits, 1, 16)
     if not (np.isfinite(clip) and clip > 0):
-        raise ValueError(f"pcm_clip must be a finite number > 0, got {clip}")
+        raise InputError(f"pcm_clip must be a finite number > 0, got {clip}")
 
 
 def quantize(values: np.ndarray, bits: int, clip: float) -> np.ndarray:

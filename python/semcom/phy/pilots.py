@@ -9,6 +9,7 @@ import os
 import numpy as np
 
 from .checks import require_choice, require_finite, require_int_range
+from ..errors import InputError
 
 PILOT_SOURCES = ("zadoff_chu", "zadoff_chu_shifted", "file")
 
@@ -17,7 +18,7 @@ def zadoff_chu(length: int, root: int = 1) -> np.ndarray:
     """Zadoff-Chu sequence x_u(n) = exp(-jπ·u·n·(n + c)/N), c = N mod 2: unit modulus, zero cyclic autocorrelation."""
     length = require_int_range("pilot sequence length", length, 1)
     if np.gcd(root, length) != 1:
-        raise ValueError(f"zc_root must be coprime with the sequence length {length}, got {root}")
+        raise InputError(f"zc_root must be coprime with the sequence length {length}, got {root}")
     n = np.arange(length)
     return np.exp(-1j * np.pi * root * n * (n + length % 2) / length).astype(np.complex64)
 
@@ -37,12 +38,12 @@ def make_pilots(source: str, users: int, steps: int, length: int, root: int = 1,
     if source == "file":
         pilots = load_pilots(path, users)
         if pilots.shape[0] != steps or pilots.shape[2] != length:
-            raise ValueError(f"pilot file {path}: holds T_p={pilots.shape[0]}, L_p={pilots.shape[2]}; "
+            raise InputError(f"pilot file {path}: holds T_p={pilots.shape[0]}, L_p={pilots.shape[2]}; "
                              f"expected pilot_steps={steps}, pilot_len={length}")
         return pilots
     length = require_int_range("pilot_len (L_p)", length, 1)
     if length < users:
-        raise ValueError(f"pilot_len (L_p) must be >= the number of users K = {users} "
+        raise InputError(f"pilot_len (L_p) must be >= the number of users K = {users} "
                          f"for orthogonal pilots, got {length}")
     slot = length // users
     pilots = np.zeros((steps, users, length), np.complex64)
@@ -64,15 +65,15 @@ def load_pilots(path: str | None, users: int) -> np.ndarray:
     made orthogonal by time division: user k sends it in slot k, so L_p = K·L.
     """
     if not path:
-        raise ValueError("pilot_file must be given when pilot_source is 'file'")
+        raise InputError("pilot_file must be given when pilot_source is 'file'")
     if not os.path.isfile(path):
-        raise ValueError(f"pilot_file {path!r} does not exist")
+        raise InputError(f"pilot_file {path!r} does not exist")
     try:
         array = np.load(path, allow_pickle=False)
     except (ValueError, OSError) as exc:
-        raise ValueError(f"pilot_file {path!r} is not a readable .npy array: {exc}") from None
+        raise InputError(f"pilot_file {path!r} is not a readable .npy array: {exc}") from None
     if not (np.issubdtype(array.dtype, np.complexfloating) or np.issubdtype(array.dtype, np.floating)):
-        raise ValueError(f"pilot_file {path!r}: expected a complex or float array, got dtype {array.dtype}")
+        raise InputError(f"pilot_file {path!r}: expected a complex or float array, got dtype {array.dtype}")
     require_finite(f"pilot_file {path!r}", array)
     if array.ndim == 2:
         steps, length = array.shape
@@ -81,7 +82,7 @@ def load_pilots(path: str | None, users: int) -> np.ndarray:
             pilots[:, k, k * length:(k + 1) * length] = array
         array = pilots
     elif array.ndim != 3 or array.shape[1] != users:
-        raise ValueError(f"pilot_file {path!r}: expected shape (T_p, K={users}, L_p) or (T_p, L), "
+        raise InputError(f"pilot_file {path!r}: expected shape (T_p, K={users}, L_p) or (T_p, L), "
                          f"got {array.shape}")
     check_pilots(array.astype(np.complex64))
     return array.astype(np.complex64)
@@ -91,10 +92,10 @@ def check_pilots(pilots: np.ndarray) -> None:
     """Every pilot step must let LS separate the K users: X_t X_tᴴ invertible (rank K)."""
     steps, users, length = pilots.shape
     if length < users:
-        raise ValueError(f"pilot_len (L_p) must be >= the number of users K = {users}, got {length}")
+        raise InputError(f"pilot_len (L_p) must be >= the number of users K = {users}, got {length}")
     gram = np.einsum("tkl,tjl->tkj", pilots.astype(np.complex128), pilots.conj().astype(np.complex128))
     for t in range(steps):
         eig = np.linalg.eigvalsh(gram[t])
         if eig[0] <= 1e-6 * max(eig[-1], 1e-30):
-            raise ValueError(f"pilots: step {t} does not separate the K = {users} users "
+            raise InputError(f"pilots: step {t} does not separate the K = {users} users "
                              f"(X_t X_tᴴ is singular); pilot rows must be linearly independent")
