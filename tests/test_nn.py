@@ -176,3 +176,42 @@ def load_pilots_from(array, users):
         path = f"{folder}/pilot.npy"
         np.save(path, array)
         return load_pilots(path, users)
+
+
+@pytest.mark.parametrize("encoder", ["conv_bn", "conv"])
+def test_visual_encoder_keeps_its_units_alive_on_nonnegative_features(encoder):
+    """Why ``visual_encoder`` is 'conv_bn' by default (nn/architecture.py): on sparse non-negative visual
+    features whose mean dominates their variation between segments (the synthetic AVE's, like pooled
+    VGG-19 pool5 maps), a few dozen Adam steps leave no hidden unit of a plain Conv1d + ReLU encoder
+    active (almost no activation stays positive), so the transmitter sends a constant; with the batch norm
+    about half of them stay positive."""
+    from gnuradio.semcom.data.synth import Prototypes, SynthConfig, draw_labels, video_features
+    from gnuradio.semcom.nn.architecture import Architecture
+    from gnuradio.semcom.nn.models import NUM_CLASSES
+    rng = np.random.default_rng(0)
+    config = SynthConfig()
+    proto = Prototypes(rng, config.audio_pair_similarity, config.visual_pair_similarity)
+    annotations = draw_labels(128, rng)
+    visual = torch.from_numpy(np.stack([video_features(a, proto, config, rng)[1] for a in annotations]))
+    labels = torch.from_numpy(np.stack([a.segment_labels() for a in annotations])).long()
+    assert int(labels.max()) < NUM_CLASSES
+    torch.manual_seed(0)
+    system = SemanticSystem(64, "v", architecture=Architecture(visual_encoder=encoder))
+    siso, uplink = system.twins("awgn", "error_free")
+    optimiser = torch.optim.Adam(system.parameters(), lr=1e-3)
+    audio, snr = torch.zeros(16, 10, 128), torch.full((16,), 10.0)
+    for step in range(40):
+        rows = slice(16 * (step % 8), 16 * (step % 8) + 16)
+        logits, sd_a, sd_v = system(audio, visual[rows], siso, uplink, snr)
+        loss = semantic_loss(logits, labels[rows], sd_a, sd_v)
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+    encoder_blocks = system.video_tx.channel.eval()
+    with torch.no_grad():
+        hidden = encoder_blocks.bn1(encoder_blocks.conv1(visual.mean(dim=(2, 3)).transpose(1, 2)))
+    active = float((hidden > 0).float().mean())          # share of (video, unit, segment) activations > 0
+    if encoder == "conv_bn":
+        assert active > 0.3
+    else:
+        assert active < 0.1           # the failure the batch norm prevents (documents it; not a requirement)

@@ -178,7 +178,15 @@ def video_weights(arch: Architecture, seed=3):
     w.draw("agva.m_a.weight", d, 128), w.draw("agva.m_a.bias", d, scale=0.1)              # M_a
     w.draw("agva.w_v.weight", k, d), w.draw("agva.w_a.weight", k, d)                      # W_v¹, W_a¹
     w.draw("agva.w_f.weight", 1, k, scale=3.0 / np.sqrt(k))                               # W_f
-    w.draw("channel.conv1.weight", 256, 512, 3), w.draw("channel.conv1.bias", 256, scale=0.1)
+    w.draw("channel.conv1.weight", 256, 512, 3)
+    if arch.visual_encoder == "conv_bn":           # Conv1d without bias, BatchNorm1d (eval: running statistics)
+        w["channel.bn1.weight"] = 1.0 + 0.1 * w.rng.standard_normal(256)
+        w["channel.bn1.bias"] = 0.1 * w.rng.standard_normal(256)
+        w["channel.bn1.running_mean"] = 0.1 * w.rng.standard_normal(256)
+        w["channel.bn1.running_var"] = w.rng.uniform(0.5, 2.0, 256)
+        w["channel.bn1.num_batches_tracked"] = np.array(7)
+    else:
+        w.draw("channel.conv1.bias", 256, scale=0.1)
     w.draw("channel.conv2.weight", 2 * L, 256, 3), w.draw("channel.conv2.bias", 2 * L, scale=0.1)
     return w
 
@@ -205,14 +213,18 @@ def video_reference(w, arch: Architecture, visual, received):
     if arch.visual_norm:
         cells = layer_norm(cells, w["norm.weight"], w["norm.bias"], 1e-5)
     attended = np.stack([agva_reference(w, arch, cells[t], audio[t]) for t in range(T)])
-    hidden = relu(conv_same(attended, w["channel.conv1.weight"], w["channel.conv1.bias"]))
-    return conv_same(hidden, w["channel.conv2.weight"], w["channel.conv2.bias"])
+    pre = conv_same(attended, w["channel.conv1.weight"], w.get("channel.conv1.bias", 0.0))
+    if arch.visual_encoder == "conv_bn":
+        pre = ((pre - w["channel.bn1.running_mean"]) / np.sqrt(w["channel.bn1.running_var"] + 1e-5)
+               * w["channel.bn1.weight"] + w["channel.bn1.bias"])
+    return conv_same(relu(pre), w["channel.conv2.weight"], w["channel.conv2.bias"])
 
 
 VIDEO_OPTIONS = {
     "published": PUBLISHED,
     "per-feature AGVA": Architecture(agva="per_feature"),
     "visual norm": Architecture(visual_norm=True),
+    "plain conv encoder": Architecture(visual_encoder="conv"),
     "legacy": LEGACY,
 }
 
@@ -364,6 +376,9 @@ def test_manifest_records_the_architecture_and_older_manifests_load(tmp_path):
     path.write_text(json.dumps(older))
     model = open_model_dir(folder)
     assert model.architecture == LEGACY and model.trained_csi == "none_retrained"
+    before_encoder = {k: v for k, v in manifest["architecture"].items() if k != "visual_encoder"}
+    path.write_text(json.dumps({**manifest, "architecture": before_encoder}))   # written before that option
+    assert open_model_dir(folder).architecture == Architecture(visual_encoder="conv")
     for bad, message in (({**PUBLISHED.to_dict(), "agva": "diagonal"}, "architecture.agva must be one of"),
                          ({**PUBLISHED.to_dict(), "dropout": 0.2}, "unknown field architecture.dropout"),
                          ({k: v for k, v in PUBLISHED.to_dict().items() if k != "tau"}, "architecture.tau missing")):

@@ -1,7 +1,8 @@
 """Named choices of the networks where the paper's text, the published code it builds on and earlier
 versions of this package differ.
 
-The defaults follow the published code of the paper's building blocks: the audio-guided visual
+The defaults follow the published code of the paper's building blocks (and, for the paper's own visual
+channel encoder, a conventional convolution block with batch norm, see ``visual_encoder``): the audio-guided visual
 attention (AGVA) of AVEL (Tian et al., ECCV 2018) and the positive sample propagation (PSP) receiver
 of Zhou et al. (CVPR 2021), whose λ = 100 and τ₁ = 0.099 the paper adopts. Each alternative is kept
 under its own name, with the reason, and a model directory records the choices it was trained with
@@ -31,7 +32,23 @@ CHOICES = {
     # The two fully connected layers after fusion. 'psp': 256 → 64 → 29 without biases, as
     # published; 'wide': 256 → 256 → 29 with biases (earlier versions).
     "classifier": ("psp", "wide"),
+    # The first of the visual channel encoder's two convolution blocks (Fig. 3, "two Conv2 blocks"; the
+    # paper's own layer, not in AVEL/PSP, which feed the attended features to an LSTM). 'conv_bn':
+    # Conv1d (no bias) + BatchNorm1d + ReLU, the conventional convolution block; 'conv': Conv1d + ReLU
+    # (earlier versions). Why the batch norm: the block's input, pooled or attended VGG-19 pool5
+    # features, is non-negative with a mean that dominates its variation from segment to segment. While
+    # the network fits the class prior, every weight of a hidden unit then gets a gradient of the same
+    # sign, Adam moves each by about the learning rate, and the unit's pre-activation shifts by about
+    # lr·Σx (0.08 per step at lr 1e-3 on the synthetic AVE, against a spread of 0.016 between
+    # segments): within some 40 steps every hidden unit is negative for every input, the ReLUs are
+    # dead, the transmitter sends a constant and the visual stream never learns. This does not depend
+    # on the feature scale (Adam's steps do not), and a learning rate 3× lower only slows it down; a
+    # batch norm keeps each unit's pre-activation centred over the batch, so half of it stays active.
+    "visual_encoder": ("conv_bn", "conv"),
 }
+# Fields added after manifests began recording the architecture, with the value that a manifest or
+# checkpoint written before them means (the layer list of those versions).
+ADDED_FIELDS = {"visual_encoder": "conv"}
 
 
 @dataclass(frozen=True)
@@ -46,6 +63,7 @@ class Architecture:
     psp_projection: str = "relu_dropout"
     psp_output: str = "fc_layernorm"
     classifier: str = "psp"
+    visual_encoder: str = "conv_bn"
     tau: float = 0.099
 
     def __post_init__(self):
@@ -69,6 +87,7 @@ class Architecture:
     @classmethod
     def from_dict(cls, values, source: str) -> "Architecture":
         """From a manifest's or checkpoint's ``architecture`` object; ``None`` (absent) → :data:`LEGACY`.
+        A field of :data:`ADDED_FIELDS` that is absent takes the value it had before the field existed.
         Unknown, missing or invalid fields are a ValueError naming ``source`` and the field."""
         if values is None:
             return LEGACY
@@ -79,6 +98,7 @@ class Architecture:
         if unknown:
             raise ValueError(f"{source}: unknown field architecture.{unknown[0]} (this gr-semcom knows "
                              f"{', '.join(sorted(names))})")
+        values = {**{k: v for k, v in ADDED_FIELDS.items() if k in names}, **values}
         missing = sorted(names - set(values))
         if missing:
             raise ValueError(f"{source}: architecture.{missing[0]} missing")
@@ -95,5 +115,5 @@ class Architecture:
 
 PUBLISHED = Architecture()
 LEGACY = Architecture(agva="per_feature", visual_norm=True, psp_projection="linear", psp_output="none",
-                      classifier="wide")
-TRANSMITTER_FIELDS = ("agva", "visual_norm")      # the options that shape the transmitters' networks
+                      classifier="wide", visual_encoder="conv")
+TRANSMITTER_FIELDS = ("agva", "visual_norm", "visual_encoder")   # the options that shape the transmitters' networks

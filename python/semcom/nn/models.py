@@ -112,16 +112,22 @@ class FeatureWiseAudioGuidedAttention(nn.Module):
 
 
 class TemporalConvBlocks(nn.Module):
-    """Two convolution blocks over the (T × d) feature map of a video: kernel 3 along T, full across d."""
+    """Two convolution blocks over the (T × d) feature map of a video: kernel 3 along T, full across d.
 
-    def __init__(self, in_dim: int, hidden: int, out_dim: int, last_relu: bool):
+    ``batch_norm``: the first block is Conv1d (no bias) + BatchNorm1d + ReLU (architecture
+    ``visual_encoder='conv_bn'``, for the non-negative visual features; see
+    :data:`semcom.nn.architecture.CHOICES`), else Conv1d + ReLU.
+    """
+
+    def __init__(self, in_dim: int, hidden: int, out_dim: int, last_relu: bool, batch_norm: bool = False):
         super().__init__()
-        self.conv1 = nn.Conv1d(in_dim, hidden, 3, padding=1)
+        self.conv1 = nn.Conv1d(in_dim, hidden, 3, padding=1, bias=not batch_norm)
+        self.bn1 = nn.BatchNorm1d(hidden) if batch_norm else nn.Identity()
         self.conv2 = nn.Conv1d(hidden, out_dim, 3, padding=1)
         self.last_relu = last_relu
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:          # (B, T, in) → (B, T, out)
-        y = self.conv2(F.relu(self.conv1(x.transpose(1, 2)))).transpose(1, 2)
+        y = self.conv2(F.relu(self.bn1(self.conv1(x.transpose(1, 2))))).transpose(1, 2)
         return F.relu(y) if self.last_relu else y
 
 
@@ -129,8 +135,8 @@ class VideoTransmitter(nn.Module):
     """Video terminal: decode the audio received over the SISO link, AGVA, visual channel encoder.
 
     visual (B, T, 7, 7, 512), received audio (B, T, 2L) reals → (B, T, 2L) reals (Euler map next).
-    ``architecture`` (:class:`semcom.nn.architecture.Architecture`) picks the AGVA variant and the
-    optional LayerNorm of the visual cells.
+    ``architecture`` (:class:`semcom.nn.architecture.Architecture`) picks the AGVA variant, the
+    optional LayerNorm of the visual cells and the first block of the visual channel encoder.
     """
 
     def __init__(self, symbols: int, audio_dim: int = 128, visual_dim: int = 512,
@@ -142,7 +148,8 @@ class VideoTransmitter(nn.Module):
             self.agva = AudioGuidedVisualAttention(visual_dim, audio_dim, cells=cells)
         else:
             self.agva = FeatureWiseAudioGuidedAttention(visual_dim, audio_dim)
-        self.channel = TemporalConvBlocks(visual_dim, 256, 2 * symbols, last_relu=False)
+        self.channel = TemporalConvBlocks(visual_dim, 256, 2 * symbols, last_relu=False,
+                                          batch_norm=architecture.visual_encoder == "conv_bn")
 
     def forward(self, visual: torch.Tensor, received_audio: torch.Tensor) -> torch.Tensor:
         b, t = visual.shape[0], visual.shape[1]
@@ -157,7 +164,8 @@ class VisualOnlyTransmitter(nn.Module):
     def __init__(self, symbols: int, visual_dim: int = 512, architecture: Architecture = PUBLISHED):
         super().__init__()
         self.norm = nn.LayerNorm(visual_dim) if architecture.visual_norm else nn.Identity()
-        self.channel = TemporalConvBlocks(visual_dim, 256, 2 * symbols, last_relu=False)
+        self.channel = TemporalConvBlocks(visual_dim, 256, 2 * symbols, last_relu=False,
+                                          batch_norm=architecture.visual_encoder == "conv_bn")
 
     def forward(self, visual: torch.Tensor) -> torch.Tensor:
         return self.channel(self.norm(visual).mean(dim=(2, 3)))
