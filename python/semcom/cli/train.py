@@ -56,6 +56,9 @@ def add_parser(commands) -> None:
     p.add_argument("--psp-output", choices=("fc_layernorm", "none"), default="fc_layernorm",
                    help="after propagation: per-stream Linear+ReLU+Dropout and a shared LayerNorm (published), "
                    "or nothing (earlier versions)")
+    p.add_argument("--visual-encoder", choices=("conv_bn", "conv"), default="conv_bn",
+                   help="first block of the visual channel encoder: Conv1d + BatchNorm + ReLU, which keeps its ReLUs "
+                   "alive on non-negative VGG-19 features, or Conv1d + ReLU (earlier versions)")
     p.add_argument("--classifier", choices=("psp", "wide"), default="psp",
                    help="256-64-29 without biases (published) or 256-256-29 with biases (earlier versions)")
     p.add_argument("--processes", type=int, default=1,
@@ -104,7 +107,8 @@ def run(args) -> int:
     if args.beta < 0:
         raise InputError(f"--lambda must be >= 0, got {args.beta}")
     architecture = Architecture(agva=args.agva, visual_norm=args.visual_norm, psp_projection=args.psp_projection,
-                                psp_output=args.psp_output, classifier=args.classifier, tau=args.tau)
+                                psp_output=args.psp_output, classifier=args.classifier, tau=args.tau,
+                                visual_encoder=args.visual_encoder)
     config = TrainConfig(data=args.data, out=args.out, modality=args.modality, channels=args.channels, csi=args.csi,
                          estimator=args.estimator, pilot=args.pilot, symbols=args.symbols, epochs=args.epochs,
                          batch_size=args.batch_size, lr=args.lr, lr_step=args.lr_step, lr_gamma=args.lr_gamma,

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import InputError
 from .ave import (AVE_SPLIT_SIZES, BACKGROUND, CLASS_NAMES, FEATURE_FILES, ORDER_FILES, SEGMENTS, SPLITS,
                   Annotation, one_hot, parse_annotations)
 
@@ -148,7 +149,7 @@ def write_synthetic(out: str, config: SynthConfig, chunk: int = 64, progress: bo
         split = _split_beside(config.annotations, len(annotations)) or draw_split(len(annotations), rng)
     else:
         if config.videos < 3:
-            raise ValueError(f"videos must be >= 3 (one per split), got {config.videos}")
+            raise InputError(f"videos must be >= 3 (one per split), got {config.videos}")
         annotations = draw_labels(config.videos, rng)
         split = draw_split(config.videos, rng)
     n = len(annotations)
@@ -190,5 +191,5 @@ def _split_beside(annotations_path: str, videos: int) -> dict | None:
         with h5py.File(path, "r") as f:
             split[name] = np.asarray(f[ORDER_FILES[name][1]], np.int64)
         if split[name].size and split[name].max() >= videos:
-            raise ValueError(f"{path}: indices up to {split[name].max()} but {annotations_path} has {videos} videos")
+            raise InputError(f"{path}: indices up to {split[name].max()} but {annotations_path} has {videos} videos")
     return split

@@ -15,6 +15,7 @@ This module does not import torch: the GNU Radio blocks read manifests without i
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
+from ..errors import InputError
 
 CHOICES = {
     # AGVA (eq. 2-3). 'per_cell': as AVEL/PSP, W_a¹ M_a(a*_t) ∈ R^k with k = 49 spatial cells is added
@@ -74,12 +75,12 @@ class Architecture:
         for name, allowed in CHOICES.items():
             value = getattr(self, name)
             if value not in allowed:
-                raise ValueError(f"{source}: architecture.{name} must be one of "
+                raise InputError(f"{source}: architecture.{name} must be one of "
                                  f"{', '.join(map(repr, allowed))}, got {value!r}")
         if not isinstance(self.visual_norm, bool):
-            raise ValueError(f"{source}: architecture.visual_norm must be true or false, got {self.visual_norm!r}")
+            raise InputError(f"{source}: architecture.visual_norm must be true or false, got {self.visual_norm!r}")
         if not isinstance(self.tau, (int, float)) or isinstance(self.tau, bool) or not 0.0 <= self.tau < 1.0:
-            raise ValueError(f"{source}: architecture.tau must be a number in [0, 1), got {self.tau!r}")
+            raise InputError(f"{source}: architecture.tau must be a number in [0, 1), got {self.tau!r}")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -92,20 +93,20 @@ class Architecture:
         if values is None:
             return LEGACY
         if not isinstance(values, dict):
-            raise ValueError(f"{source}: architecture must be an object, got {type(values).__name__}")
+            raise InputError(f"{source}: architecture must be an object, got {type(values).__name__}")
         names = {f.name for f in fields(cls)}
         unknown = sorted(set(values) - names)
         if unknown:
-            raise ValueError(f"{source}: unknown field architecture.{unknown[0]} (this gr-semcom knows "
+            raise InputError(f"{source}: unknown field architecture.{unknown[0]} (this gr-semcom knows "
                              f"{', '.join(sorted(names))})")
         values = {**{k: v for k, v in ADDED_FIELDS.items() if k in names}, **values}
         missing = sorted(names - set(values))
         if missing:
-            raise ValueError(f"{source}: architecture.{missing[0]} missing")
+            raise InputError(f"{source}: architecture.{missing[0]} missing")
         try:
             return cls(**values)
         except ValueError as exc:
-            raise ValueError(str(exc).replace("Architecture:", f"{source}:", 1)) from None
+            raise InputError(str(exc).replace("Architecture:", f"{source}:", 1)) from None
 
     def differences(self, other: "Architecture", names=None) -> list:
         """Names of the fields (of ``names``, default all) where the two differ."""

@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from ..phy.pilots import make_pilots
+from ..errors import InputError
 
 CSI_MODES = ("estimated", "perfect", "none", "none_retrained", "error_free")
 # Table I's ablation, two ways. 'none': the paper's reading, the system trained with estimated CSI with
@@ -31,7 +32,7 @@ def draw_channels(kind: str, batch: int, antennas: int, users: int, rician_k: fl
     if kind == "rayleigh":
         return scatter
     if kind != "rician":
-        raise ValueError(f"channel must be one of 'awgn', 'rayleigh', 'rician', got {kind!r}")
+        raise InputError(f"channel must be one of 'awgn', 'rayleigh', 'rician', got {kind!r}")
     direction = torch.complex(draws[..., 2], draws[..., 3])
     los = direction / direction.abs().clamp_min(1e-12)
     return np.sqrt(rician_k / (rician_k + 1)) * los + np.sqrt(1 / (rician_k + 1)) * scatter
@@ -58,7 +59,7 @@ def ls_estimate(pilots: torch.Tensor, received: torch.Tensor, mode: str, noise_v
     if mode == "lmmse":
         loaded = loaded + noise_var.reshape(-1, 1, 1) * torch.eye(users, device=received.device)
     elif mode != "joint":
-        raise ValueError(f"mode must be one of 'min_residual', 'joint', 'lmmse', got {mode!r}")
+        raise InputError(f"mode must be one of 'min_residual', 'joint', 'lmmse', got {mode!r}")
     return torch.linalg.solve(loaded, cross.sum(dim=1).conj().transpose(-1, -2)).conj().transpose(-1, -2)
 
 
@@ -84,7 +85,7 @@ class ChannelTwin:
     def __init__(self, channel: str = "rayleigh", antennas: int = 2, users: int = 2, csi: str = "estimated",
                  mode: str = "min_residual", pilot_steps: int = 10, pilot_len: int = 16, rician_k: float = 4.0):
         if csi not in CSI_MODES:
-            raise ValueError(f"csi must be one of {', '.join(map(repr, CSI_MODES))}, got {csi!r}")
+            raise InputError(f"csi must be one of {', '.join(map(repr, CSI_MODES))}, got {csi!r}")
         self.channel, self.antennas, self.users = channel, antennas, users
         self.csi, self.mode, self.rician_k = csi, mode, rician_k
         self.pilots = torch.from_numpy(make_pilots("zadoff_chu", users, pilot_steps, pilot_len))

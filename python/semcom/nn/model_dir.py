@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass
 
 from .architecture import Architecture
+from ..errors import InputError
 
 FORMAT_VERSION = 1
 NETWORKS = {"av": ("audio_transmitter", "video_transmitter", "receiver"),
@@ -70,22 +71,22 @@ class ModelDirectory:
         """The TorchScript module of ``network`` (in eval mode)."""
         import torch
         if network not in self.manifest["files"]:
-            raise ValueError(f"{self.folder}: a {self.modality!r} model has no {network} "
+            raise InputError(f"{self.folder}: a {self.modality!r} model has no {network} "
                              f"(files: {', '.join(self.manifest['files'])})")
         try:
             return torch.jit.load(self.path(network), map_location="cpu").eval()
         except (RuntimeError, ValueError, OSError) as exc:
-            raise ValueError(f"{self.path(network)}: not a loadable TorchScript file ({exc})") from None
+            raise InputError(f"{self.path(network)}: not a loadable TorchScript file ({exc})") from None
 
     def require_symbols(self, symbols: int) -> None:
         """``symbols`` > 0 (a flowgraph's port size) must equal the model's; 0 accepts the model's."""
         if symbols and int(symbols) != self.symbols:
-            raise ValueError(f"{self.folder}: the model sends {self.symbols} symbols per segment; the flowgraph "
+            raise InputError(f"{self.folder}: the model sends {self.symbols} symbols per segment; the flowgraph "
                              f"is set for symbols={symbols}")
 
     def require_modality(self, *allowed: str) -> None:
         if self.modality not in allowed:
-            raise ValueError(f"{self.folder}: model modality is {self.modality!r}; this needs "
+            raise InputError(f"{self.folder}: model modality is {self.modality!r}; this needs "
                              + " or ".join(map(repr, allowed)))
 
 
@@ -93,33 +94,33 @@ def open_model_dir(folder: str) -> ModelDirectory:
     """Read and check ``folder/manifest.json`` and that every network file it lists exists."""
     path = os.path.join(folder, "manifest.json")
     if not os.path.isfile(path):
-        raise ValueError(f"{path}: missing (a model directory is written by `semcom train`)")
+        raise InputError(f"{path}: missing (a model directory is written by `semcom train`)")
     try:
         with open(path, encoding="utf-8") as f:
             manifest = json.load(f)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{path}: not valid JSON ({exc})") from None
+        raise InputError(f"{path}: not valid JSON ({exc})") from None
     if not isinstance(manifest, dict):
-        raise ValueError(f"{path}: expected a JSON object")
+        raise InputError(f"{path}: expected a JSON object")
     missing = [key for key in REQUIRED if key not in manifest]
     if missing:
-        raise ValueError(f"{path}: missing field(s) {', '.join(missing)}")
+        raise InputError(f"{path}: missing field(s) {', '.join(missing)}")
     if manifest["format_version"] != FORMAT_VERSION:
-        raise ValueError(f"{path}: format_version {manifest['format_version']!r}; this gr-semcom reads "
+        raise InputError(f"{path}: format_version {manifest['format_version']!r}; this gr-semcom reads "
                          f"{FORMAT_VERSION}")
     if manifest["modality"] not in NETWORKS:
-        raise ValueError(f"{path}: modality must be 'av', 'a' or 'v', got {manifest['modality']!r}")
+        raise InputError(f"{path}: modality must be 'av', 'a' or 'v', got {manifest['modality']!r}")
     for network in NETWORKS[manifest["modality"]]:
         name = manifest["files"].get(network)
         if not name:
-            raise ValueError(f"{path}: files.{network} missing for modality {manifest['modality']!r}")
+            raise InputError(f"{path}: files.{network} missing for modality {manifest['modality']!r}")
         if not os.path.isfile(os.path.join(folder, name)):
-            raise ValueError(f"{os.path.join(folder, name)}: missing (listed in {path} as files.{network})")
+            raise InputError(f"{os.path.join(folder, name)}: missing (listed in {path} as files.{network})")
     pilots = manifest["pilots"]
     if not isinstance(pilots, dict) or not {"source", "steps", "length"} <= set(pilots):
-        raise ValueError(f"{path}: pilots must hold source, steps and length")
+        raise InputError(f"{path}: pilots must hold source, steps and length")
     if pilots["source"] == "file" and not os.path.isfile(os.path.join(folder, pilots.get("file", ""))):
-        raise ValueError(f"{path}: pilots.file {pilots.get('file')!r} missing in {folder}")
+        raise InputError(f"{path}: pilots.file {pilots.get('file')!r} missing in {folder}")
     model = ModelDirectory(folder, manifest)
     model.architecture                       # a bad architecture field is reported here, naming the file
     return model
@@ -129,8 +130,8 @@ def check_data_matches(model: ModelDirectory, audio_shape: tuple, visual_shape: 
     """The dataset's per-segment shapes must be those the model was trained on."""
     m = model.manifest
     if tuple(audio_shape) != (m["segments"], m["audio_dim"]):
-        raise ValueError(f"{source}: audio features are {tuple(audio_shape)} per video; model {model.folder} "
+        raise InputError(f"{source}: audio features are {tuple(audio_shape)} per video; model {model.folder} "
                          f"expects ({m['segments']}, {m['audio_dim']})")
     if tuple(visual_shape) != (m["segments"], *m["visual_shape"]):
-        raise ValueError(f"{source}: visual features are {tuple(visual_shape)} per video; model {model.folder} "
+        raise InputError(f"{source}: visual features are {tuple(visual_shape)} per video; model {model.folder} "
                          f"expects ({m['segments']}, {', '.join(map(str, m['visual_shape']))})")

@@ -12,6 +12,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .architecture import PUBLISHED, Architecture
+from ..errors import InputError
 
 NUM_CLASSES = 29
 DROPOUT = 0.1               # PSP's dropout rate
@@ -239,7 +240,7 @@ class Receiver(nn.Module):
     def __init__(self, symbols: int, modality: str = "av", dim: int = 256, architecture: Architecture = PUBLISHED):
         super().__init__()
         if modality not in ("av", "a", "v"):
-            raise ValueError(f"modality must be 'av', 'a' or 'v', got {modality!r}")
+            raise InputError(f"modality must be 'av', 'a' or 'v', got {modality!r}")
         self.use_audio, self.use_visual = modality in ("av", "a"), modality in ("av", "v")
         self.audio_decoder = AudioChannelDecoder(symbols, 256)
         self.visual_decoder = TemporalConvBlocks(2 * symbols, 512, 512, last_relu=True)
@@ -278,7 +279,7 @@ def similarity_target(labels: torch.Tensor, similarity: str = "psp") -> torch.Te
     if similarity == "paper":
         return (labels != NUM_CLASSES - 1).to(torch.float32)
     if similarity != "psp":
-        raise ValueError(f"similarity must be one of 'psp', 'paper', got {similarity!r}")
+        raise InputError(f"similarity must be one of 'psp', 'paper', got {similarity!r}")
     same = (labels == labels.min(dim=1, keepdim=True).values).to(torch.float32)
     return same / same.sum(dim=1, keepdim=True)
 

@@ -15,6 +15,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .euler import euler_map, normalise_power
+from ..errors import InputError
 
 
 class ResidualUnit(nn.Module):
@@ -80,5 +81,5 @@ def neural_pilot(encoder: PilotEncoder, audio: torch.Tensor) -> np.ndarray:
     """
     symbols = pilot_sequence(encoder.eval(), audio)
     if not symbols.abs().pow(2).mean() > 0:
-        raise ValueError("the pilot encoder produced an all-zero pilot; train it or use another seed")
+        raise InputError("the pilot encoder produced an all-zero pilot; train it or use another seed")
     return symbols.cpu().numpy().astype(np.complex64)

@@ -9,6 +9,7 @@ from .channel import NO_ESTIMATION, ChannelTwin
 from .euler import euler_map, euler_unmap
 from .models import AudioTransmitter, Receiver, VideoTransmitter, VisualOnlyTransmitter
 from .pilot import PilotEncoder, pilot_sequence, sinusoid, time_division
+from ..errors import InputError
 
 MODALITIES = ("av", "a", "v")
 PILOTS = ("zadoff_chu", "neural")
@@ -37,16 +38,16 @@ class SemanticSystem(nn.Module):
                  pilot_len: int = 16, architecture: Architecture = PUBLISHED):
         super().__init__()
         if modality not in MODALITIES:
-            raise ValueError(f"modality must be one of 'av', 'a', 'v', got {modality!r}")
+            raise InputError(f"modality must be one of 'av', 'a', 'v', got {modality!r}")
         if pilot not in PILOTS:
-            raise ValueError(f"pilot must be one of 'zadoff_chu', 'neural', got {pilot!r}")
+            raise InputError(f"pilot must be one of 'zadoff_chu', 'neural', got {pilot!r}")
         self.symbols, self.modality, self.architecture = symbols, modality, architecture
         self.uplink_users = 2 if modality == "av" else 1
         self.pilot_encoder = None
         self.fixed_pilot: torch.Tensor | None = None     # (T_p, L) pilot file of an exported model
         if pilot == "neural":
             if pilot_len % self.uplink_users:
-                raise ValueError(f"pilot_len {pilot_len} must be a multiple of the {self.uplink_users} users "
+                raise InputError(f"pilot_len {pilot_len} must be a multiple of the {self.uplink_users} users "
                                  "for a time-division neural pilot")
             self.pilot_encoder = PilotEncoder(pilot_len // self.uplink_users, pilot_steps)
             self.register_buffer("pilot_audio", sinusoid(float(pilot_steps)), persistent=False)

@@ -27,6 +27,7 @@ from ..nn.model_dir import FORMAT_VERSION
 from ..nn.models import SIMILARITY_LOSSES, semantic_loss
 from ..nn.pilot import neural_pilot
 from ..nn.system import SemanticSystem
+from ..errors import InputError
 
 log = logging.getLogger("semcom.train")
 TRANSMITTER_PARTS = ("audio_tx.", "video_tx.", "pilot_encoder.")
@@ -69,7 +70,7 @@ def pick_device(name: str, local_rank: int = 0) -> torch.device:
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "cpu"
     if name == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device 'cuda' asked for, but torch sees no CUDA device")
+        raise InputError("device 'cuda' asked for, but torch sees no CUDA device")
     return torch.device("cuda", local_rank) if name == "cuda" else torch.device(name)
 
 
@@ -92,14 +93,14 @@ class Trainer:
     def __init__(self, config: TrainConfig):
         self.config = c = config
         if c.csi == "none":
-            raise ValueError("csi 'none' is Table I's system trained with estimated CSI, evaluated with the "
+            raise InputError("csi 'none' is Table I's system trained with estimated CSI, evaluated with the "
                              "estimation block removed and no retraining (semcom evaluate / sweep --csi none); "
                              "to retrain a receiver on the raw antenna signals use csi 'none_retrained' with "
                              "--transmitters-from")
         if c.csi not in TRAIN_CSI_MODES:
-            raise ValueError(f"csi must be one of {', '.join(map(repr, TRAIN_CSI_MODES))}, got {c.csi!r}")
+            raise InputError(f"csi must be one of {', '.join(map(repr, TRAIN_CSI_MODES))}, got {c.csi!r}")
         if c.similarity not in SIMILARITY_LOSSES:
-            raise ValueError(f"similarity must be one of {', '.join(map(repr, SIMILARITY_LOSSES))}, "
+            raise InputError(f"similarity must be one of {', '.join(map(repr, SIMILARITY_LOSSES))}, "
                              f"got {c.similarity!r}")
         self.architecture = Architecture.from_dict(c.architecture, "architecture")
         torch.manual_seed(c.seed)
@@ -108,7 +109,7 @@ class Trainer:
         require_valid(c.data)
         self.splits = {name: load_split(c.data, name, c.limit, check=False) for name in ("train", "val", "test")}
         if c.batch_size % self.world:
-            raise ValueError(f"--batch-size {c.batch_size} must be a multiple of the {self.world} processes")
+            raise InputError(f"--batch-size {c.batch_size} must be a multiple of the {self.world} processes")
         self.model = SemanticSystem(c.symbols, c.modality, c.pilot, c.pilot_steps, c.pilot_len,
                                     self.architecture).to(self.device)
         if c.transmitters_from:
@@ -126,11 +127,11 @@ class Trainer:
         """Load the transmitters of another run (same modality and symbols) and train only the receiver."""
         path = os.path.join(folder, "best_model.pt")
         if not os.path.isfile(path):
-            raise ValueError(f"{path}: missing (--transmitters-from needs a finished training run's folder)")
+            raise InputError(f"{path}: missing (--transmitters-from needs a finished training run's folder)")
         source, theirs = run_architecture(folder)
         differ = theirs.differences(self.architecture, TRANSMITTER_FIELDS)
         if differ:
-            raise ValueError(f"{source}: the transmitters were trained with architecture.{differ[0]} = "
+            raise InputError(f"{source}: the transmitters were trained with architecture.{differ[0]} = "
                              f"{getattr(theirs, differ[0])!r}, this run has {getattr(self.architecture, differ[0])!r} "
                              f"(train with the same option)")
         state = torch.load(path, map_location=self.device)
@@ -138,7 +139,7 @@ class Trainer:
         missing = [k for k in self.model.state_dict() if k.startswith(TRANSMITTER_PARTS)
                    and (k not in transmitters or transmitters[k].shape != self.model.state_dict()[k].shape)]
         if missing:
-            raise ValueError(f"{path}: transmitters do not match modality {self.config.modality!r} with "
+            raise InputError(f"{path}: transmitters do not match modality {self.config.modality!r} with "
                              f"{self.config.symbols} symbols (first mismatch: {missing[0]})")
         self.model.load_state_dict(transmitters, strict=False)
         for name, parameter in self.model.named_parameters():
@@ -222,13 +223,13 @@ class Trainer:
             return False
         state = torch.load(path, map_location=self.device)
         if state["config"]["modality"] != self.config.modality or state["config"]["symbols"] != self.config.symbols:
-            raise ValueError(f"{path}: checkpoint is for modality {state['config']['modality']!r} with "
+            raise InputError(f"{path}: checkpoint is for modality {state['config']['modality']!r} with "
                              f"{state['config']['symbols']} symbols, not {self.config.modality!r} with "
                              f"{self.config.symbols}; use another --out")
         theirs = Architecture.from_dict(state["config"].get("architecture"), path)
         differ = theirs.differences(self.architecture)
         if differ:
-            raise ValueError(f"{path}: checkpoint has architecture.{differ[0]} = {getattr(theirs, differ[0])!r}, "
+            raise InputError(f"{path}: checkpoint has architecture.{differ[0]} = {getattr(theirs, differ[0])!r}, "
                              f"this run {getattr(self.architecture, differ[0])!r}; resume with the same options "
                              f"or use another --out")
         self.model.load_state_dict(state["model"])
@@ -308,7 +309,7 @@ def run_architecture(folder: str) -> tuple:
     if os.path.isfile(checkpoint):
         config = torch.load(checkpoint, map_location="cpu")["config"]
         return checkpoint, Architecture.from_dict(config.get("architecture"), checkpoint)
-    raise ValueError(f"{manifest}: missing, and no checkpoint.pt either: cannot tell the architecture of the "
+    raise InputError(f"{manifest}: missing, and no checkpoint.pt either: cannot tell the architecture of the "
                      f"transmitters in {folder}")
 
 
