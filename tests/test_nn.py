@@ -3,7 +3,7 @@ the twin agrees with the physical layer and with closed forms."""
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+import torch  # noqa: E402  (a missing PyTorch fails the suite)
 
 from gnuradio.semcom.nn.architecture import LEGACY  # noqa: E402
 from gnuradio.semcom.nn.channel import ChannelTwin, ls_estimate, zero_forcing  # noqa: E402
@@ -94,7 +94,9 @@ def qpsk_through_twin(twin, snr_db, bursts, users, n=32, seed=5):
 
 @pytest.mark.parametrize("snr_db", [0.0, 10.0])
 def test_twin_matches_closed_forms(snr_db):
-    assert qpsk_through_twin(ChannelTwin("awgn", 1, 1, "perfect"), snr_db, 2000, 1) == pytest.approx(
+    """±10 % is at least 3 standard deviations of each BER estimate: AWGN at 10 dB has BER 7.7e-4, so 1.28 M
+    bits (about 990 errors, 3.2 % relative std); the 2x2 Rayleigh links collect over 20 000 errors."""
+    assert qpsk_through_twin(ChannelTwin("awgn", 1, 1, "perfect"), snr_db, 20000, 1) == pytest.approx(
         theory.qpsk_ber_awgn(snr_db), rel=0.1)
     assert qpsk_through_twin(ChannelTwin("rayleigh", 2, 2, "perfect"), snr_db, 8000, 2) == pytest.approx(
         theory.qpsk_ber_rayleigh(snr_db), rel=0.1)

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-torch = pytest.importorskip("torch")
+import torch  # noqa: E402  (a missing PyTorch fails the suite)
 
 from conftest import easy_synth  # noqa: E402
 from gnuradio.semcom.nn.architecture import PUBLISHED  # noqa: E402
