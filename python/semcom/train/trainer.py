@@ -187,7 +187,7 @@ class Trainer:
             self.optimiser.zero_grad()
             loss.backward()
             self.optimiser.step()
-            total_loss += float(loss) * labels.numel()
+            total_loss += float(loss.detach()) * labels.numel()
             correct += float((logits.argmax(-1) == labels).sum())
             count += labels.numel()
             bar.set_postfix(loss=f"{total_loss / count:.3f}", acc=f"{correct / count:.3f}")
