@@ -196,6 +196,13 @@ class _Program(gr.top_block, AirBuilder):
         sent = sorted(set().union(*(p.positions for p, _ in self.probes))) if self.probes else []
         return {"program": self.name_, "videos_sent": sent, "pilot_fit": self.pilot_fit_summary()}
 
+    def waited_for(self) -> str:
+        """' from ENDPOINT, …: is the peer running and reachable there?' for the incoming ZMQ streams."""
+        if not self.sources:
+            return ""
+        endpoints = ", ".join(endpoint for endpoint, _ in self.sources.values())
+        return f" from {endpoints}: are the peers running and reachable at those addresses?"
+
     def size_mismatch(self) -> str | None:
         """Why an incoming stream died, if a peer sent bursts of another size (another model, or the wrong
         port): GNU Radio logs it and stops that ZMQ source."""
@@ -231,7 +238,7 @@ class _Program(gr.top_block, AirBuilder):
                 elif self.finished():
                     reason = "end of stream"
                 elif last is None and now - started > start_timeout:
-                    reason = f"nothing received for {start_timeout:g} s"
+                    reason = f"nothing received for {start_timeout:g} s" + self.waited_for()
                 elif last is not None and now - last > idle_timeout:
                     reason = f"peers quiet for {idle_timeout:g} s"
             if reason == "end of stream":
