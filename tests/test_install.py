@@ -70,12 +70,18 @@ def test_nothing_installed_refers_to_the_checkout():
 
 
 def test_debian_python_imports_the_installed_package_and_its_torch(tmp_path):
-    code = ("from gnuradio import gr, semcom; import numpy, torch; "
+    """torch first, as a GRC Python block or a user's script may do it: gr-semcom.pth in the site folder
+    puts the module's PyTorch on sys.path at start-up; NumPy and setuptools stay Debian's."""
+    code = ("import torch, numpy; from gnuradio import gr, semcom; "
             "print(semcom.__file__); print(torch.__file__); print(numpy.__version__, numpy.__file__)")
     out = run([PYTHON, "-c", code], user_env(PREFIX, tmp_path), tmp_path).stdout.split("\n")
     assert out[0].startswith(python_dir(PREFIX)), out
     assert out[1].startswith(os.path.join(PREFIX, "lib")), out          # the module's own PyTorch
     assert out[2].startswith("1.24") and out[2].split()[1].startswith("/usr/lib/python3/dist-packages"), out
+    if PREFIX == "/usr/local":                        # a site folder of Debian's python3: the .pth applies
+        setuptools = run([PYTHON, "-c", "import torch, setuptools; print(setuptools.__file__)"],
+                         {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}, tmp_path).stdout
+        assert setuptools.startswith("/usr/lib/python3/dist-packages"), setuptools
 
 
 def test_compiled_neural_example_runs_with_debian_python(tmp_path, trained):
