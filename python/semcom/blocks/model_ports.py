@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..data.ave import AUDIO_SHAPE, VISUAL_SHAPE
 
@@ -44,10 +45,19 @@ class ModelPorts:
 def model_ports(folder: str) -> ModelPorts:
     """The port sizes, modality and pilots of the model directory ``folder``.
 
-    ``semcom train``'s defaults where ``folder`` does not exist; ValueError naming the file and field
+    ``semcom train``'s defaults where ``folder`` does not exist; InputError naming the file and field
     where it exists but is not a model directory."""
     if not folder or not os.path.isdir(folder):
         return ModelPorts()
+    manifest = os.path.join(folder, "manifest.json")
+    stamp = os.stat(manifest).st_mtime_ns if os.path.isfile(manifest) else None
+    return _read_ports(os.path.abspath(folder), stamp)
+
+
+@lru_cache(maxsize=16)
+def _read_ports(folder: str, stamp) -> ModelPorts:
+    """model_ports of ``folder`` as its manifest was at ``stamp`` (GRC evaluates every port of every block
+    at each edit: the manifest is read again only when it changes)."""
     from ..nn.model_dir import open_model_dir
     model = open_model_dir(folder)
     m = model.manifest

@@ -66,7 +66,7 @@ ENDPOINT = re.compile(r"tcp://(\*|[A-Za-z0-9][A-Za-z0-9.-]*):(\d{1,5})")
 
 def check_endpoint(endpoint: str) -> str:
     """``endpoint`` if it is tcp://HOST:PORT with a valid IPv4 address (or a host name, or * to bind every
-    interface) and PORT in 1..65535; ValueError naming it otherwise."""
+    interface) and PORT in 1..65535; InputError naming it otherwise."""
     match = ENDPOINT.fullmatch(endpoint or "")
     valid = bool(match) and 1 <= int(match.group(2)) <= 65535
     if valid and re.fullmatch(r"[\d.]+", match.group(1)):
@@ -82,7 +82,7 @@ def check_endpoint(endpoint: str) -> str:
 
 def zmq_block(make, endpoint: str, role: str):
     """A gr-zeromq sink (role 'bind') or source ('connect') for a checked ``endpoint``; ZMQ's refusal (an
-    address that is not this host's, a port in use) becomes a ValueError that names the endpoint."""
+    address that is not this host's, a port in use) becomes an InputError that names the endpoint."""
     check_endpoint(endpoint)
     try:
         return make()
