@@ -5,7 +5,7 @@
 #   ./bootstrap.sh install [--prefix DIR]                      build and install only
 # The prefix is /usr/local by default (root or sudo); a prefix you can write to (for example
 # $HOME/.local) needs neither, provided the Debian packages below are installed already.
-# SEMCOM_PIP_ARGS (environment) adds pip options for PyTorch, tqdm and PyAV, e.g. PyTorch's CPU index.
+# SEMCOM_PIP_ARGS (environment) adds pip options for PyTorch, tqdm, PyAV and Dask, e.g. PyTorch's CPU index.
 # Each step is skipped when already done, so a second run starts in seconds.
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")"
@@ -40,7 +40,7 @@ if [ -n "$missing" ]; then
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing
 fi
 
-# 2. Build (the C++ kernel, the package, and pip's PyTorch/tqdm/PyAV for Debian's python3 in
+# 2. Build (the C++ kernel, the package, and pip's PyTorch/tqdm/PyAV/Dask for Debian's python3 in
 #    build/python-deps), then install to the prefix: nothing installed refers back to this folder.
 build=$root/build
 mkdir -p "$build"

@@ -26,6 +26,28 @@ def tags_of(probe, key: str) -> dict:
     return {t.offset: pmt.to_python(t.value) for t in found if pmt.symbol_to_string(t.key) == key}
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def stop(procs) -> None:
+    """End processes this test started: SIGTERM (a Dask nanny then stops its worker), SIGKILL after 30 s."""
+    import subprocess
+    for proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=30)
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(20261130)

@@ -84,6 +84,32 @@ def test_debian_python_imports_the_installed_package_and_its_torch(tmp_path):
         assert setuptools.startswith("/usr/lib/python3/dist-packages"), setuptools
 
 
+def test_sweep_on_dask_workers_started_as_the_readme_says(tmp_path, trained):
+    """`python3 -m dask scheduler` and `python3 -m dask worker` from a user's shell (no `dask` command on
+    PATH) find the Dask installed beside the module, and the worker runs the installed module's flowgraphs."""
+    from conftest import free_port, stop
+    _, data, model = trained
+    env = user_env(PREFIX, tmp_path)
+    if "PYTHONPATH" in env:                           # another prefix: its python-deps too, as the README says
+        deps = next(p for p in installed_files() if "/gr-semcom/python-deps/" in p).split("/python-deps/")[0]
+        env["PYTHONPATH"] += os.pathsep + deps + "/python-deps"
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    with open(tmp_path / "cluster.log", "w") as log:
+        cluster = [subprocess.Popen([PYTHON, "-m", "dask", *role, "--no-dashboard"], env=env, cwd=tmp_path, stdout=log,
+                                    stderr=subprocess.STDOUT)
+                   for role in (["scheduler", "--host", "127.0.0.1", "--port", str(port)],
+                                ["worker", address, "--nthreads", "1", "--host", "127.0.0.1"])]
+    try:
+        done = run(["semcom", "sweep", "--data", data, "--system", f"multimodal={model}", "--channels", "rayleigh",
+                    "--snr", "10", "--csi", "estimated", "--videos", "3", "--scheduler", address,
+                    "--out", str(tmp_path / "out")], env, tmp_path)
+    finally:
+        stop(cluster)
+    assert f"Dask scheduler at {address}: 1 worker(s), 1 thread(s)" in done.stderr, done.stderr
+    assert len((tmp_path / "out" / "results.csv").read_text().splitlines()) == 2
+
+
 def test_compiled_neural_example_runs_with_debian_python(tmp_path, trained):
     """grcc + python3 on the installed system example, as the README says (GRC runs the same file)."""
     _, data, model = trained

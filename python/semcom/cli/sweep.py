@@ -45,9 +45,18 @@ def add_parser(commands) -> None:
     p.add_argument("--estimator", choices=ESTIMATOR_MODES, default="min_residual")
     p.add_argument("--rician-k", type=float, default=4.0)
     p.add_argument("--seed", type=int, default=1, help="channel and noise seed of every run")
-    p.add_argument("--jobs", type=int, default=1, help="flowgraphs run in parallel processes")
+    p.add_argument("--jobs", type=int, default=1, help="flowgraphs run in parallel local processes")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run every flowgraph on the Dask distributed cluster whose scheduler is at ADDRESS "
+                   "(e.g. tcp://10.0.0.1:8786) instead of locally: start it with `python3 -m dask scheduler` "
+                   "and workers with `python3 -m dask worker ADDRESS --nthreads 1` (Debian's python3 with "
+                   "gr-semcom installed, the data and model folders at the same paths); results, resume and "
+                   "plots are written here as for a local sweep. Dask's TCP is unauthenticated: a private "
+                   "network, or tls:// with certificates")
+    p.add_argument("--scheduler-timeout", type=float, default=60.0, metavar="SECONDS",
+                   help="with --scheduler: how long to wait for the scheduler, and then for its first worker")
     p.add_argument("--torch-threads", type=int, default=0,
-                   help="torch threads per flowgraph (0: torch's default, or 1 with --jobs > 1)")
+                   help="torch threads per flowgraph (0: torch's default, or 1 with --jobs > 1 or --scheduler)")
     p.add_argument("--out", default="results/sweep", help="folder for runs.jsonl, results.csv/json, PNGs, Table I")
     p.add_argument("--restart", action="store_true", help=f"discard OUT/{RUNS_FILE} instead of resuming it")
     p.set_defaults(run=run)
@@ -58,27 +67,36 @@ def run(args) -> int:
     from ..eval.sweep import plan, run_sweep
     if args.jobs < 1 or args.videos < 0:
         raise InputError("--jobs must be >= 1 and --videos >= 0")
+    if args.scheduler and args.jobs > 1:
+        raise InputError("--jobs sets local processes; with --scheduler the cluster's workers run the flowgraphs")
+    if args.scheduler_timeout <= 0:
+        raise InputError("--scheduler-timeout must be > 0")
     systems = dict(args.system)
     if len(systems) != len(args.system):
         raise InputError("--system: each NAME must be given once")
+    data = args.data
+    if args.scheduler:        # the workers read the folders at the paths this client sees them
+        data, systems = os.path.abspath(data), {name: os.path.abspath(folder) for name, folder in systems.items()}
     jobs = plan(systems, args.channels, args.snr, args.csi)      # checks models, channels, SNRs
-    require_valid(args.data)
+    require_valid(data)
     os.makedirs(args.out, exist_ok=True)
     runs = os.path.join(args.out, RUNS_FILE)
     if args.restart and os.path.exists(runs):
         os.remove(runs)
-    threads = args.torch_threads or (1 if args.jobs > 1 else 0)
-    common = dict(data=args.data, split=args.split, videos=args.videos, estimator=args.estimator,
+    threads = args.torch_threads or (1 if args.jobs > 1 or args.scheduler else 0)
+    common = dict(data=data, split=args.split, videos=args.videos, estimator=args.estimator,
                   rician_k=args.rician_k, seed=args.seed, torch_threads=threads, check_data=False)
-    log.info("%d runs (%s) on %s/%s, %d process(es); results in %s", len(jobs), ", ".join(systems), args.data,
-             args.split, args.jobs, runs)
-    rows = run_sweep(jobs, runs, common, args.jobs)
-    publish(rows, args.out, args.jobs)
+    where = f"the Dask cluster at {args.scheduler}" if args.scheduler else f"{args.jobs} process(es)"
+    log.info("%d runs (%s) on %s/%s, %s; results in %s", len(jobs), ", ".join(systems), data, args.split,
+             where, runs)
+    rows = run_sweep(jobs, runs, common, args.jobs, scheduler=args.scheduler, timeout=args.scheduler_timeout)
+    publish(rows, args.out, args.scheduler or args.jobs)
     return 0
 
 
-def publish(rows: list, out: str, jobs: int) -> dict:
-    """Write results.csv/json, timing.json, the PNGs and Table I; print the table; return the paths."""
+def publish(rows: list, out: str, jobs) -> dict:
+    """Write results.csv/json, timing.json, the PNGs and Table I; print the table; return the paths.
+    ``jobs`` (in timing.json): the local processes, or the Dask scheduler's address the runs went to."""
     from ..eval import report
     paths = report.write_rows(rows, out)
     paths.update({f"plot_{os.path.basename(p)[9:-4]}": p for p in report.plot_channels(rows, out)})

@@ -3,10 +3,12 @@
 A job is one (system, channel, SNR, CSI mode) run of :func:`semcom.flowgraphs.system.run_system`
 over the same videos. Finished jobs are appended to a JSON-lines file as they complete, so an
 interrupted sweep resumes where it stopped; every job's seeds depend only on the job, never on the
-order or the process that ran it, so a resumed sweep gives the same results as an uninterrupted one.
+order or the process that ran it, so a resumed sweep gives the same results as an uninterrupted one,
+and runs on a Dask cluster (:mod:`semcom.eval.cluster`) the same as local ones.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -102,14 +104,32 @@ def _run(job: Job, common: dict) -> dict:
             "pilot_misfits": result.pilot_misfits, "seconds": result.seconds}
 
 
-def run_sweep(jobs: list, results_path: str, common: dict, workers: int = 1, progress: bool = True) -> list:
-    """Run the jobs not yet in ``results_path`` (appending each as it finishes); returns all rows."""
+def _executor(workers: int, scheduler: str | None, timeout: float):
+    """Where the runs go: the Dask cluster whose scheduler is at ``scheduler``, ``workers`` local
+    processes, or (None) this process, one run after the other."""
+    if scheduler:
+        from .cluster import executor
+        return executor(scheduler, timeout)
+    if workers > 1:
+        return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    return contextlib.nullcontext()
+
+
+def run_sweep(jobs: list, results_path: str, common: dict, workers: int = 1, progress: bool = True,
+              scheduler: str | None = None, timeout: float = 60.0) -> list:
+    """Run the jobs not yet in ``results_path`` (appending each as it finishes); returns all rows.
+
+    The runs go to ``workers`` local processes, or with ``scheduler`` (an address such as
+    tcp://10.0.0.1:8786) to that Dask cluster, waiting up to ``timeout`` seconds for it and its first
+    worker. Either way one future per job, recorded here as it completes, so the file is the same."""
     from tqdm import tqdm
     done = read_done(results_path)
     todo = [j for j in jobs if j.key not in done]
-    bar = tqdm(total=len(jobs), initial=len(jobs) - len(todo), desc="sweep", unit="run",
-               disable=None if progress else True)   # a bar on a terminal, a log line per run elsewhere
-    with open(results_path, "a", encoding="utf-8") as out:
+    with _executor(workers, scheduler, timeout) if todo else contextlib.nullcontext() as pool, \
+            open(results_path, "a", encoding="utf-8") as out:
+        bar = tqdm(total=len(jobs), initial=len(jobs) - len(todo), desc="sweep", unit="run",
+                   disable=None if progress else True)   # a bar on a terminal, a log line per run elsewhere
+
         def record(row):
             out.write(json.dumps(row) + "\n")
             out.flush()
@@ -119,15 +139,11 @@ def run_sweep(jobs: list, results_path: str, common: dict, workers: int = 1, pro
             bar.update()
             if bar.disable and progress:
                 log.info("run %d/%d: %s", len(done), len(jobs), last)
-        if workers <= 1:
-            for job in todo:
-                record(_run(job, common))
-        else:
-            context = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(workers, mp_context=context) as pool:
-                futures = [pool.submit(_run, job, common) for job in todo]
-                for future in as_completed(futures):
-                    record(future.result())
-    bar.close()
+        if pool is None:
+            rows = (_run(job, common) for job in todo)
+        else:     # as_completed lets go of each future it yields, so the cluster drops a recorded result
+            rows = (future.result() for future in as_completed([pool.submit(_run, job, common) for job in todo]))
+        for row in rows:
+            record(row)
+        bar.close()
     return [done[j.key] for j in jobs]
-
