@@ -29,8 +29,17 @@ def test_every_block_of_the_package_has_a_block_file():
     assert ids == {"semcom_" + name for name in semcom.__all__}
 
 
+@pytest.fixture(scope="module")
+def curve_keys(tmp_path_factory):
+    """A key folder for the CURVE blocks (their defaults name its keys)."""
+    from gnuradio.semcom.flowgraphs.terminals import make_keys
+    folder = str(tmp_path_factory.mktemp("keys"))
+    make_keys(folder)
+    return folder
+
+
 @pytest.mark.parametrize("path", BLOCK_FILES, ids=os.path.basename)
-def test_block_file_loads_and_builds_its_block(platform, path, tiny_system):
+def test_block_file_loads_and_builds_its_block(platform, path, tiny_system, curve_keys):
     block_id = os.path.basename(path).split(".")[0]
     assert block_id in platform.blocks, f"GRC did not load {path}"
     flow_graph = platform.make_flow_graph()
@@ -39,6 +48,8 @@ def test_block_file_loads_and_builds_its_block(platform, path, tiny_system):
     data, models = tiny_system                   # blocks that read files get real ones
     if "data" in block.params:
         block.params["data"].set_value(repr(data))
+    if "keys" in block.params:
+        block.params["keys"].set_value(repr(curve_keys))
     if "model" in block.params:
         block.params["model"].set_value(repr(models["v" if block_id == "semcom_video_terminal" else "av"]))
     flow_graph.rewrite()

@@ -115,10 +115,11 @@ def receiver_args(model: str, data: str, results: str, ends: dict) -> list:
 
 
 def run_four(programs: Programs, data: str, model: str, videos: int, ends: dict, rate: float = 0.0,
-             netns: dict | None = None, results: str = ""):
+             netns: dict | None = None, results: str = "", extra: tuple = ()):
+    """The four programs on ``ends``; ``extra``: options every program gets."""
     netns = netns or {}
-    air = ["--snr", SNR]
-    programs.start("receiver", *receiver_args(model, data, results, ends), netns=netns.get("receiver", ""))
+    air = ["--snr", SNR, *extra]
+    programs.start("receiver", *receiver_args(model, data, results, ends), *extra, netns=netns.get("receiver", ""))
     programs.start("channel", "channel", "--model", model, *air, "--channel", "rayleigh", "--seed", "1",
                    "--idle-timeout", "20", *ends["channel"], netns=netns.get("channel", ""))
     programs.start("video", "video-terminal", "--model", model, "--data", data, *air, "--idle-timeout", "20",
@@ -126,7 +127,7 @@ def run_four(programs: Programs, data: str, model: str, videos: int, ends: dict,
     for name in ("receiver", "channel", "video"):
         programs.wait_running(name)
     programs.start("audio", "audio-terminal", "--model", model, "--data", data, "--videos", str(videos),
-                   "--rate", str(rate), *ends["audio"], netns=netns.get("audio", ""))
+                   "--rate", str(rate), *extra, *ends["audio"], netns=netns.get("audio", ""))
 
 
 def one_process(data: str, model: str, videos: int, results: str):
@@ -140,6 +141,20 @@ def rows_by_video(path: str) -> dict:
         for row in csv.DictReader(f):
             rows.setdefault(int(row["position"]), []).append((row["predicted"], row["confidence"], row["status"]))
     return rows
+
+
+def bursts_taken(programs: Programs, intruders) -> int:
+    """Until every program has exited: the bursts the ZMQ sockets ``intruders`` (RCVTIMEO set) receive."""
+    import zmq
+    stolen = 0
+    while any(p.poll() is None for p in programs.running.values()):
+        for intruder in intruders:
+            try:
+                intruder.recv()
+                stolen += 1
+            except zmq.Again:
+                pass
+    return stolen
 
 
 def test_four_programs_give_the_one_process_predictions(setup, programs, tmp_path):
@@ -230,15 +245,9 @@ def test_intruder_on_the_network_address_gets_nothing(setup, programs, tmp_path)
     intruder = context.socket(zmq.PULL)
     intruder.setsockopt(zmq.RCVTIMEO, 100)
     intruder.connect(f"tcp://{host_address()}:{ports[1]}")            # the audio terminal's uplink port
-    stolen = 0
     try:
         run_four(programs, data, model, 10, ends, results=str(tmp_path / "four.csv"))
-        while any(p.poll() is None for p in programs.running.values()):
-            try:
-                intruder.recv()
-                stolen += 1
-            except zmq.Again:
-                pass
+        stolen = bursts_taken(programs, [intruder])
         programs.wait_all()
     finally:
         intruder.close(linger=0)
@@ -246,6 +255,68 @@ def test_intruder_on_the_network_address_gets_nothing(setup, programs, tmp_path)
     assert stolen == 0
     summary = programs.summary("receiver")
     assert summary["received"] == 10 and summary["lost"] == [], summary
+
+
+def test_with_keys_only_the_programs_of_the_key_folder_get_bursts(setup, programs, tmp_path):
+    """With --keys (ZMQ CURVE) the four programs give the one-process predictions, while on the same host a
+    plain PULL socket, and a CURVE client whose key is not in the folder (it knows the audio terminal's
+    public key), both connected to the audio terminal's uplink port, get no burst; the run loses nothing.
+    (tests/test_curve_zmq.py counts the refusals.)"""
+    import zmq
+    import zmq.auth
+    data, model = setup
+    keys = str(tmp_path / "keys")
+    made = subprocess.run([sys.executable, "-m", "gnuradio.semcom.cli.main", "keys", keys], capture_output=True,
+                          text=True, timeout=120)
+    assert made.returncode == 0, made.stderr
+    assert sorted(os.listdir(keys)) == sorted(f"{n}.{x}" for n in ("audio-terminal", "channel", "video-terminal",
+                                                                  "receiver") for x in ("key", "key_secret"))
+    assert oct(os.stat(os.path.join(keys, "receiver.key_secret")).st_mode & 0o777) == "0o600"
+    ports = free_ports(6)
+    ends = endpoints(dict.fromkeys(("audio", "channel", "video"), "127.0.0.1"), ports)
+    context = zmq.Context()
+    plain = context.socket(zmq.PULL)
+    stranger = context.socket(zmq.PULL)
+    stranger.curve_publickey, stranger.curve_secretkey = zmq.curve_keypair()
+    stranger.curve_serverkey = zmq.auth.load_certificate(os.path.join(keys, "audio-terminal.key"))[0]
+    intruders = (plain, stranger)
+    for intruder in intruders:
+        intruder.setsockopt(zmq.RCVTIMEO, 50)
+        intruder.connect(f"tcp://127.0.0.1:{ports[1]}")               # the audio terminal's uplink port
+    try:
+        run_four(programs, data, model, 12, ends, results=str(tmp_path / "four.csv"), extra=("--keys", keys))
+        stolen = bursts_taken(programs, intruders)
+        programs.wait_all()
+    finally:
+        for intruder in intruders:
+            intruder.close(linger=0)
+        context.term()
+    assert stolen == 0
+    summary = programs.summary("receiver")
+    assert summary["received"] == 12 and summary["lost"] == [], summary
+    assert summary["keys"] == keys and summary["handshakes_succeeded"] >= 2, summary   # its two antenna links
+    one_process(data, model, 12, str(tmp_path / "one.csv"))
+    assert rows_by_video(str(tmp_path / "four.csv")) == rows_by_video(str(tmp_path / "one.csv"))
+
+
+def test_a_program_without_the_peers_key_is_told_why_it_hears_nothing(setup, programs, tmp_path):
+    """A receiver whose key folder is another one than its peer's: the channel refuses it, and the receiver
+    stops after its start timeout naming the endpoint and the key problem."""
+    data, model = setup
+    ours, theirs = str(tmp_path / "ours"), str(tmp_path / "theirs")
+    for folder in (ours, theirs):
+        subprocess.run([sys.executable, "-m", "gnuradio.semcom.cli.main", "keys", folder], check=True,
+                       capture_output=True, timeout=120)
+    ends = endpoints(dict.fromkeys(("audio", "channel", "video"), "127.0.0.1"), free_ports(6))
+    programs.start("channel", "channel", "--model", model, "--snr", SNR, "--keys", ours, "--start-timeout", "60",
+                   *ends["channel"])
+    programs.wait_running("channel")
+    programs.start("receiver", "receiver", "--model", model, "--snr", SNR, "--keys", theirs, "--start-timeout", "4",
+                   *ends["receiver"])
+    assert programs.running["receiver"].wait(timeout=120) == 1
+    reason = programs.summary("receiver")["reason"]
+    assert reason.startswith("nothing received for 4 s from "), reason
+    assert "the peer refused this program's key 'receiver'" in reason and "semcom keys" in reason, reason
 
 
 def test_receiver_with_another_model_than_its_peers_says_so(setup, programs, tmp_path):

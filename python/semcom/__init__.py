@@ -28,9 +28,10 @@ from .blocks.slot_aligner import slot_aligner
 from .blocks.progress_probe import progress_probe
 from .blocks.ota_modulator import ota_modulator
 from .blocks.ota_demodulator import ota_demodulator
+from .blocks.curve_zmq import curve_push_sink, curve_pull_source
 from .blocks.model_ports import model_ports
 
 __all__ = ["euler_mapper", "euler_demapper", "pilot_inserter", "awgn", "block_fading", "mimo_channel",
            "ls_channel_estimator", "zf_detector", "feature_source", "audio_transmitter", "video_terminal",
            "multimodal_receiver", "audio_frontend", "video_frontend", "feature_lookup", "slot_aligner",
-           "progress_probe", "ota_modulator", "ota_demodulator"]
+           "progress_probe", "ota_modulator", "ota_demodulator", "curve_push_sink", "curve_pull_source"]

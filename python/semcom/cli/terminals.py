@@ -27,6 +27,10 @@ def add_parsers(commands) -> None:
         p.add_argument("--linger", type=float, default=1.0,
                        help="seconds to keep the sockets open at the end, so ZMQ delivers what it holds")
         p.add_argument("--summary", default="", help="also write the final summary (JSON) to this file")
+        p.add_argument("--keys", default="", metavar="FOLDER",
+                       help="key folder made by `semcom keys`: every link authenticated and encrypted (ZMQ CURVE); "
+                       "peers whose key is not in it get nothing. All four programs need it (or its .key files "
+                       "and their own .key_secret)")
         return p
 
     def air(p, channel: bool):
@@ -104,6 +108,22 @@ def add_parsers(commands) -> None:
     p.add_argument("--torch-threads", type=int, default=0)
     p.set_defaults(run=run_receiver)
 
+    p = commands.add_parser("keys", help="make a key folder for authenticated, encrypted links between the programs",
+                            description="Writes one ZMQ CURVE key pair per program (audio-terminal, channel, "
+                            "video-terminal, receiver: NAME.key public, NAME.key_secret private) to FOLDER. "
+                            "With --keys FOLDER each program accepts only peers whose public key is there.",
+                            formatter_class=fmt)
+    p.add_argument("folder", help="new folder for the keys (existing keys are not overwritten)")
+    p.set_defaults(run=run_keys)
+
+
+def run_keys(args) -> int:
+    from ..flowgraphs.terminals import make_keys
+    written = make_keys(args.folder)
+    log.info("wrote %d key files to %s; give every program --keys %s (copy the folder to each host, or just "
+             "the .key files and that program's own .key_secret)", len(written), args.folder, args.folder)
+    return 0
+
 
 def _air(args):
     from ..flowgraphs.terminals import AirSettings
@@ -137,21 +157,22 @@ def run_audio_terminal(args) -> int:
     from ..flowgraphs.terminals import ENDPOINTS, audio_terminal_program
     endpoints = dict(ENDPOINTS, audio_siso=args.siso_out, audio_uplink=args.uplink_out)
     return _serve(audio_terminal_program(args.model, args.data, args.split, args.videos, args.rate, endpoints,
-                                         args.torch_threads, siso_radio=_radio(args)), args)
+                                         args.torch_threads, siso_radio=_radio(args), keys=args.keys), args)
 
 
 def run_channel(args) -> int:
     from ..flowgraphs.terminals import channel_program
     endpoints = dict(audio_siso=args.audio_siso, audio_uplink=args.audio_uplink, video_uplink=args.video_uplink,
                      siso=args.siso_out, antennas=list(args.antenna_out))
-    return _serve(channel_program(args.model, _air(args), endpoints, args.slot_timeout, siso=not args.no_siso), args)
+    return _serve(channel_program(args.model, _air(args), endpoints, args.slot_timeout, siso=not args.no_siso,
+                                  keys=args.keys), args)
 
 
 def run_video_terminal(args) -> int:
     from ..flowgraphs.terminals import ENDPOINTS, video_terminal_program
     endpoints = dict(ENDPOINTS, siso=args.siso, video_uplink=args.uplink_out)
     return _serve(video_terminal_program(args.model, args.data, _air(args), args.split, endpoints,
-                                         args.torch_threads, siso_radio=_radio(args)), args)
+                                         args.torch_threads, siso_radio=_radio(args), keys=args.keys), args)
 
 
 def _scorer(data: str, split: str):
@@ -173,7 +194,7 @@ def run_receiver(args) -> int:
     endpoints = dict(ENDPOINTS, antennas=list(args.antenna))
     score = _scorer(args.data, args.split) if args.data else None
     program = receiver_program(args.model, _air(args), endpoints, args.results, args.torch_threads,
-                               resume=not args.overwrite)
+                               resume=not args.overwrite, keys=args.keys)
     if program.receiver.resumed:
         log.info("resuming %s: %d videos decoded before are kept", args.results, program.receiver.resumed)
     return _serve(program, args, score)

@@ -21,19 +21,26 @@ Every program stops by itself: at the end of the stream (the last video announce
 terminal's ``semcom_video`` tags has passed), or when its peers have been quiet for ``idle_timeout``
 seconds. With the same model, data, channel seed and SNR the four programs compute what the
 one-process :class:`.system.system_top_block` computes.
+
+With a key folder (``keys``, made by :func:`make_keys`), every link is a CURVE-authenticated,
+encrypted ZMQ link (:mod:`..blocks.curve_zmq`) instead of gr-zeromq's: a sink talks only to peers
+whose public key is in the folder, a source only to the program it expects.
 """
 from __future__ import annotations
 
 import json
-import ipaddress
-import re
+import os
 import signal
 import time
 from dataclasses import dataclass
 
+import zmq.auth
+
 from gnuradio import blocks, gr, zeromq
 
 from ..blocks.audio_transmitter import audio_transmitter
+from ..blocks.curve_zmq import curve_pull_source, curve_push_sink
+from ..blocks.endpoint import check_endpoint, refused
 from ..blocks.feature_lookup import feature_lookup
 from ..blocks.feature_source import feature_source
 from ..blocks.mimo_channel import seeds
@@ -61,25 +68,6 @@ CSI_MODES = ("estimated", "perfect", "none")
 ZMQ_TIMEOUT_MS = 100
 
 
-ENDPOINT = re.compile(r"tcp://(\*|[A-Za-z0-9][A-Za-z0-9.-]*):(\d{1,5})")
-
-
-def check_endpoint(endpoint: str) -> str:
-    """``endpoint`` if it is tcp://HOST:PORT with a valid IPv4 address (or a host name, or * to bind every
-    interface) and PORT in 1..65535; InputError naming it otherwise."""
-    match = ENDPOINT.fullmatch(endpoint or "")
-    valid = bool(match) and 1 <= int(match.group(2)) <= 65535
-    if valid and re.fullmatch(r"[\d.]+", match.group(1)):
-        try:
-            ipaddress.IPv4Address(match.group(1))
-        except ValueError:
-            valid = False
-    if not valid:
-        raise InputError(f"endpoint {endpoint!r}: expected tcp://HOST:PORT with HOST an IPv4 address or host name "
-                         "(a sink's own address, a source's peer) and PORT in 1..65535")
-    return endpoint
-
-
 def zmq_block(make, endpoint: str, role: str):
     """A gr-zeromq sink (role 'bind') or source ('connect') for a checked ``endpoint``; ZMQ's refusal (an
     address that is not this host's, a port in use) becomes an InputError that names the endpoint."""
@@ -87,9 +75,7 @@ def zmq_block(make, endpoint: str, role: str):
     try:
         return make()
     except RuntimeError as exc:
-        hint = ("give an address of this host on the link to its peers (127.0.0.1 when all run here), and a free "
-                "port" if role == "bind" else "give the peer's address and port")
-        raise InputError(f"endpoint {endpoint}: ZMQ cannot {role} it ({exc}); {hint}") from None
+        raise refused(endpoint, role, exc) from None
 
 
 @dataclass
@@ -126,10 +112,13 @@ def gnuradio_log():
 class _Program(gr.top_block, AirBuilder):
     """A multimodal model directory's burst format, ZMQ ends with probes, and the stop rule."""
 
-    def __init__(self, name: str, model: str, air: AirSettings):
+    KEY = ""                        # this program's key name in a key folder (`semcom keys`)
+
+    def __init__(self, name: str, model: str, air: AirSettings, keys: str = ""):
         gr.top_block.__init__(self, name)
         air.validate()
         self.name_ = name
+        self.keys = keys            # a key folder: CURVE-authenticated links (curve_zmq) instead of gr-zeromq
         self.config = air
         self.model = open_model_dir(model)
         self.model.require_modality("av")
@@ -138,15 +127,20 @@ class _Program(gr.top_block, AirBuilder):
         self.keep = []
         self.probes = []            # (probe, ZMQ sink): the outgoing streams whose end means done
         self.inputs = []            # probes on the incoming ZMQ streams
-        self.sources = {}           # "pull_source(ID)" → (endpoint, bytes per burst) of the incoming streams
+        self.sources = []           # (ZMQ source, endpoint, bytes per burst) of the incoming streams
+        self.curve_ends = []        # the CURVE sinks and sources (with --keys)
         gnuradio_log()
 
     def send(self, port, endpoint: str, users: int) -> None:
         """Bursts of a ``users``-user link → a ZMQ PUSH sink bound for ``endpoint``, with a probe."""
         length = self.burst_len(users)
         # bound to the interface of ``endpoint`` only (127.0.0.1 by default), never every interface unless asked
-        sink = self.add(zmq_block(lambda: zeromq.push_sink(gr.sizeof_gr_complex, length, endpoint, ZMQ_TIMEOUT_MS,
-                                                           True, -1), endpoint, "bind"))
+        if self.keys:
+            sink = self.add(curve_push_sink(length, endpoint, self.keys, self.KEY))
+            self.curve_ends.append(sink)
+        else:
+            sink = self.add(zmq_block(lambda: zeromq.push_sink(gr.sizeof_gr_complex, length, endpoint,
+                                                               ZMQ_TIMEOUT_MS, True, -1), endpoint, "bind"))
         probe = self.add(progress_probe(gr.sizeof_gr_complex * length))
         self.connect(port, sink)
         self.connect(port, probe)
@@ -172,11 +166,17 @@ class _Program(gr.top_block, AirBuilder):
         self.inputs.append(probe)
         return (demodulator, 0)
 
-    def receive(self, endpoint: str, users: int):
-        """A ZMQ PULL source connected to ``endpoint`` for bursts of a ``users``-user link."""
-        source = self.add(zmq_block(lambda: zeromq.pull_source(gr.sizeof_gr_complex, self.burst_len(users), endpoint,
-                                                               ZMQ_TIMEOUT_MS, True, -1), endpoint, "connect"))
-        self.sources[f"pull_source({source.unique_id()})"] = (endpoint, gr.sizeof_gr_complex * self.burst_len(users))
+    def receive(self, endpoint: str, users: int, peer: str):
+        """A ZMQ PULL source connected to ``endpoint`` (where program ``peer`` sends) for bursts of a
+        ``users``-user link."""
+        length = self.burst_len(users)
+        if self.keys:
+            source = self.add(curve_pull_source(length, endpoint, self.keys, self.KEY, peer))
+            self.curve_ends.append(source)
+        else:
+            source = self.add(zmq_block(lambda: zeromq.pull_source(gr.sizeof_gr_complex, length, endpoint,
+                                                                   ZMQ_TIMEOUT_MS, True, -1), endpoint, "connect"))
+        self.sources.append((source, endpoint, gr.sizeof_gr_complex * length))
         probe = self.add(progress_probe(gr.sizeof_gr_complex * self.burst_len(users)))
         self.connect(source, probe)
         self.inputs.append(probe)
@@ -194,27 +194,37 @@ class _Program(gr.top_block, AirBuilder):
 
     def summary(self) -> dict:
         sent = sorted(set().union(*(p.positions for p, _ in self.probes))) if self.probes else []
-        return {"program": self.name_, "videos_sent": sent, "pilot_fit": self.pilot_fit_summary()}
+        return dict({"program": self.name_, "videos_sent": sent, "pilot_fit": self.pilot_fit_summary()},
+                    **self.security_summary())
+
+    def security_summary(self) -> dict:
+        """With --keys: the handshakes of the CURVE links, and the peers refused (a key not in the folder, or
+        no CURVE at all)."""
+        if not self.keys:
+            return {}
+        return {"keys": self.keys, "handshakes_succeeded": sum(e.handshakes for e in self.curve_ends),
+                "handshakes_failed": sum(sum(e.failures.values()) for e in self.curve_ends)}
 
     def waited_for(self) -> str:
         """' from ENDPOINT, …: is the peer running and reachable there?' for the incoming ZMQ streams."""
         if not self.sources:
             return ""
-        endpoints = ", ".join(endpoint for endpoint, _ in self.sources.values())
-        return f" from {endpoints}: are the peers running and reachable at those addresses?"
+        endpoints = ", ".join(endpoint for _, endpoint, _ in self.sources)
+        refusals = "".join(f"; {s.endpoint}: {s.failure_hint()}" for s, _, _ in self.sources
+                           if isinstance(s, curve_pull_source) and any(s.failures.values()))
+        return f" from {endpoints}: are the peers running and reachable at those addresses?" + refusals
 
     def size_mismatch(self) -> str | None:
         """Why an incoming stream died, if a peer sent bursts of another size (another model, or the wrong
         port): GNU Radio logs it and stops that ZMQ source."""
-        for messages in gnuradio_log().get_map().values():
-            for _, text in messages:
-                if "Incompatible vector sizes" not in text:
-                    continue
-                for name, (endpoint, size) in self.sources.items():
-                    if f"<block {name}>" in text:
-                        return (f"the bursts from {endpoint} are not {size} bytes each, what this program's model "
-                                f"({self.model.folder}: L = {self.model.symbols}) makes: every program must use the same "
-                                "model directory, and each endpoint must be the peer's port for this link")
+        died = [text for messages in gnuradio_log().get_map().values() for _, text in messages
+                if "Incompatible vector sizes" in text]
+        for source, endpoint, size in self.sources:
+            if getattr(source, "mismatched", 0) or any(f"<block pull_source({source.unique_id()})>" in text
+                                                       for text in died):
+                return (f"the bursts from {endpoint} are not {size} bytes each, what this program's model "
+                        f"({self.model.folder}: L = {self.model.symbols}) makes: every program must use the same "
+                        "model directory, and each endpoint must be the peer's port for this link")
         return None
 
     def serve(self, idle_timeout: float = 10.0, start_timeout: float = 60.0, linger: float = 1.0) -> dict:
@@ -254,11 +264,12 @@ class _Program(gr.top_block, AirBuilder):
 class audio_terminal_program(_Program):
     """feature_source (audio) → audio_transmitter → bursts for the SISO link (user 0 of 1) and for
     the uplink (user 0 of 2) → ZMQ."""
+    KEY = "audio-terminal"
 
     def __init__(self, model: str, data: str, split: str = "test", videos: int = 0,
                  segments_per_second: float = 0.0, endpoints: dict = ENDPOINTS, torch_threads: int = 0,
-                 check_data: bool = True, siso_radio=None):
-        super().__init__("semcom_audio_terminal", model, AirSettings())
+                 check_data: bool = True, siso_radio=None, keys: str = ""):
+        super().__init__("semcom_audio_terminal", model, AirSettings(), keys)
         self.source = feature_source(data, split, videos, segments_per_second, check_data)
         check_data_matches(self.model, self.source.split.audio.shape[1:], self.source.split.visual.shape[1:], data)
         self.connect((self.source, 1), self.add(blocks.null_sink(gr.sizeof_float * self.source.visual_size)))
@@ -278,17 +289,18 @@ class audio_terminal_program(_Program):
 class channel_program(_Program):
     """Audio SISO bursts → SISO link (1×1) → video terminal; audio and video uplink bursts →
     slot_aligner → 2×2 uplink → the receiver's two antennas. Seeds as in the one-process system."""
+    KEY = "channel"
 
     def __init__(self, model: str, air: AirSettings, endpoints: dict = ENDPOINTS, slot_timeout: float = 1.0,
-                 siso: bool = True):
-        super().__init__("semcom_channel", model, air)
+                 siso: bool = True, keys: str = ""):
+        super().__init__("semcom_channel", model, air, keys)
         siso_seed, uplink_seed = seeds(air.seed, 2)
         if siso:                                    # False: the terminals run the SISO link over a radio
-            (heard,) = self.air([self.receive(endpoints["audio_siso"], 1)], 1, siso_seed)
+            (heard,) = self.air([self.receive(endpoints["audio_siso"], 1, audio_terminal_program.KEY)], 1, siso_seed)
             self.send(heard, endpoints["siso"], 1)
         self.aligner = self.add(slot_aligner(self.burst_len(2), 2, slot_timeout))
-        self.connect(self.receive(endpoints["audio_uplink"], 2), (self.aligner, 0))
-        self.connect(self.receive(endpoints["video_uplink"], 2), (self.aligner, 1))
+        self.connect(self.receive(endpoints["audio_uplink"], 2, audio_terminal_program.KEY), (self.aligner, 0))
+        self.connect(self.receive(endpoints["video_uplink"], 2, video_terminal_program.KEY), (self.aligner, 1))
         received = self.air([(self.aligner, 0), (self.aligner, 1)], ANTENNAS, uplink_seed)
         for port, endpoint in zip(received, endpoints["antennas"]):
             self.send(port, endpoint, 2)
@@ -301,15 +313,16 @@ class channel_program(_Program):
 class video_terminal_program(_Program):
     """SISO bursts → LS → ZF → inverse Euler (a*_t) → video_terminal (AGVA) with the visual features
     of the same videos (feature_lookup) → uplink bursts (user 1 of 2) → ZMQ."""
+    KEY = "video-terminal"
 
     def __init__(self, model: str, data: str, air: AirSettings, split: str = "test", endpoints: dict = ENDPOINTS,
-                 torch_threads: int = 0, check_data: bool = True, siso_radio=None):
-        super().__init__("semcom_video_terminal", model, air)
+                 torch_threads: int = 0, check_data: bool = True, siso_radio=None, keys: str = ""):
+        super().__init__("semcom_video_terminal", model, air, keys)
         siso_csi = "estimated" if air.csi == "none" else air.csi
         if siso_radio is not None and siso_csi == "perfect":
             raise InputError("csi 'perfect' needs the simulated channel's H: over the air use 'estimated'")
         bursts = (self.receive_air(siso_radio, 1) if siso_radio is not None
-                  else self.receive(endpoints["siso"], 1))
+                  else self.receive(endpoints["siso"], 1, channel_program.KEY))
         (heard,) = self.detect([bursts], 1, siso_csi, 1)
         self.lookup = self.add(feature_lookup(data, split, self.phy.d, check_data))
         check_data_matches(self.model, self.lookup.split.audio.shape[1:], self.lookup.split.visual.shape[1:], data)
@@ -321,11 +334,12 @@ class video_terminal_program(_Program):
 
 class receiver_program(_Program):
     """The two antennas' bursts → LS → ZF (or raw, csi none) → inverse Euler → multimodal_receiver."""
+    KEY = "receiver"
 
     def __init__(self, model: str, air: AirSettings, endpoints: dict = ENDPOINTS, results_file: str = "",
-                 torch_threads: int = 0, resume: bool = True):
-        super().__init__("semcom_receiver", model, air)
-        received = [self.receive(endpoint, 2) for endpoint in endpoints["antennas"]]
+                 torch_threads: int = 0, resume: bool = True, keys: str = ""):
+        super().__init__("semcom_receiver", model, air, keys)
+        received = [self.receive(endpoint, 2, channel_program.KEY) for endpoint in endpoints["antennas"]]
         streams = self.detect(received, 2, air.csi, 2)
         self.receiver = multimodal_receiver(model, results_file=results_file, torch_threads=torch_threads,
                                             resume=resume)
@@ -337,7 +351,28 @@ class receiver_program(_Program):
         return expected > 0 and any(r["position"] == expected - 1 for r in self.receiver.results)
 
     def summary(self) -> dict:
-        return dict(program=self.name_, **self.receiver.summary(), pilot_fit=self.pilot_fit_summary())
+        return dict(program=self.name_, **self.receiver.summary(), pilot_fit=self.pilot_fit_summary(),
+                    **self.security_summary())
+
+
+PROGRAM_KEYS = tuple(p.KEY for p in (audio_terminal_program, channel_program, video_terminal_program,
+                                     receiver_program))
+
+
+def make_keys(folder: str) -> list:
+    """A key folder for the programs' CURVE links: one ZMQ certificate pair (NAME.key, NAME.key_secret) per
+    program, NAME in :data:`PROGRAM_KEYS`; refuses to overwrite existing keys. Returns the files written."""
+    existing = [n for n in PROGRAM_KEYS if os.path.exists(os.path.join(folder, n + ".key_secret"))]
+    if existing:
+        raise InputError(f"{folder}: holds keys already ({', '.join(existing)}); give a new folder")
+    os.makedirs(folder, exist_ok=True)
+    written = []
+    for name in PROGRAM_KEYS:
+        written.extend(zmq.auth.create_certificates(folder, name))
+    for path in written:
+        if path.endswith(".key_secret"):
+            os.chmod(path, 0o600)
+    return written
 
 
 def print_summary(summary: dict) -> None:
