@@ -65,6 +65,28 @@ def test_demapper_nan_symbols_become_zeros_with_error_tag():
     assert "NaN/Inf" in tags_of(out, tags.ERROR)[1]
 
 
+class recorded_demapper(semcom.euler_demapper):
+    """The demapper, recording how many items each work() call produced."""
+    sizes: list
+
+    def work(self, input_items, output_items):
+        self.sizes = getattr(self, "sizes", []) + [len(output_items[0])]
+        return super().work(input_items, output_items)
+
+
+def test_demapper_in_whole_bursts_gives_the_same_output_in_whole_bursts_only(rng):
+    d, segments, bursts = 8, 10, 300               # more than one buffer's worth, so the buffer wraps
+    symbols = (rng.standard_normal((bursts * segments, d // 2))
+               + 1j * rng.standard_normal((bursts * segments, d // 2))).astype(np.complex64)
+    (plain,), _ = run_chain([symbols], d // 2, [semcom.euler_demapper(d)], d, out_type=float)
+    demapper = recorded_demapper(d, 0, segments)
+    (whole,), _ = run_chain([symbols], d // 2, [demapper], d, out_type=float)
+    np.testing.assert_array_equal(np.asarray(whole.data()), np.asarray(plain.data()))
+    assert len(demapper.sizes) > 1 and all(n % segments == 0 for n in demapper.sizes), demapper.sizes
+    with pytest.raises(ValueError, match="segments_per_burst must be >= 1"):
+        semcom.euler_demapper(d, 0, 0)
+
+
 @pytest.mark.parametrize("kwargs,message", [
     (dict(d=7), "d must be even"),
     (dict(d=0), "d must be >= 2"),

@@ -15,16 +15,20 @@ from ..errors import InputError
 class euler_demapper(gr.sync_block):
     """Complex vectors of d/2 → float vectors of d: [λ·cos θ ; λ·sin θ] (eq. 8-9), multiplied by
     the ``scale`` of the latest ``semcom_frame`` tag of this ``user`` (1 until one is seen).
-    NaN/Inf symbols come out as zeros with a ``semcom_error`` tag.
+    NaN/Inf symbols come out as zeros with a ``semcom_error`` tag. ``segments_per_burst`` > 1 makes
+    every call a whole number of bursts, so that the next block (a terminal network) gets whole videos
+    in one call instead of a video split at the end of GNU Radio's circular buffer.
     """
 
-    def __init__(self, d: int = 128, user: int = 0):
+    def __init__(self, d: int = 128, user: int = 0, segments_per_burst: int = 1):
         self.d = require_int_range("d", d, 2)
         if self.d % 2:
             raise InputError(f"d must be even, got {d}")
         self.user = require_int_range("user", user, 0, 3)
+        self.segments = require_int_range("segments_per_burst", segments_per_burst, 1)
         gr.sync_block.__init__(self, name="semcom_euler_demapper",
                                in_sig=[vector(np.complex64, self.d // 2)], out_sig=[vector(np.float32, self.d)])
+        self.set_output_multiple(self.segments)
         self.scale = 1.0
 
     def work(self, input_items, output_items):

@@ -56,8 +56,9 @@ class feature_source(gr.sync_block):
         if self.rate > 0:
             self.started = self.started or time.monotonic()
             due = int((time.monotonic() - self.started) * self.rate / SEGMENTS) + 1
-            if due <= self.sent:
-                time.sleep(min(SEGMENTS / self.rate, 0.1))
+            if due <= self.sent:             # sleep until the next video is due (at most 0.1 s, to stay stoppable)
+                wait = self.started + self.sent * SEGMENTS / self.rate - time.monotonic()
+                time.sleep(min(max(wait, 0.0), 0.1))
                 return 0
             room = min(room, due - self.sent)
         n = min(room, total - self.sent)

@@ -40,7 +40,7 @@ class SemanticPhy:
 
     def receive(self, user: int) -> list:
         return [blocks.vector_to_stream(gr.sizeof_gr_complex * (self.d // 2), self.segments),
-                euler_demapper(self.d, user)]
+                euler_demapper(self.d, user, self.segments)]
 
     def loopback(self, user: int) -> list:
         return [euler_mapper(self.d, self.segments, user), euler_demapper(self.d, user)]
