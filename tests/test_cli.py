@@ -110,3 +110,64 @@ def test_loopback_refuses_a_unimodal_model(tiny_system, modality):
     done = semcom("loopback", "--model", models[modality], "--data", data, "--emulate", "--snr", "9", timeout=120)
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
     assert "-only model has no SISO link" in done.stderr and "multimodal ('av') model" in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("command,message", [
+    (["train", "--lr", "-1"], "--lr must be > 0"),
+    (["train", "--lambda", "nan"], "--lambda must be a finite number >= 0, got nan"),
+    (["train", "--limit", "-3"], "--limit must be >= 1"),
+    (["train", "--resume"], "checkpoint.pt does not exist (no earlier run in"),
+    (["evaluate", "--seeds", "0"], "--seeds must be >= 1, got 0"),
+    (["evaluate", "--out", "/nonexistent/evaluation.json"], "folder /nonexistent does not exist"),
+    (["demo", "--snr", "inf"], "--snr must be a number of dB in -10.0..40.0, got inf"),
+    (["receiver", "--start-timeout", "-5"], "expected a finite number of seconds > 0, got '-5'"),
+    (["channel", "--slot-timeout", "0"], "argument --slot-timeout: expected a finite number of seconds > 0"),
+    (["sweep", "--scheduler", "not-an-address"], "--scheduler not-an-address: expected tcp://HOST:PORT"),
+])
+def test_bad_settings_are_refused_before_any_work(tiny_system, tmp_path, command, message):
+    """Each is refused with one line (exit 2) before data is written, a model trained or a flowgraph built."""
+    data, models = tiny_system
+    given = {"train": ["--data", data, "--out", str(tmp_path / "m"), "--epochs", "1"],
+             "evaluate": ["--model", models["av"], "--data", data],
+             "demo": ["--out", str(tmp_path / "demo")],
+             "receiver": ["--model", models["av"]],
+             "channel": ["--model", models["av"]],
+             "sweep": ["--data", data, "--system", f"multimodal={models['av']}", "--out", str(tmp_path / "s")]}
+    done = semcom(command[0], *given[command[0]], *command[1:], timeout=120)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert message in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert not (tmp_path / "demo").exists() and not (tmp_path / "m" / "manifest.json").exists()
+
+
+def test_a_missing_dataset_folder_is_named_once(tmp_path):
+    done = semcom("data", "check", str(tmp_path / "nothere"))
+    assert done.returncode == 1
+    assert f"{tmp_path / 'nothere'}: no such folder" in done.stderr and "audio_feature.h5" in done.stderr
+    assert ".h5: missing" not in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("symbols_per_segment", "many", "symbols_per_segment must be a whole number >= 1, got 'many'"),
+    ("audio_dim", 64, "audio features are (10, 128) per video; model"),
+])
+def test_a_manifest_that_does_not_fit_is_refused(tiny_system, tmp_path, field, value, message):
+    import shutil
+    data, models = tiny_system
+    folder = tmp_path / "model"
+    shutil.copytree(models["av"], folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest[field] = value
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    done = semcom("evaluate", "--model", str(folder), "--data", data, timeout=120)
+    assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr, done.stderr
+
+
+def test_keys_never_replace_keys_already_in_a_folder(tmp_path):
+    folder = tmp_path / "keys"
+    assert semcom("keys", str(folder)).returncode == 0
+    for secret in folder.glob("*.key_secret"):
+        secret.unlink()                                # the public keys of another run stay
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    done = semcom("keys", str(folder))
+    assert done.returncode == 2 and "holds keys already" in done.stderr, done.stderr
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before

@@ -180,8 +180,8 @@ def test_sweep_resumed_after_a_kill_gives_the_same_file(tmp_path, trained):
 
 @pytest.mark.parametrize("args,message", [
     (["--system", "multimodal=/nonexistent"], "/nonexistent/manifest.json: missing"),
-    (["--channels", "rayleigh", "--snr", "55"], "SNR 55.0 dB outside -10.0..40.0 dB"),
-    (["--data", "/nonexistent"], "audio_feature.h5: missing"),
+    (["--channels", "rayleigh", "--snr", "55"], "SNR must be a number of dB in -10.0..40.0, got 55.0"),
+    (["--data", "/nonexistent"], "/nonexistent: no such folder"),
 ])
 def test_sweep_rejects_bad_input_before_running(tmp_path, tiny_system, args, message):
     data, models = tiny_system

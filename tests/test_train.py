@@ -70,7 +70,7 @@ def test_multimodal_export_runs_and_resumes(tmp_path, data):
 
 
 @pytest.mark.parametrize("args,message", [
-    (["--data", "/nonexistent"], "audio_feature.h5: missing"),
+    (["--data", "/nonexistent"], "/nonexistent: no such folder"),
     (["--epochs", "0"], "--epochs, --batch-size and --symbols must be >= 1"),
     (["--transmitters-from", "/nonexistent"], "best_model.pt: missing"),
     (["--csi", "none"], "invalid choice: 'none'"),

@@ -44,7 +44,7 @@ def load_key(folder: str, name: str, secret: bool) -> tuple:
     file that is missing or unreadable."""
     path = os.path.join(folder, f"{name}.key_secret" if secret else f"{name}.key")
     if not os.path.isfile(path):
-        raise InputError(f"key file {path}: missing (`semcom keys {folder}` writes a key folder; every program "
+        raise InputError(f"key file {path}: missing (`semcom keys NEW_FOLDER` writes a key folder; every program "
                          "needs its own .key_secret and the peers' .key files)")
     try:
         public, secret_key = zmq.auth.load_certificate(path)
@@ -52,6 +52,9 @@ def load_key(folder: str, name: str, secret: bool) -> tuple:
         raise InputError(f"key file {path}: not a ZMQ CURVE certificate ({exc})") from None
     if secret and not secret_key:
         raise InputError(f"key file {path}: holds no secret key")
+    for key, what in ((public, "public"), (secret_key, "secret")):
+        if key is not None and len(key) != 40:         # Z85 text of a 32-byte CURVE key
+            raise InputError(f"key file {path}: its {what} key is {len(key)} characters; a CURVE key is 40 (Z85)")
     return public, secret_key
 
 

@@ -42,8 +42,11 @@ def run(args) -> int:
     from ..train.trainer import TrainConfig
     from .sweep import RUNS_FILE, publish
     from .train import train_and_export
+    from ..flowgraphs.system import check_snr_db
     if args.videos < 30 or args.epochs < 1 or args.jobs < 1:
         raise InputError("--videos must be >= 30, --epochs and --jobs >= 1")
+    for snr in args.snr:                 # before any data is written or system trained
+        check_snr_db(snr, "--snr")
     start = time.perf_counter()
     data, models, sweep_dir = (os.path.join(args.out, x) for x in ("data", "models", "sweep"))
     log.info("stage 1/3: writing a synthetic AVE of %d videos to %s", args.videos, data)

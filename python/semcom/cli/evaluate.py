@@ -39,7 +39,16 @@ def run(args) -> int:
     from ..nn.system import SemanticSystem
     from ..train.trainer import twin_accuracy
     from ..nn.model_dir import open_model_dir
-    trained = open_model_dir(args.model).trained_csi
+    from ..flowgraphs.system import check_snr_db
+    from ..nn.model_dir import check_data_matches
+    if args.seeds < 1:
+        raise InputError(f"--seeds must be >= 1, got {args.seeds}")
+    for snr in args.snr:
+        check_snr_db(snr, "--snr")
+    if args.out and not os.path.isdir(os.path.dirname(os.path.abspath(args.out))):
+        raise InputError(f"--out {args.out}: folder {os.path.dirname(os.path.abspath(args.out))} does not exist")
+    model = open_model_dir(args.model)
+    trained = model.trained_csi
     if args.csi is None:
         args.csi = ["none_retrained"] if trained == "none_retrained" else ["estimated", "perfect", "none", "error_free"]
     if (trained == "none_retrained") != ("none_retrained" in args.csi) or (
@@ -49,6 +58,7 @@ def run(args) -> int:
                          f"asked for {' '.join(args.csi)}")
     system = SemanticSystem.from_model_dir(args.model)
     split = load_split(args.data, args.split)
+    check_data_matches(model, split.audio.shape[1:], split.visual.shape[1:], args.data)
     points = [(ch, csi, snr) for ch in args.channels for csi in args.csi
               for snr in (args.snr[:1] if csi == "error_free" else args.snr)]
     table = {}

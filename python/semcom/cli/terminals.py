@@ -14,6 +14,15 @@ PORTS = "audio terminal → :5601 (SISO), :5602 (uplink); channel → :5604 (SIS
         "video terminal → :5603 (uplink)"
 
 
+def seconds(text: str, allow_zero: bool = False) -> float:
+    """An argparse type: a finite number of seconds > 0 (>= 0 with ``allow_zero``)."""
+    value = float(text)
+    if not (0 <= value if allow_zero else 0 < value) or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a finite number of seconds {'>=' if allow_zero else '>'} 0, "
+                                         f"got {text!r}")
+    return value
+
+
 def add_parsers(commands) -> None:
     from ..flowgraphs.terminals import CSI_MODES, ENDPOINTS as E
     fmt = argparse.ArgumentDefaultsHelpFormatter
@@ -22,9 +31,9 @@ def add_parsers(commands) -> None:
         p = commands.add_parser(name, help=help_text, description=description + " Ports: " + PORTS + ".",
                                 formatter_class=fmt)
         p.add_argument("--model", required=True, help="multimodal model directory (the burst format comes from it)")
-        p.add_argument("--idle-timeout", type=float, default=10.0, help="stop after this many seconds without items")
-        p.add_argument("--start-timeout", type=float, default=60.0, help="stop if nothing arrives for this long")
-        p.add_argument("--linger", type=float, default=1.0,
+        p.add_argument("--idle-timeout", type=seconds, default=10.0, help="stop after this many seconds without items")
+        p.add_argument("--start-timeout", type=seconds, default=60.0, help="stop if nothing arrives for this long")
+        p.add_argument("--linger", type=lambda text: seconds(text, allow_zero=True), default=1.0,
                        help="seconds to keep the sockets open at the end, so ZMQ delivers what it holds")
         p.add_argument("--summary", default="", help="also write the final summary (JSON) to this file")
         p.add_argument("--keys", default="", metavar="FOLDER",
@@ -78,7 +87,7 @@ def add_parsers(commands) -> None:
     p.add_argument("--video-uplink", default=E["video_uplink"], help="video terminal's uplink bursts (connect)")
     p.add_argument("--siso-out", default=E["siso"], help="SISO link output to the video terminal (bound)")
     p.add_argument("--antenna-out", nargs=2, default=E["antennas"], help="the two receive antennas (bound)")
-    p.add_argument("--slot-timeout", type=float, default=1.0,
+    p.add_argument("--slot-timeout", type=seconds, default=1.0,
                    help="seconds an uplink slot waits for the video terminal's burst before sending silence")
     p.add_argument("--no-siso", action="store_true",
                    help="leave the SISO link out (the terminals run it over radios: --siso-radio)")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import os
 import subprocess
 import sys
@@ -104,8 +105,13 @@ def run(args) -> int:
         raise InputError("--epochs, --batch-size and --symbols must be >= 1")
     if not 0.0 <= args.tau < 1.0:
         raise InputError(f"--tau must be in [0, 1), got {args.tau}")
-    if args.beta < 0:
-        raise InputError(f"--lambda must be >= 0, got {args.beta}")
+    if not 0 <= args.beta < math.inf:
+        raise InputError(f"--lambda must be a finite number >= 0, got {args.beta}")
+    if not 0 < args.lr < math.inf or not 0 < args.lr_gamma <= 1 or args.lr_step < 1:
+        raise InputError(f"--lr must be > 0, --lr-gamma in (0, 1] and --lr-step >= 1; got {args.lr}, "
+                         f"{args.lr_gamma}, {args.lr_step}")
+    if args.limit is not None and args.limit < 1:
+        raise InputError(f"--limit must be >= 1 (videos per split), got {args.limit}")
     architecture = Architecture(agva=args.agva, visual_norm=args.visual_norm, psp_projection=args.psp_projection,
                                 psp_output=args.psp_output, classifier=args.classifier, tau=args.tau,
                                 visual_encoder=args.visual_encoder)
@@ -129,8 +135,9 @@ def train_and_export(config, resume: bool = False, test_snrs=None) -> dict | Non
     log.info("training %s on %s (%d/%d/%d videos), channels %s, CSI %s, on %s", config.modality, config.data,
              *(len(trainer.splits[s].labels) for s in ("train", "val", "test")), ", ".join(config.channels),
              config.csi, trainer.device)
-    if resume:
-        trainer.resume()
+    if resume and not trainer.resume():
+        raise InputError(f"--resume: {trainer.checkpoint_path()} does not exist (no earlier run in {config.out} to "
+                         "continue); leave out --resume to start afresh")
     metrics = trainer.fit()
     if not trainer.is_main:
         return None

@@ -127,6 +127,9 @@ def _check_features(path: str, key: str, shape: tuple, kind: str, data, problems
 
 def check_dataset(folder: str) -> list:
     """Everything wrong with an AVE-format folder, as sentences naming file and field (empty if none)."""
+    if not os.path.isdir(folder):
+        return [f"{folder}: {'not a folder' if os.path.exists(folder) else 'no such folder'} (an AVE-format "
+                "dataset folder holds audio_feature.h5, visual_feature.h5, labels.h5 and the order files)"]
     problems, sizes = [], {}
     for kind, (name, key, shape) in FEATURE_FILES.items():
         path = os.path.join(folder, name)

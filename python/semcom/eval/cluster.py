@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 
+from ..blocks.endpoint import check_endpoint
 from ..errors import InputError
 
 log = logging.getLogger("semcom.sweep")
@@ -32,6 +33,15 @@ def executor(address: str, timeout: float):
     from distributed.comm import parse_address
     from distributed.comm.registry import get_backend
     from .. import VERSION
+    scheme, separator, rest = address.partition("://")
+    if not separator:                            # Dask reads a bare HOST:PORT as tcp://
+        scheme, rest = "tcp", address
+    if scheme in ("tcp", "tls"):
+        try:
+            check_endpoint(f"tcp://{rest}")      # HOST:PORT, an IPv4 address or a host name
+        except InputError:
+            raise InputError(f"--scheduler {address}: expected tcp://HOST:PORT (or tls://HOST:PORT) with HOST an "
+                             "IPv4 address or host name and PORT in 1..65535") from None
     try:
         get_backend(parse_address(address)[0])
     except ValueError as exc:

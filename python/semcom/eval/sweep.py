@@ -20,7 +20,7 @@ from ..nn.channel import NO_ESTIMATION
 from ..nn.model_dir import open_model_dir
 from ..phy.channels import CHANNELS
 from ..phy.checks import require_choice
-from ..flowgraphs.system import CSI_MODES, SNR_RANGE_DB, SystemConfig, run_system
+from ..flowgraphs.system import CSI_MODES, SystemConfig, check_snr_db, run_system
 from ..errors import InputError
 
 log = logging.getLogger("semcom.sweep")
@@ -54,8 +54,7 @@ def plan(systems: dict, channels, snrs, csi_modes) -> list:
     for csi in csi_modes:
         require_choice("csi", csi, CSI_MODES)
     for snr in snrs:
-        if not SNR_RANGE_DB[0] <= snr <= SNR_RANGE_DB[1]:
-            raise InputError(f"SNR {snr} dB outside {SNR_RANGE_DB[0]}..{SNR_RANGE_DB[1]} dB")
+        check_snr_db(snr, "SNR")
     jobs = []
     for name, folder in systems.items():
         retrained = open_model_dir(folder).trained_csi == "none_retrained"

@@ -40,6 +40,15 @@ SNR_RANGE_DB = (-10.0, 40.0)      # the models are trained on 0..30 dB
 @dataclass
 class SystemConfig:
     model: str                     # model directory (manifest.json + TorchScript files)
+def check_snr_db(snr_db, name: str = "snr_db") -> float:
+    """``snr_db`` if it is a number of dB in :data:`SNR_RANGE_DB` (NaN and inf are not); InputError naming
+    ``name`` otherwise."""
+    if isinstance(snr_db, bool) or not isinstance(snr_db, (int, float)) or not (
+            SNR_RANGE_DB[0] <= snr_db <= SNR_RANGE_DB[1]):
+        raise InputError(f"{name} must be a number of dB in {SNR_RANGE_DB[0]}..{SNR_RANGE_DB[1]}, got {snr_db!r}")
+    return float(snr_db)
+
+
     data: str                      # AVE-format dataset folder
     split: str = "test"
     videos: int = 0                # first N videos of the split; 0 = all
@@ -65,9 +74,7 @@ class SystemConfig:
     def validate(self) -> None:
         require_choice("channel", self.channel, CHANNELS)
         require_choice("csi", self.csi, CSI_MODES)
-        if not (isinstance(self.snr_db, (int, float)) and SNR_RANGE_DB[0] <= self.snr_db <= SNR_RANGE_DB[1]):
-            raise InputError(f"snr_db must be a number of dB in {SNR_RANGE_DB[0]}..{SNR_RANGE_DB[1]}, "
-                             f"got {self.snr_db!r}")
+        check_snr_db(self.snr_db)
 
 
 class system_top_block(gr.top_block, AirBuilder):

@@ -56,7 +56,7 @@ from ..phy.checks import require_choice
 from .air import AirBuilder
 from .links import SemanticPhy
 from .loopback import open_radio
-from .system import ANTENNAS, SNR_RANGE_DB
+from .system import ANTENNAS, check_snr_db
 from ..errors import InputError
 
 ENDPOINTS = {
@@ -92,8 +92,7 @@ class AirSettings:
     def validate(self) -> None:
         require_choice("channel", self.channel, CHANNELS)
         require_choice("csi", self.csi, CSI_MODES)
-        if not SNR_RANGE_DB[0] <= self.snr_db <= SNR_RANGE_DB[1]:
-            raise InputError(f"snr_db must be in {SNR_RANGE_DB[0]}..{SNR_RANGE_DB[1]} dB, got {self.snr_db}")
+        check_snr_db(self.snr_db)
 
 
 _GNURADIO_LOG = None
@@ -212,7 +211,8 @@ class _Program(gr.top_block, AirBuilder):
         endpoints = ", ".join(endpoint for _, endpoint, _ in self.sources)
         refusals = "".join(f"; {s.endpoint}: {s.failure_hint()}" for s, _, _ in self.sources
                            if isinstance(s, curve_pull_source) and any(s.failures.values()))
-        return f" from {endpoints}: are the peers running and reachable at those addresses?" + refusals
+        keys = "" if self.keys else " (if the peers run with --keys, this program needs --keys too)"
+        return f" from {endpoints}: are the peers running and reachable at those addresses?{keys}" + refusals
 
     def size_mismatch(self) -> str | None:
         """Why an incoming stream died, if a peer sent bursts of another size (another model, or the wrong
@@ -362,7 +362,7 @@ PROGRAM_KEYS = tuple(p.KEY for p in (audio_terminal_program, channel_program, vi
 def make_keys(folder: str) -> list:
     """A key folder for the programs' CURVE links: one ZMQ certificate pair (NAME.key, NAME.key_secret) per
     program, NAME in :data:`PROGRAM_KEYS`; refuses to overwrite existing keys. Returns the files written."""
-    existing = [n for n in PROGRAM_KEYS if os.path.exists(os.path.join(folder, n + ".key_secret"))]
+    existing = [n for n in PROGRAM_KEYS if any(os.path.exists(os.path.join(folder, n + x)) for x in (".key", ".key_secret"))]
     if existing:
         raise InputError(f"{folder}: holds keys already ({', '.join(existing)}); give a new folder")
     os.makedirs(folder, exist_ok=True)

@@ -123,9 +123,21 @@ def open_model_dir(folder: str) -> ModelDirectory:
         raise InputError(f"{path}: pilots.file {pilots.get('file')!r} missing in {folder}")
     model = ModelDirectory(folder, manifest)
     model.architecture                       # a bad architecture field is reported here, naming the file
+    def positive_int(value) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+    fields = {"audio_dim": manifest["audio_dim"], "segments": manifest["segments"],
+              "symbols_per_segment": manifest["symbols_per_segment"]}
+    shape = manifest["visual_shape"]
+    for name, value in list(fields.items()) + [(f"visual_shape[{i}]", v) for i, v in
+                                               enumerate(shape if isinstance(shape, list) else [None])]:
+        if not positive_int(value):
+            raise InputError(f"{path}: {name} must be a whole number >= 1, got {value!r}")
     return model
 
 
+    if not positive_int(pilots["steps"]) or not positive_int(pilots["length"]):
+        raise InputError(f"{path}: pilots.steps and pilots.length must be whole numbers >= 1, got "
+                         f"{pilots['steps']!r} and {pilots['length']!r}")
 def check_data_matches(model: ModelDirectory, audio_shape: tuple, visual_shape: tuple, source: str) -> None:
     """The dataset's per-segment shapes must be those the model was trained on."""
     m = model.manifest
