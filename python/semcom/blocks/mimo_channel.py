@@ -77,6 +77,17 @@ class mimo_channel(gr.hier_block2):
                 self.connect(self.streams[k], self.paths[m][k], (self.sums[m], k))
             self.connect(self.sums[m], self.vectors[m], self.noise[m])
 
+    def parts(self) -> list:
+        """The blocks inside (fading, per-path and noise blocks)."""
+        found = list(self.noise)
+        for name in ("fading", "streams", "sums", "vectors"):
+            value = getattr(self, name, None)
+            if value is not None:
+                found += value if isinstance(value, list) else [value]
+        for row in getattr(self, "paths", []):
+            found += row
+        return found
+
     def set_snr_db(self, snr_db: float) -> None:
         """Runtime SNR change (GRC callback)."""
         for block in self.noise:

@@ -45,7 +45,8 @@ class multimodal_receiver(gr.sync_block):
         gr.sync_block.__init__(self, name="semcom_multimodal_receiver",
                                in_sig=[vector(np.float32, self.d)] * inputs, out_sig=None)
         self.set_output_multiple(self.segments)
-        self.message_port_register_out(pmt.intern("predictions"))
+        self._port = pmt.intern("predictions")
+        self.message_port_register_out(self._port)
         self.results = []              # one dict per received video
         self.expected = 0              # videos the source announced (``count`` of its tags)
         self.results_file = results_file
@@ -73,6 +74,7 @@ class multimodal_receiver(gr.sync_block):
             visual = streams[-1][0]
             probabilities = torch.softmax(self.network(audio, visual)[0], dim=-1)
         confidence, predicted = probabilities.max(dim=-1)
+        confidence, predicted = confidence.numpy(), predicted.numpy().astype(np.int64)
         videos = tags.values_by_item(self, 0, count, VIDEO)
         errors, lost = set(), set()
         for port in range(len(input_items)):
@@ -88,17 +90,19 @@ class multimodal_receiver(gr.sync_block):
             if position >= 0 and position in done:
                 continue                                   # decoded before the restart: in the file already
             status = "lost" if v in lost else "ok" if finite[v] and v not in errors else "error"
-            result = {"position": position, "video": video, "predicted": predicted[v].numpy().astype(np.int64),
-                      "confidence": confidence[v].numpy(), "status": status, "received_at": now}
+            classes = predicted[v].tolist()
+            result = {"position": position, "video": video, "predicted": predicted[v], "confidence": confidence[v],
+                      "status": status, "received_at": now}
             self.results.append(result)
             meta = pmt.to_pmt({"video": video, "position": position, "status": status})
-            self.message_port_pub(pmt.intern("predictions"), pmt.cons(
-                meta, pmt.init_s32vector(self.segments, result["predicted"].astype(np.int32).tolist())))
+            self.message_port_pub(self._port, pmt.cons(meta, pmt.init_s32vector(self.segments, classes)))
+            if not self.results_file:
+                continue
             if status == "lost":
                 rows += [(position, video, s, -1, "", "", status) for s in range(self.segments)]
             else:
-                rows += [(position, video, s, int(result["predicted"][s]), LABEL_NAMES[int(result["predicted"][s])],
-                          f"{float(result['confidence'][s]):.4f}", status) for s in range(self.segments)]
+                rows += [(position, video, s, c, LABEL_NAMES[c], f"{p:.4f}", status)
+                         for s, (c, p) in enumerate(zip(classes, confidence[v].tolist()))]
         if self.results_file:
             with open(self.results_file, "a", newline="") as f:
                 csv.writer(f).writerows(rows)

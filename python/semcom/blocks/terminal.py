@@ -10,24 +10,42 @@ VIDEO = "semcom_video"   # tag on a video's first segment: {"video": dataset row
 
 def reserve_batches(block, segments: int) -> None:
     """Output buffers of BATCH_VIDEOS whole videos: the next neural block then gets batches, not one
-    or two videos per work() call (GNU Radio sizes buffers in bytes, and a visual item is 100 kB).
-    GNU Radio logs every such call at info level; this one is routine, so it is not logged."""
+    or two videos per work() call (GNU Radio sizes buffers in bytes, and a visual item is 100 kB)."""
+    set_min_output_buffer_quietly(block, BATCH_VIDEOS * segments)
+
+
+def set_min_output_buffer_quietly(block, items: int) -> None:
+    """``block.set_min_output_buffer(items)`` for a Python or a C++ block, without the info line
+    GNU Radio logs for every such call (routine here)."""
     from gnuradio import gr
-    level = block.logger.get_string_level()
-    block.logger.set_level(gr.log_levels.warn)
-    block.set_min_output_buffer(BATCH_VIDEOS * segments)
-    block.logger.set_level(level)
+    if hasattr(block, "set_log_level"):          # C++ blocks
+        level = block.log_level()
+        block.set_log_level("warn")
+        block.set_min_output_buffer(int(items))
+        block.set_log_level(level)
+    else:
+        level = block.logger.get_string_level()
+        block.logger.set_level(gr.log_levels.warn)
+        block.set_min_output_buffer(int(items))
+        block.logger.set_level(level)
 
 
 def open_network(model: str, network: str, symbols: int, torch_threads: int, modalities=("av", "a", "v")):
     """(checked model directory, TorchScript ``network``) for a terminal block: the manifest, the
-    flowgraph's ``symbols`` (0 = the model's) and the model's modality are checked first."""
+    flowgraph's ``symbols`` (0 = the model's) and the model's modality are checked first. A process
+    that keeps its loads (:func:`semcom.memo.keep_loads`) gets the same module again while its file
+    is unchanged."""
+    import os
+    from ..memo import kept
     from ..nn.model_dir import open_model_dir
     directory = open_model_dir(model)
     directory.require_symbols(symbols)
     directory.require_modality(*modalities)
     set_torch_threads(torch_threads)
-    return directory, directory.load(network)
+    if network not in directory.manifest["files"]:
+        return directory, directory.load(network)       # InputError naming the model's networks
+    path = directory.path(network)
+    return directory, kept(("network", os.path.realpath(path)), [path], lambda: directory.load(network))
 
 
 def warm_up(network, *shapes) -> None:

@@ -7,6 +7,7 @@ import logging
 import os
 import re
 
+from ..flowgraphs.links import LDPC_BACKENDS
 from ..flowgraphs.system import CSI_MODES
 from ..nn.channel import SNR_GRID_DB
 from ..phy.channels import CHANNELS
@@ -55,6 +56,9 @@ def add_parser(commands) -> None:
                    "network, or tls:// with certificates")
     p.add_argument("--scheduler-timeout", type=float, default=60.0, metavar="SECONDS",
                    help="with --scheduler: how long to wait for the scheduler, and then for its first worker")
+    p.add_argument("--ldpc-backend", choices=LDPC_BACKENDS, default="numpy",
+                   help="the digital baseline's LDPC encoder and soft decoder: numpy = gr-fec's algorithms "
+                   "vectorised over whole bursts (the same bits), gr-fec = its blocks, frame by frame (slower)")
     p.add_argument("--torch-threads", type=int, default=0,
                    help="torch threads per flowgraph (0: torch's default, or 1 with --jobs > 1 or --scheduler)")
     p.add_argument("--out", default="results/sweep", help="folder for runs.jsonl, results.csv/json, PNGs, Table I")
@@ -85,7 +89,8 @@ def run(args) -> int:
         os.remove(runs)
     threads = args.torch_threads or (1 if args.jobs > 1 or args.scheduler else 0)
     common = dict(data=data, split=args.split, videos=args.videos, estimator=args.estimator,
-                  rician_k=args.rician_k, seed=args.seed, torch_threads=threads, check_data=False)
+                  rician_k=args.rician_k, seed=args.seed, torch_threads=threads, check_data=False,
+                  ldpc_backend=args.ldpc_backend)
     where = f"the Dask cluster at {args.scheduler}" if args.scheduler else f"{args.jobs} process(es)"
     log.info("%d runs (%s) on %s/%s, %s; results in %s", len(jobs), ", ".join(systems), data, args.split,
              where, runs)

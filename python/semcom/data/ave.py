@@ -34,6 +34,7 @@ FEATURE_FILES = {"audio": ("audio_feature.h5", "avadataset", AUDIO_SHAPE),
                  "labels": ("labels.h5", "avadataset", (SEGMENTS, NUM_CLASSES))}
 ORDER_FILES = {split: (f"{split}_order.h5", "order") for split in SPLITS}
 ANNOTATION_HEADER = "Category&VideoID&Quality&StartTime&EndTime"
+KEPT_FLOAT32_BYTES = 1 << 30         # a kept split's visual features as float32 up to 1 GiB (AVE's test split: 0.4)
 
 
 @dataclass(frozen=True)
@@ -215,7 +216,30 @@ def load_split(folder: str, split: str, limit: int | None = None, check: bool = 
     """Read one split (rows in the order file's order); with ``check``, validate the folder first.
 
     Audio and labels come as float32 / int64; visual keeps its stored type (float16 halves memory).
+    In a process that keeps its loads (:func:`semcom.memo.keep_loads`) the same files give the same
+    Split object again (its arrays are shared: read them, do not write to them), with float16 visual
+    features widened to float32 once where they then take at most ``KEPT_FLOAT32_BYTES`` (every run
+    of the process would convert them again to send them).
     """
+    from ..memo import kept, keeping
+
+    def read() -> Split:
+        loaded = _read_split(folder, split, limit, check)
+        if keeping() and loaded.visual.dtype == np.float16 and loaded.visual.size * 4 <= KEPT_FLOAT32_BYTES:
+            loaded.visual = loaded.visual.astype(np.float32)
+        return loaded
+    return kept(("split", os.path.realpath(folder), split, limit), split_files(folder, split), read)
+
+
+def split_files(folder: str, split: str) -> list:
+    """The files a split is read from: the three feature files and the split's order file."""
+    files = [os.path.join(folder, name) for name, _, _ in FEATURE_FILES.values()]
+    if split in ORDER_FILES:
+        files.append(os.path.join(folder, ORDER_FILES[split][0]))
+    return files
+
+
+def _read_split(folder: str, split: str, limit: int | None, check: bool) -> Split:
     if check:
         require_valid(folder)
     indices = read_order(folder, split)[:limit]

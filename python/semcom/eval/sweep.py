@@ -16,6 +16,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 import multiprocessing
 from dataclasses import dataclass
 
+from ..memo import keep_loads
 from ..nn.channel import NO_ESTIMATION
 from ..nn.model_dir import open_model_dir
 from ..phy.channels import CHANNELS
@@ -93,7 +94,11 @@ def read_done(path: str) -> dict:
     return done
 
 
-def _run(job: Job, common: dict) -> dict:
+def _run(job: Job, common: dict, keep: bool = True) -> dict:
+    """One job's row. ``keep``: this process keeps the split, the networks and the PCM range for its
+    next runs (:mod:`semcom.memo`; the results are those of fresh loads)."""
+    if keep:
+        keep_loads()
     config = SystemConfig(model=job.model, channel=job.channel, snr_db=job.snr_db, csi=job.csi,
                           digital=job.system.startswith("digital"), **common)
     result = run_system(config)
@@ -110,8 +115,23 @@ def _executor(workers: int, scheduler: str | None, timeout: float):
         from .cluster import executor
         return executor(scheduler, timeout)
     if workers > 1:
-        return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        return _local_pool(workers)
     return contextlib.nullcontext()
+
+
+@contextlib.contextmanager
+def _local_pool(workers: int):
+    """``workers`` spawned processes whose NumPy uses one BLAS thread (unless OPENBLAS_NUM_THREADS is
+    set): each worker's flowgraph has its own threads, and idle BLAS threads of several workers spin
+    on the same cores. The variable is set here while the pool starts its processes."""
+    saved = os.environ.get("OPENBLAS_NUM_THREADS")
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            yield pool
+    finally:
+        if saved is None:
+            os.environ.pop("OPENBLAS_NUM_THREADS", None)
 
 
 def run_sweep(jobs: list, results_path: str, common: dict, workers: int = 1, progress: bool = True,

@@ -5,11 +5,16 @@ receive chain).
 """
 from __future__ import annotations
 
+from gnuradio import gr
+
 from ..blocks.ls_channel_estimator import ls_channel_estimator
 from ..blocks.mimo_channel import mimo_channel
 from ..blocks.pilot_inserter import pilot_inserter
+from ..blocks.terminal import set_min_output_buffer_quietly
 from ..blocks.zf_detector import zf_detector
 from ..phy.pilots import load_pilots
+
+BUFFER_BYTES = 1 << 19            # 512 kB: 80 bursts of 640 symbols
 
 
 class AirBuilder:
@@ -20,6 +25,21 @@ class AirBuilder:
     def add(self, block):
         self.keep.append(block)
         return block
+
+    def widen_buffers(self, nbytes: int = BUFFER_BYTES) -> None:
+        """Give every block added so far (and the blocks inside a channel) output buffers of at least
+        ``nbytes``: a block then takes tens of bursts per call when it has fallen behind, instead of the
+        few that GNU Radio's default buffers hold, so fewer Python calls do the same work."""
+        found = []
+        for block in self.keep:
+            found += block.parts() if isinstance(block, mimo_channel) else [block]
+        for block in found:
+            if isinstance(block, gr.hier_block2):
+                continue
+            signature = block.output_signature()
+            if signature.max_streams() != 0:
+                size = max(signature.sizeof_stream_items())
+                set_min_output_buffer_quietly(block, max(1, nbytes // size, block.min_output_buffer(0)))
 
     def pilot_fit_summary(self) -> dict:
         """The pilot-fit check of every LS estimator in the flowgraph: {bursts, misfits, worst_fit}."""

@@ -5,7 +5,10 @@ and after the ZF detector, for the semantic system and for the separate source/c
 - :class:`DigitalPhy` (the paper's "traditional" system, RQ1): PCM of the error-free-trained
   transmitter's 2L_s reals, an LDPC code of gr-fec, 16-QAM of gr-digital, zero padding to the same
   channel uses per segment as the semantic system; at the receiver soft (sum-product) or hard
-  (bit-flipping) LDPC decoding and PCM reconstruction.
+  (bit-flipping) LDPC decoding and PCM reconstruction. The LDPC encoder and the soft decoder
+  (gr-fec's sum-product algorithm) run either vectorised over the frames of all bursts at hand
+  (:mod:`semcom.phy.ldpc`, ``ldpc_backend`` 'numpy': the same codewords and decoded bits) or frame
+  by frame in gr-fec ('gr-fec', the slower original).
 Each ``transmit`` chain ends in burst vectors of ``payload_len`` symbols; each ``receive`` chain
 starts from them and ends in the receiver's 2L float vectors per segment.
 """
@@ -19,6 +22,9 @@ from gnuradio import blocks, gr
 from ..blocks.euler_demapper import euler_demapper
 from ..blocks.euler_mapper import euler_mapper
 from ..blocks.pcm_codec import burst_resize, pcm_decoder, pcm_encoder
+from ..blocks.terminal import set_min_output_buffer_quietly
+from ..blocks.ldpc_codec import ldpc_decoder, ldpc_encoder
+from ..memo import kept
 from ..phy.channels import noise_variance
 from ..phy.checks import require_choice
 from ..phy.pcm import check_pcm
@@ -26,7 +32,10 @@ from ..errors import InputError
 
 LDPC_DIR = "/usr/share/gnuradio/fec/ldpc"
 DECODINGS = ("soft", "hard")
+LDPC_BACKENDS = ("numpy", "gr-fec")
+DECODER_BURSTS = 64              # bursts the soft decoder's input buffer holds (frames decoded together)
 LLR_NOISE_FLOOR = 0.05           # noise power of 13 dB
+LUT_PRECISION = 8                # soft-decision table of 2^8 × 2^8 points
 
 
 class SemanticPhy:
@@ -48,19 +57,23 @@ class SemanticPhy:
 
 class DigitalPhy:
     """PCM (``pcm_bits`` over ±``clip``) → LDPC (``ldpc``: an alist of gr-fec with its ``gap``) →
-    16-QAM → zero padding to ``channel_uses`` symbols per segment."""
+    16-QAM → zero padding to ``channel_uses`` symbols per segment. ``ldpc_backend``: the LDPC encoder
+    and soft decoder of :mod:`semcom.blocks.ldpc_codec` ('numpy') or of gr-fec ('gr-fec'); hard
+    ``decoding`` is gr-fec's bit-flipping decoder either way."""
 
     def __init__(self, d: int, segments: int, channel_uses: int, snr_db: float, pcm_bits: int = 3,
                  clip: float = 4.0, ldpc: str = "n_0500_k_0202_gap_11.alist", gap: int = 11,
-                 decoding: str = "soft", max_iterations: int = 50):
+                 decoding: str = "soft", max_iterations: int = 50, ldpc_backend: str = "numpy"):
         from gnuradio import digital, fec
         check_pcm(pcm_bits, clip)
         self.decoding = require_choice("decoding", decoding, DECODINGS)
+        self.backend = require_choice("ldpc_backend", ldpc_backend, LDPC_BACKENDS)
         self.d, self.segments, self.bits, self.clip = d, segments, pcm_bits, clip
         path = ldpc if os.path.isabs(ldpc) else os.path.join(LDPC_DIR, ldpc)
         if not os.path.isfile(path):
             raise InputError(f"ldpc {path!r}: no such alist file (gr-fec ships them in {LDPC_DIR})")
         self.alist, self.max_iterations, self.snr_db = path, max_iterations, snr_db
+        self._table = None                               # the soft-decision table, once computed
         self.matrix = fec.ldpc_H_matrix(path, gap)
         self.k, self.n = self.matrix.k(), self.matrix.n()
         self.constellation = digital.constellation_16qam().base()
@@ -78,10 +91,12 @@ class DigitalPhy:
 
     def transmit(self, user: int) -> list:
         from gnuradio import digital, fec
-        encoder = fec.ldpc_par_mtrx_encoder.make_H(self.matrix)
-        return [pcm_encoder(self.d, self.segments, self.bits, self.clip, self.frame_bits),
-                blocks.vector_to_stream(gr.sizeof_char, self.frame_bits),
-                fec.extended_encoder(encoder, None, "11"),
+        if self.backend == "numpy":
+            coded = [ldpc_encoder(self.alist, self.frames), blocks.vector_to_stream(gr.sizeof_char, self.frames * self.n)]
+        else:
+            coded = [blocks.vector_to_stream(gr.sizeof_char, self.frame_bits),
+                     fec.extended_encoder(fec.ldpc_par_mtrx_encoder.make_H(self.matrix), None, "11")]
+        return [pcm_encoder(self.d, self.segments, self.bits, self.clip, self.frame_bits), *coded,
                 blocks.pack_k_bits_bb(self.constellation.bits_per_symbol()),
                 digital.constellation_encoder_bc(self.constellation),
                 blocks.stream_to_vector(gr.sizeof_gr_complex, self.symbols),
@@ -89,32 +104,50 @@ class DigitalPhy:
 
     def receive(self, user: int) -> list:
         from gnuradio import digital, fec
-        if self.decoding == "soft":
-            # max-log LLRs from gr-digital at the nominal noise power; the sum-product decoder scales its
-            # input by 2/σ², so σ = √2 passes the LLRs through unchanged
-            decoder = fec.ldpc_decoder.make(self.alist, math.sqrt(2.0), self.max_iterations)
+        # soft decisions s of gr-digital at the nominal noise power; gr-fec's sum-product decoder
+        # takes exp(s/(2σ²)) as a bit's likelihood ratio, so σ = √2 (as ever here) decodes with the
+        # LLR s/4. A positive value is a 1 bit for gr-digital and both gr-fec LDPC decoders
+        chain = [burst_resize(self.payload_len, self.symbols),
+                 blocks.vector_to_stream(gr.sizeof_gr_complex, self.symbols),
+                 digital.constellation_soft_decoder_cf(self._llr_constellation())]
+        if self.decoding == "soft" and self.backend == "numpy":
+            bursts = blocks.stream_to_vector(gr.sizeof_float, self.frames * self.n)
+            set_min_output_buffer_quietly(bursts, DECODER_BURSTS)
+            chain += [bursts, ldpc_decoder(self.alist, self.frames, math.sqrt(2.0), self.max_iterations)]
         else:
-            decoder = fec.ldpc_bit_flip_decoder.make(self.matrix.get_base_sptr(), self.max_iterations)
-        # gr-digital's soft decisions and both gr-fec LDPC decoders agree: a positive value is a 1 bit
-        return [burst_resize(self.payload_len, self.symbols),
-                blocks.vector_to_stream(gr.sizeof_gr_complex, self.symbols),
-                digital.constellation_soft_decoder_cf(self._llr_constellation()),
-                fec.extended_decoder(decoder, None, None, "11"),
-                blocks.stream_to_vector(gr.sizeof_char, self.frame_bits),
-                pcm_decoder(self.d, self.segments, self.bits, self.clip, self.frame_bits)]
+            if self.decoding == "soft":
+                decoder = fec.ldpc_decoder.make(self.alist, math.sqrt(2.0), self.max_iterations)
+            else:
+                decoder = fec.ldpc_bit_flip_decoder.make(self.matrix.get_base_sptr(), self.max_iterations)
+            chain += [fec.extended_decoder(decoder, None, None, "11"),
+                      blocks.stream_to_vector(gr.sizeof_char, self.frame_bits)]
+        return chain + [pcm_decoder(self.d, self.segments, self.bits, self.clip, self.frame_bits)]
 
     def _llr_constellation(self):
         """16-QAM whose soft decisions are max-log LLRs at the nominal noise power (a lookup table),
         floored at ``LLR_NOISE_FLOOR`` so that LLRs stay bounded (overconfident LLRs make belief
-        propagation fail on bursts whose ZF output is noisier than nominal)."""
+        propagation fail on bursts whose ZF output is noisier than nominal). The table is computed
+        once per noise power (per run, or per process that keeps its loads) and copied into each
+        receive chain's constellation."""
         from gnuradio import digital
+        if self._table is None:
+            noise_power = max(noise_variance(self.snr_db), LLR_NOISE_FLOOR)
+            self._table = kept(("16qam_soft_lut", LUT_PRECISION, noise_power), [], lambda: soft_lut(noise_power))
         constellation = digital.constellation_16qam().base()
-        constellation.gen_soft_dec_lut(8, max(noise_variance(self.snr_db), LLR_NOISE_FLOOR))
+        constellation.set_soft_dec_lut(self._table, LUT_PRECISION)
         return constellation
 
     def loopback(self, user: int) -> list:
         return [pcm_encoder(self.d, self.segments, self.bits, self.clip, self.frame_bits),
                 pcm_decoder(self.d, self.segments, self.bits, self.clip, self.frame_bits)]
+
+
+def soft_lut(noise_power: float) -> list:
+    """gr-digital's soft-decision table of its 16-QAM at ``noise_power`` (2^LUT_PRECISION points a side)."""
+    from gnuradio import digital
+    constellation = digital.constellation_16qam().base()
+    constellation.gen_soft_dec_lut(LUT_PRECISION, noise_power)
+    return constellation.soft_dec_lut()
 
 
 def transmitter_range(model, split, videos: int = 64, quantile: float = 0.999) -> float:

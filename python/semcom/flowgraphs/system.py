@@ -12,6 +12,7 @@ receive antennas.
 """
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 
@@ -24,6 +25,8 @@ from ..blocks.mimo_channel import seeds
 from ..blocks.multimodal_receiver import multimodal_receiver
 from ..blocks.slot_aligner import slot_aligner
 from ..blocks.video_terminal import video_terminal
+from ..data.ave import split_files
+from ..memo import kept
 from ..nn.channel import NO_ESTIMATION
 from ..nn.model_dir import check_data_matches, open_model_dir
 from ..phy.channels import CHANNELS
@@ -70,6 +73,7 @@ def check_snr_db(snr_db, name: str = "snr_db") -> float:
     ldpc: str = "n_0500_k_0202_gap_11.alist"
     ldpc_gap: int = 11
     decoding: str = "soft"
+    ldpc_backend: str = "numpy"    # LDPC encoder and soft decoder: phy/ldpc.py over whole bursts, or 'gr-fec' frame by frame
 
     def validate(self) -> None:
         require_choice("channel", self.channel, CHANNELS)
@@ -101,9 +105,12 @@ class system_top_block(gr.top_block, AirBuilder):
             if c.csi in NO_ESTIMATION:
                 raise InputError("the digital baseline needs channel estimation: csi 'estimated', 'perfect' or "
                                  "'error_free'")
-            clip = c.pcm_clip if c.pcm_clip > 0 else transmitter_range(m, self.source.split)
+            clip = c.pcm_clip if c.pcm_clip > 0 else kept(
+                ("pcm_range", os.path.realpath(c.model), os.path.realpath(c.data), c.split, c.videos),
+                [m.path(n) for n in m.manifest["files"]] + split_files(c.data, c.split),
+                lambda: transmitter_range(m, self.source.split))
             self.phy = DigitalPhy(self.d, m.segments, c.digital_channel_uses, c.snr_db, c.pcm_bits, clip,
-                                  c.ldpc, c.ldpc_gap, c.decoding)
+                                  c.ldpc, c.ldpc_gap, c.decoding, ldpc_backend=c.ldpc_backend)
         else:
             self.phy = SemanticPhy(self.d, m.segments)
         self.keep = []                                  # every block, so none is garbage-collected
@@ -142,6 +149,7 @@ class system_top_block(gr.top_block, AirBuilder):
         self.receiver = multimodal_receiver(c.model, results_file=c.results_file, torch_threads=c.torch_threads)
         for i, port in enumerate(received):
             self.connect(port, (self.receiver, i))
+        self.widen_buffers()
 
     def siso_link(self, audio, csi: str, seed: int):
         """The audio terminal → video terminal link; returns the received a*_t stream. Subclasses
