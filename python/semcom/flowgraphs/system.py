@@ -40,9 +40,6 @@ ANTENNAS = 2
 SNR_RANGE_DB = (-10.0, 40.0)      # the models are trained on 0..30 dB
 
 
-@dataclass
-class SystemConfig:
-    model: str                     # model directory (manifest.json + TorchScript files)
 def check_snr_db(snr_db, name: str = "snr_db") -> float:
     """``snr_db`` if it is a number of dB in :data:`SNR_RANGE_DB` (NaN and inf are not); InputError naming
     ``name`` otherwise."""
@@ -52,6 +49,9 @@ def check_snr_db(snr_db, name: str = "snr_db") -> float:
     return float(snr_db)
 
 
+@dataclass
+class SystemConfig:
+    model: str                     # model directory (manifest.json + TorchScript files)
     data: str                      # AVE-format dataset folder
     split: str = "test"
     videos: int = 0                # first N videos of the split; 0 = all

@@ -116,13 +116,6 @@ def open_model_dir(folder: str) -> ModelDirectory:
             raise InputError(f"{path}: files.{network} missing for modality {manifest['modality']!r}")
         if not os.path.isfile(os.path.join(folder, name)):
             raise InputError(f"{os.path.join(folder, name)}: missing (listed in {path} as files.{network})")
-    pilots = manifest["pilots"]
-    if not isinstance(pilots, dict) or not {"source", "steps", "length"} <= set(pilots):
-        raise InputError(f"{path}: pilots must hold source, steps and length")
-    if pilots["source"] == "file" and not os.path.isfile(os.path.join(folder, pilots.get("file", ""))):
-        raise InputError(f"{path}: pilots.file {pilots.get('file')!r} missing in {folder}")
-    model = ModelDirectory(folder, manifest)
-    model.architecture                       # a bad architecture field is reported here, naming the file
     def positive_int(value) -> bool:
         return isinstance(value, int) and not isinstance(value, bool) and value >= 1
     fields = {"audio_dim": manifest["audio_dim"], "segments": manifest["segments"],
@@ -132,12 +125,19 @@ def open_model_dir(folder: str) -> ModelDirectory:
                                                enumerate(shape if isinstance(shape, list) else [None])]:
         if not positive_int(value):
             raise InputError(f"{path}: {name} must be a whole number >= 1, got {value!r}")
-    return model
-
-
+    pilots = manifest["pilots"]
+    if not isinstance(pilots, dict) or not {"source", "steps", "length"} <= set(pilots):
+        raise InputError(f"{path}: pilots must hold source, steps and length")
     if not positive_int(pilots["steps"]) or not positive_int(pilots["length"]):
         raise InputError(f"{path}: pilots.steps and pilots.length must be whole numbers >= 1, got "
                          f"{pilots['steps']!r} and {pilots['length']!r}")
+    if pilots["source"] == "file" and not os.path.isfile(os.path.join(folder, pilots.get("file", ""))):
+        raise InputError(f"{path}: pilots.file {pilots.get('file')!r} missing in {folder}")
+    model = ModelDirectory(folder, manifest)
+    model.architecture                       # a bad architecture field is reported here, naming the file
+    return model
+
+
 def check_data_matches(model: ModelDirectory, audio_shape: tuple, visual_shape: tuple, source: str) -> None:
     """The dataset's per-segment shapes must be those the model was trained on."""
     m = model.manifest
