@@ -121,7 +121,7 @@ class curve_push_sink(gr.sync_block, _CurveEnd):
         try:
             self.socket.bind(endpoint)
         except zmq.ZMQError as exc:
-            self._stop_authenticator()
+            self.authenticator.stop()
             self._close()
             raise refused(endpoint, "bind", exc) from None
 
@@ -147,11 +147,8 @@ class curve_push_sink(gr.sync_block, _CurveEnd):
                 return i
         return len(bursts)
 
-    def _stop_authenticator(self) -> None:
-        self.authenticator.stop()
-
     def stop(self) -> bool:
-        self._stop_authenticator()
+        self.authenticator.stop()
         self._close()
         return True
 
