@@ -149,7 +149,10 @@ class system_top_block(gr.top_block, AirBuilder):
         self.receiver = multimodal_receiver(c.model, results_file=c.results_file, torch_threads=c.torch_threads)
         for i, port in enumerate(received):
             self.connect(port, (self.receiver, i))
-        self.widen_buffers()
+        if not self.LOSSY_SISO:
+            # not where a slot_aligner waits for the video terminal with a timeout: wide buffers let the
+            # audio uplink run tens of bursts ahead, and its slots then time out (videos lost)
+            self.widen_buffers()
 
     def siso_link(self, audio, csi: str, seed: int):
         """The audio terminal → video terminal link; returns the received a*_t stream. Subclasses
