@@ -34,15 +34,7 @@ class euler_demapper(gr.sync_block):
     def work(self, input_items, output_items):
         count = len(output_items[0])
         symbols = input_items[0][:count]
-        scale = np.empty(count, np.float32)
-        start = 0
-        frames = [(item, pmt.to_python(value)) for item, key, value in tags.tags_in_window(self, 0, count)
-                  if key == tags.FRAME]                   # several users' frames may share an item
-        for item, frame in sorted(frames, key=lambda f: f[0]):
-            if isinstance(frame, dict) and frame.get("user") == self.user and "scale" in frame:
-                scale[start:item] = self.scale
-                self.scale, start = float(frame["scale"]), item
-        scale[start:] = self.scale
+        scale, self.scale = frame_scales(tags.tags_in_window(self, 0, count), count, self.user, self.scale)
         finite = np.isfinite(symbols).all(axis=1)
         if not finite.all():
             first = int(np.argmin(finite))
@@ -52,3 +44,18 @@ class euler_demapper(gr.sync_block):
             symbols = np.where(finite[:, None], symbols, 0)
         output_items[0][:] = euler_unmap(symbols) * scale[:, None]
         return count
+
+
+def frame_scales(window: list, count: int, user: int, scale: float) -> tuple[np.ndarray, float]:
+    """The power-normalisation scale of ``user`` in force at each of ``count`` items, from the tags of
+    :func:`semcom.blocks.tags.tags_in_window` (the ``semcom_frame`` tags of several users may share an
+    item) and the ``scale`` in force before them → (scales (count,) float32, the scale in force after)."""
+    scales = np.empty(count, np.float32)
+    start = 0
+    frames = [(item, pmt.to_python(value)) for item, key, value in window if key == tags.FRAME]
+    for item, frame in sorted(frames, key=lambda f: f[0]):
+        if isinstance(frame, dict) and frame.get("user") == user and "scale" in frame:
+            scales[start:item] = scale
+            scale, start = float(frame["scale"]), item
+    scales[start:] = scale
+    return scales, scale

@@ -55,12 +55,16 @@ class feature_source(gr.sync_block):
         room = len(output_items[0]) // SEGMENTS
         if self.rate > 0:
             self.started = self.started or time.monotonic()
-            due = int((time.monotonic() - self.started) * self.rate / SEGMENTS) + 1
-            if due <= self.sent:             # sleep until the next video is due (at most 0.1 s, to stay stoppable)
-                wait = self.started + self.sent * SEGMENTS / self.rate - time.monotonic()
-                time.sleep(min(max(wait, 0.0), 0.1))
+            # sleep until the next video is due and send it then (a call that returned 0 would wait for the
+            # scheduler to call again, sending late and in pairs); at most 0.1 s a call, to stay stoppable
+            wait = self.started + self.sent * SEGMENTS / self.rate - time.monotonic()
+            if wait > 0.1:
+                time.sleep(0.1)
                 return 0
-            room = min(room, due - self.sent)
+            if wait > 0:
+                time.sleep(wait)
+            due = int((time.monotonic() - self.started) * self.rate / SEGMENTS) + 1
+            room = min(room, max(due - self.sent, 1))
         n = min(room, total - self.sent)
         rows = slice(self.sent, self.sent + n)
         output_items[0][:n * SEGMENTS] = self.split.audio[rows].reshape(n * SEGMENTS, -1)

@@ -16,28 +16,18 @@ from .ports import vector
 from ..errors import InputError
 
 
-class ls_channel_estimator(gr.sync_block):
-    """M received burst streams → M payload streams, with the channel estimate Ĥ (M×K) of each
-    burst in a ``semcom_h_est`` tag (and on the ``h_est`` message port as a dict).
-
-    The pilot parameters must equal the transmitters' (:class:`pilot_inserter`). ``mode``:
-    ``min_residual`` (the paper: Ĥ_t at t_min = argmin_t ‖Y_t − Ĥ_t X_t‖², eq. 6), ``joint`` (LS over
-    all pilot steps), ``lmmse`` (prior CN(0,1) entries; noise variance from ``snr_db``). A burst
-    holding NaN/Inf gets Ĥ = 0 and a ``semcom_error`` tag.
-
-    Pilot-fit check: a burst whose mean pilot residual exceeds ``fit_threshold`` times what the noise of
-    ``snr_db`` leaves (:func:`semcom.phy.ls.pilot_fit`) gets a ``semcom_pilot_misfit`` tag
-    {burst, ratio} and is counted (``misfits``); a warning naming the likely causes (a block that shifts
-    the stream, pilot settings unlike the transmitter's, an SNR setting above the real one) is logged
-    at most every ``WARN_EVERY_S`` seconds. ``fit_threshold`` 0 turns the check off.
-    """
+class LsEstimation:
+    """What :class:`ls_channel_estimator` does to a batch of received bursts, for it and for
+    :class:`semcom.blocks.burst_detector.burst_detector` (which does it inside a larger block):
+    the estimate, the pilot-fit check and the tags. The host is a GNU Radio block that calls
+    :meth:`init_estimation` before its own ``__init__`` returns."""
 
     WARN_EVERY_S = 10.0
 
-    def __init__(self, antennas: int = 2, users: int = 2, payload_len: int = 640, pilot_steps: int = 10,
-                 pilot_len: int = 16, pilot_source: str = "zadoff_chu", zc_root: int = 1,
-                 pilot_file: str = "", mode: str = "min_residual", snr_db: float = 10.0,
-                 fit_threshold: float = 3.0):
+    def init_estimation(self, antennas: int, users: int, payload_len: int, pilot_steps: int, pilot_len: int,
+                        pilot_source: str, zc_root: int, pilot_file: str, mode: str, snr_db: float,
+                        fit_threshold: float) -> int:
+        """Check and keep the settings; returns the burst length (pilots + payload)."""
         self.mode = require_choice("mode", mode, ESTIMATOR_MODES)
         self.antennas = require_int_range("antennas (M)", antennas, 1, 4)
         self.users = require_int_range("users (K)", users, 1, 4)
@@ -56,12 +46,8 @@ class ls_channel_estimator(gr.sync_block):
         self.misfits = 0            # bursts whose pilots did not fit (semcom_pilot_misfit)
         self.worst_fit = 0.0        # the largest residual ratio seen
         self._warned_at = None
-        burst_len = self.preamble_len + self.payload_len
-        gr.sync_block.__init__(self, name="semcom_ls_channel_estimator",
-                               in_sig=[vector(np.complex64, burst_len)] * self.antennas,
-                               out_sig=[vector(np.complex64, self.payload_len)] * self.antennas)
-        self.set_tag_propagation_policy(gr.TPP_DONT)
-        self.message_port_register_out(pmt.intern("h_est"))
+        self._h_est_port = pmt.intern("h_est")
+        return self.preamble_len + self.payload_len
 
     def set_snr_db(self, snr_db: float) -> None:
         """Noise variance assumed by the lmmse mode and the pilot-fit check (GRC callback)."""
@@ -71,8 +57,9 @@ class ls_channel_estimator(gr.sync_block):
         """{bursts, misfits, worst_fit}: what the summaries of the commands report."""
         return {"bursts": self.bursts, "misfits": self.misfits, "worst_fit": round(self.worst_fit, 3)}
 
-    def check_fit(self, residual: np.ndarray, finite: np.ndarray) -> np.ndarray:
-        """Residual ratio per burst; tags, counts and (rate-limited) warns the bursts above the threshold."""
+    def check_fit(self, residual: np.ndarray, finite: np.ndarray, unit: int = 1) -> np.ndarray:
+        """Residual ratio per burst; tags (on output item ``unit``·b for burst b), counts and
+        (rate-limited) warns the bursts above the threshold."""
         ratio = pilot_fit(residual, self.noise_var, self.antennas, self.users, self.pilot_len)
         self.bursts += len(ratio)
         if self.fit_threshold == 0:
@@ -83,7 +70,7 @@ class ls_channel_estimator(gr.sync_block):
         self.misfits += len(bad)
         first = self.nitems_read(0)
         for b in bad:
-            tags.add_tag(self, 0, b, tags.PILOT_MISFIT, {"burst": int(first + b), "ratio": float(ratio[b])})
+            tags.add_tag(self, 0, b * unit, tags.PILOT_MISFIT, {"burst": int(first + b), "ratio": float(ratio[b])})
         now = time.monotonic()
         if len(bad) and (self._warned_at is None or now - self._warned_at >= self.WARN_EVERY_S):
             self._warned_at = now
@@ -95,8 +82,10 @@ class ls_channel_estimator(gr.sync_block):
                 "real SNR")
         return ratio
 
-    def work(self, input_items, output_items):
-        count = len(output_items[0])
+    def estimate(self, input_items: list, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The first ``count`` bursts of the M inputs → (received (count, M, burst_len), NaN/Inf bursts
+        zeroed; finite (count,); Ĥ (count, M, K), 0 where not finite; the LS result). :meth:`publish`
+        then checks the pilot fit and tags the estimates."""
         received = np.stack([input_items[m][:count] for m in range(self.antennas)], axis=1)
         finite = np.isfinite(received).all(axis=(1, 2))
         if not finite.all():
@@ -106,22 +95,63 @@ class ls_channel_estimator(gr.sync_block):
         h, result = estimate_channel(self.pilots, pilot_part.reshape(-1, self.antennas, self.pilot_len),
                                      self.mode, self.noise_var, group=self.steps)
         h[~finite] = 0
-        for m in range(self.antennas):
-            output_items[m][:] = received[:, m, self.preamble_len:]
-        tags.copy_tags(self, 0, count, range(self.antennas), skip=(tags.H_EST, tags.LS_INFO))
+        return received, finite, h, result
+
+    def publish(self, h: np.ndarray, result, finite: np.ndarray, outputs, unit: int = 1) -> None:
+        """Pilot-fit check, then the ``semcom_h_est`` and ``semcom_ls`` tags of each burst on
+        ``outputs`` (item ``unit``·b for burst b), a ``semcom_error`` tag on output 0 for a burst that
+        held NaN/Inf, and each estimate on the ``h_est`` message port."""
+        count = len(finite)
         residual = result.residual.reshape(count, self.steps)
-        self.check_fit(residual, finite)
+        self.check_fit(residual, finite, unit)
         first = self.nitems_read(0)
         for b in range(count):
             info = {"mode": self.mode, "t_min": int(result.t_min[b]),
                     "residual": [float(r) for r in residual[b]]}
-            for m in range(self.antennas):
-                tags.add_tag(self, m, b, tags.H_EST, h[b])
-                tags.add_tag(self, m, b, tags.LS_INFO, info)
+            for m in outputs:
+                tags.add_tag(self, m, b * unit, tags.H_EST, h[b])
+                tags.add_tag(self, m, b * unit, tags.LS_INFO, info)
             if not finite[b]:
                 message = f"ls_channel_estimator: burst {first + b} holds NaN/Inf samples; Ĥ set to 0"
                 self.logger.error(message)
-                tags.add_tag(self, 0, b, tags.ERROR, message)
-            self.message_port_pub(pmt.intern("h_est"), pmt.to_pmt(
+                tags.add_tag(self, 0, b * unit, tags.ERROR, message)
+            self.message_port_pub(self._h_est_port, pmt.to_pmt(
                 {"burst": first + b, "h": h[b].ravel(), "t_min": int(result.t_min[b])}))
+
+
+class ls_channel_estimator(LsEstimation, gr.sync_block):
+    """M received burst streams → M payload streams, with the channel estimate Ĥ (M×K) of each
+    burst in a ``semcom_h_est`` tag (and on the ``h_est`` message port as a dict).
+
+    The pilot parameters must equal the transmitters' (:class:`pilot_inserter`). ``mode``:
+    ``min_residual`` (the paper: Ĥ_t at t_min = argmin_t ‖Y_t − Ĥ_t X_t‖², eq. 6), ``joint`` (LS over
+    all pilot steps), ``lmmse`` (prior CN(0,1) entries; noise variance from ``snr_db``). A burst
+    holding NaN/Inf gets Ĥ = 0 and a ``semcom_error`` tag.
+
+    Pilot-fit check: a burst whose mean pilot residual exceeds ``fit_threshold`` times what the noise of
+    ``snr_db`` leaves (:func:`semcom.phy.ls.pilot_fit`) gets a ``semcom_pilot_misfit`` tag
+    {burst, ratio} and is counted (``misfits``); a warning naming the likely causes (a block that shifts
+    the stream, pilot settings unlike the transmitter's, an SNR setting above the real one) is logged
+    at most every ``WARN_EVERY_S`` seconds. ``fit_threshold`` 0 turns the check off.
+    """
+
+    def __init__(self, antennas: int = 2, users: int = 2, payload_len: int = 640, pilot_steps: int = 10,
+                 pilot_len: int = 16, pilot_source: str = "zadoff_chu", zc_root: int = 1,
+                 pilot_file: str = "", mode: str = "min_residual", snr_db: float = 10.0,
+                 fit_threshold: float = 3.0):
+        burst_len = self.init_estimation(antennas, users, payload_len, pilot_steps, pilot_len, pilot_source,
+                                         zc_root, pilot_file, mode, snr_db, fit_threshold)
+        gr.sync_block.__init__(self, name="semcom_ls_channel_estimator",
+                               in_sig=[vector(np.complex64, burst_len)] * self.antennas,
+                               out_sig=[vector(np.complex64, self.payload_len)] * self.antennas)
+        self.set_tag_propagation_policy(gr.TPP_DONT)
+        self.message_port_register_out(self._h_est_port)
+
+    def work(self, input_items, output_items):
+        count = len(output_items[0])
+        received, finite, h, result = self.estimate(input_items, count)
+        for m in range(self.antennas):
+            output_items[m][:] = received[:, m, self.preamble_len:]
+        tags.copy_tags(self, 0, count, range(self.antennas), skip=(tags.H_EST, tags.LS_INFO))
+        self.publish(h, result, finite, range(self.antennas))
         return count

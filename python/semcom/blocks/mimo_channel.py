@@ -26,8 +26,9 @@ class mimo_channel(gr.hier_block2):
     - ``fading``: ``block`` draws an i.i.d. H per burst (docs/signal-model.md; tagged ``semcom_h_true``, so
       perfect CSI is available), ``continuous`` uses gr-channels ``fading_model`` per antenna pair
       (sum of ``sinusoids`` sinusoids, normalised Doppler ``doppler`` = f_D·T_s; no H tag).
-    - noise: an :class:`awgn` block per antenna, CN(0, σ²) with σ² = 10^(−snr_db/10) (unit power
-      per user). ``seed`` makes channel and noise repeatable.
+    - noise: CN(0, σ²) per antenna with σ² = 10^(−snr_db/10) (unit power per user), added by the
+      block fading block itself (block fading) or by an :class:`awgn` block per antenna (continuous),
+      from the same per-antenna seeds either way. ``seed`` makes channel and noise repeatable.
     """
 
     def __init__(self, channel: str = "rayleigh", antennas: int = 2, users: int = 2,
@@ -43,17 +44,20 @@ class mimo_channel(gr.hier_block2):
                                 gr.io_signature(self.users, self.users, item),
                                 gr.io_signature(self.antennas, self.antennas, item))
         noise_seeds = seeds(seed, self.antennas + 1 + self.antennas * self.users)
-        self.noise = [awgn(self.burst_len, snr_db, s) for s in noise_seeds[:self.antennas]]
-        for m in range(self.antennas):
-            self.connect(self.noise[m], (self, m))
         if fading == "block" or channel == "awgn":
+            # the noise is added inside the fading block (the same samples as an awgn block per antenna
+            # with these seeds would add): one Python block, one scheduler hop
+            self.noise = []
             self.fading = block_fading(channel, self.antennas, self.users, self.burst_len, rician_k,
-                                       noise_seeds[self.antennas])
+                                       noise_seeds[self.antennas], snr_db, noise_seeds[:self.antennas])
             for k in range(self.users):
                 self.connect((self, k), (self.fading, k))
             for m in range(self.antennas):
-                self.connect((self.fading, m), self.noise[m])
+                self.connect((self.fading, m), (self, m))
         else:
+            self.noise = [awgn(self.burst_len, snr_db, s) for s in noise_seeds[:self.antennas]]
+            for m in range(self.antennas):
+                self.connect(self.noise[m], (self, m))
             require_choice("channel", channel, ("rayleigh", "rician"))
             self._build_continuous(channel == "rician", rician_k, doppler, sinusoids,
                                    noise_seeds[self.antennas + 1:])
@@ -90,5 +94,5 @@ class mimo_channel(gr.hier_block2):
 
     def set_snr_db(self, snr_db: float) -> None:
         """Runtime SNR change (GRC callback)."""
-        for block in self.noise:
+        for block in self.noise + ([self.fading] if hasattr(self, "fading") else []):
             block.set_snr_db(snr_db)

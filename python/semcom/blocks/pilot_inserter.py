@@ -23,12 +23,9 @@ class pilot_inserter(gr.sync_block):
                  pilot_len: int = 16, pilot_source: str = "zadoff_chu", zc_root: int = 1,
                  pilot_file: str = ""):
         self.payload_len = require_int_range("payload_len", payload_len, 1)
-        self.users = require_int_range("users (K)", users, 1, 4)
-        self.user = require_int_range("user", user, 0, self.users - 1)
-        self.pilots = make_pilots(pilot_source, self.users, pilot_steps, pilot_len, zc_root, pilot_file)
-        self.preamble = self.pilots[:, self.user, :].ravel()
-        self.layout = {"pilot_steps": self.pilots.shape[0], "pilot_len": self.pilots.shape[2],
-                       "payload_len": self.payload_len}
+        self.preamble, self.layout = pilot_preamble(self.payload_len, user, users, pilot_steps, pilot_len,
+                                                    pilot_source, zc_root, pilot_file)
+        self.user = int(user)
         burst_len = self.preamble.size + self.payload_len
         gr.sync_block.__init__(self, name="semcom_pilot_inserter",
                                in_sig=[vector(np.complex64, self.payload_len)],
@@ -50,3 +47,13 @@ class pilot_inserter(gr.sync_block):
             frame.update(self.layout, user=self.user)
             tags.add_tag(self, 0, b, tags.FRAME, frame)
         return count
+
+
+def pilot_preamble(payload_len: int, user: int, users: int, pilot_steps: int, pilot_len: int, pilot_source: str,
+                   zc_root: int, pilot_file: str) -> tuple[np.ndarray, dict]:
+    """(user ``user``'s preamble of T_p·L_p symbols, the pilot layout of its ``semcom_frame`` tags)."""
+    users = require_int_range("users (K)", users, 1, 4)
+    user = require_int_range("user", user, 0, users - 1)
+    pilots = make_pilots(pilot_source, users, pilot_steps, pilot_len, zc_root, pilot_file)
+    layout = {"pilot_steps": pilots.shape[0], "pilot_len": pilots.shape[2], "payload_len": payload_len}
+    return pilots[:, user, :].ravel(), layout

@@ -42,14 +42,15 @@ def values_by_item(block, port: int, count: int, key: str) -> dict:
             if name == key}
 
 
-def copy_tags(block, port: int, count: int, outputs, skip=()) -> None:
-    """Copy the tags of input ``port`` onto the same items of every output in ``outputs``."""
+def copy_tags(block, port: int, count: int, outputs, skip=(), interp: int = 1) -> None:
+    """Copy the tags of input ``port`` onto the same items of every output in ``outputs`` (on item
+    ``interp``·i of the outputs, for a block that makes ``interp`` output items of each input item)."""
     start_in = block.nitems_read(port)
     for tag in block.get_tags_in_window(port, 0, count):
         if pmt.symbol_to_string(tag.key) in skip:
             continue
         for out in outputs:
-            offset = block.nitems_written(out) + (tag.offset - start_in)
+            offset = block.nitems_written(out) + (tag.offset - start_in) * interp
             block.add_item_tag(out, offset, tag.key, tag.value)
 
 

@@ -14,19 +14,13 @@ from ..errors import InputError
 CSI_TAGS = {"estimated": tags.H_EST, "perfect": tags.H_TRUE}
 
 
-class zf_detector(gr.sync_block):
-    """M payload streams → K user streams, X̂ = (ĤᴴĤ)⁻¹ĤᴴY per burst (eq. 7), or MMSE
-    (ĤᴴĤ + σ²I)⁻¹ĤᴴY with σ² from ``snr_db``.
+class ZfDetection:
+    """What :class:`zf_detector` does to a batch of payload bursts, for it and for
+    :class:`semcom.blocks.burst_detector.burst_detector`: the channel of each burst (from tags, or given),
+    the detection and its tags. The host calls :meth:`init_detection` in its ``__init__``."""
 
-    ``csi``: ``estimated`` uses the ``semcom_h_est`` tags of an :class:`ls_channel_estimator`,
-    ``perfect`` the ``semcom_h_true`` tags of the channel. A burst whose channel is
-    ill-conditioned (condition number of ĤᴴĤ above ``max_condition``) is regularised and tagged
-    ``semcom_zf_regularised``; a burst with no channel tag yet, or with NaN/Inf samples, comes out
-    as zeros with a ``semcom_error`` tag. The output never holds NaN or Inf.
-    """
-
-    def __init__(self, antennas: int = 2, users: int = 2, payload_len: int = 640, method: str = "zf",
-                 csi: str = "estimated", snr_db: float = 10.0, max_condition: float = 1e6):
+    def init_detection(self, antennas: int, users: int, payload_len: int, method: str, csi: str, snr_db: float,
+                       max_condition: float) -> None:
         self.method = require_choice("method", method, DETECTORS)
         self.csi_tag = CSI_TAGS[require_choice("csi", csi, tuple(CSI_TAGS))]
         self.antennas = require_int_range("antennas (M)", antennas, 1, 4)
@@ -38,10 +32,6 @@ class zf_detector(gr.sync_block):
             raise InputError(f"max_condition must be > 1, got {max_condition}")
         self.max_condition = float(max_condition)
         self.noise_var = noise_variance(snr_db)
-        gr.sync_block.__init__(self, name="semcom_zf_detector",
-                               in_sig=[vector(np.complex64, self.payload_len)] * self.antennas,
-                               out_sig=[vector(np.complex64, self.payload_len)] * self.users)
-        self.set_tag_propagation_policy(gr.TPP_DONT)
         self.h = None          # channel of the burst in progress (from the latest tag)
         self.regularised = 0   # bursts regularised so far
 
@@ -49,12 +39,13 @@ class zf_detector(gr.sync_block):
         """Noise variance assumed by the mmse method (GRC callback)."""
         self.noise_var = noise_variance(snr_db)
 
-    def work(self, input_items, output_items):
-        count = len(output_items[0])
-        received = np.stack([input_items[m][:count] for m in range(self.antennas)], axis=1)
+    def detect_bursts(self, received: np.ndarray, updates: dict) -> tuple[np.ndarray, dict, np.ndarray]:
+        """Payload bursts ``received`` (count, M, N) and ``updates`` {burst: channel (tag value, or an
+        (M, K) array)} → (x̂ (count, K, N), zeros for an unusable burst; {burst: error message};
+        regularised bursts (count,) bool). A burst without an update keeps the latest channel."""
+        count = len(received)
         h = np.zeros((count, self.antennas, self.users), np.complex64)
         usable = np.ones(count, bool)
-        updates = tags.values_by_item(self, 0, count, self.csi_tag)
         errors = {}
         for b in range(count):
             if b in updates:
@@ -76,17 +67,48 @@ class zf_detector(gr.sync_block):
         x_hat, regularised = detect(h, np.where(usable[:, None, None], received, 0), self.method,
                                     self.noise_var, self.max_condition)
         x_hat[~usable] = 0
-        for k in range(self.users):
-            output_items[k][:] = x_hat[:, k, :]
-        tags.copy_tags(self, 0, count, range(self.users))
-        for b in np.flatnonzero(regularised & usable):
+        return x_hat, errors, regularised & usable
+
+    def tag_detection(self, errors: dict, regularised: np.ndarray, unit: int = 1) -> None:
+        """``semcom_zf_regularised`` and ``semcom_error`` tags on every user output (item ``unit``·b for
+        burst b), with the log lines."""
+        for b in np.flatnonzero(regularised):
             self.regularised += 1
             if self.regularised == 1 or self.regularised % 1000 == 0:
                 self.logger.warn(f"ill-conditioned channel regularised ({self.regularised} bursts so far)")
             for k in range(self.users):
-                tags.add_tag(self, k, int(b), tags.ZF_REGULARISED, True)
+                tags.add_tag(self, k, int(b) * unit, tags.ZF_REGULARISED, True)
         for b, message in errors.items():
             self.logger.error(message)
             for k in range(self.users):
-                tags.add_tag(self, k, b, tags.ERROR, message)
+                tags.add_tag(self, k, b * unit, tags.ERROR, message)
+
+
+class zf_detector(ZfDetection, gr.sync_block):
+    """M payload streams → K user streams, X̂ = (ĤᴴĤ)⁻¹ĤᴴY per burst (eq. 7), or MMSE
+    (ĤᴴĤ + σ²I)⁻¹ĤᴴY with σ² from ``snr_db``.
+
+    ``csi``: ``estimated`` uses the ``semcom_h_est`` tags of an :class:`ls_channel_estimator`,
+    ``perfect`` the ``semcom_h_true`` tags of the channel. A burst whose channel is
+    ill-conditioned (condition number of ĤᴴĤ above ``max_condition``) is regularised and tagged
+    ``semcom_zf_regularised``; a burst with no channel tag yet, or with NaN/Inf samples, comes out
+    as zeros with a ``semcom_error`` tag. The output never holds NaN or Inf.
+    """
+
+    def __init__(self, antennas: int = 2, users: int = 2, payload_len: int = 640, method: str = "zf",
+                 csi: str = "estimated", snr_db: float = 10.0, max_condition: float = 1e6):
+        self.init_detection(antennas, users, payload_len, method, csi, snr_db, max_condition)
+        gr.sync_block.__init__(self, name="semcom_zf_detector",
+                               in_sig=[vector(np.complex64, self.payload_len)] * self.antennas,
+                               out_sig=[vector(np.complex64, self.payload_len)] * self.users)
+        self.set_tag_propagation_policy(gr.TPP_DONT)
+
+    def work(self, input_items, output_items):
+        count = len(output_items[0])
+        received = np.stack([input_items[m][:count] for m in range(self.antennas)], axis=1)
+        x_hat, errors, regularised = self.detect_bursts(received, tags.values_by_item(self, 0, count, self.csi_tag))
+        for k in range(self.users):
+            output_items[k][:] = x_hat[:, k, :]
+        tags.copy_tags(self, 0, count, range(self.users))
+        self.tag_detection(errors, regularised)
         return count

@@ -38,3 +38,12 @@ def normalise_power(symbols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     scale = np.where(power > 0, np.sqrt(power), 1.0).astype(np.float32)
     shape = (-1,) + (1,) * (symbols.ndim - 1)
     return (symbols / scale.reshape(shape)).astype(np.complex64), scale
+
+
+def map_bursts(features: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Bursts of feature vectors (B, segments, d) → (unit-power symbols (B, segments, d/2) complex64,
+    scale (B,), finite (B,) bool): a burst holding NaN/Inf is mapped from zeros (and marked not finite)."""
+    finite = np.isfinite(features).all(axis=(1, 2))
+    features = np.where(finite[:, None, None], features, 0.0)
+    symbols, scale = normalise_power(euler_map(features))
+    return symbols, scale, finite
