@@ -132,6 +132,35 @@ def test_receiver_reports_lost_videos(tiny_system):
     assert sorted(receiver.predictions()) == [0, 1, 3]
 
 
+def test_receiver_decodes_a_video_alone_as_in_a_batch(tiny_system):
+    """A video decoded alone (streaming) gets the predictions and confidences it gets among others."""
+    data, models = tiny_system
+    from gnuradio.semcom.blocks.multimodal_receiver import multimodal_receiver
+    from gnuradio.semcom.blocks.terminal import VIDEO
+    d = multimodal_receiver(models["av"]).d
+    rng = np.random.default_rng(5)
+    inputs = rng.standard_normal((2, 4 * 10, d)).astype(np.float32)
+
+    def decode(first: int, count: int) -> list:
+        receiver = multimodal_receiver(models["av"])
+        video_tags = []
+        for v in range(count):
+            tag = gr.tag_t()
+            tag.offset, tag.key = v * 10, pmt.intern(VIDEO)
+            tag.value = pmt.to_pmt({"video": first + v, "position": first + v, "count": 4})
+            video_tags.append(tag)
+        tb = gr.top_block()
+        for i in range(2):
+            tb.connect(blocks.vector_source_f(inputs[i, first * 10:(first + count) * 10].ravel().tolist(), False, d,
+                                              video_tags), (receiver, i))
+        tb.run()
+        return [(r["position"], r["predicted"].tolist(), r["confidence"].tolist()) for r in receiver.results]
+
+    together = decode(0, 4)
+    alone = [decode(v, 1)[0] for v in range(4)]
+    assert alone == together
+
+
 def test_results_file_has_a_row_per_segment(tmp_path, tiny_system):
     data, models = tiny_system
     path = tmp_path / "predictions.csv"
