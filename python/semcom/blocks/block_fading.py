@@ -61,6 +61,5 @@ class block_fading(gr.sync_block):
         for k in range(self.users):
             tags.copy_tags(self, k, count, range(self.antennas))
         for b in range(count):
-            for m in range(self.antennas):
-                tags.add_tag(self, m, b, tags.H_TRUE, h[b])
+            tags.add_tags(self, range(self.antennas), b, tags.H_TRUE, h[b])
         return count

@@ -108,9 +108,8 @@ class LsEstimation:
         for b in range(count):
             info = {"mode": self.mode, "t_min": int(result.t_min[b]),
                     "residual": [float(r) for r in residual[b]]}
-            for m in outputs:
-                tags.add_tag(self, m, b * unit, tags.H_EST, h[b])
-                tags.add_tag(self, m, b * unit, tags.LS_INFO, info)
+            tags.add_tags(self, outputs, b * unit, tags.H_EST, h[b])
+            tags.add_tags(self, outputs, b * unit, tags.LS_INFO, info)
             if not finite[b]:
                 message = f"ls_channel_estimator: burst {first + b} holds NaN/Inf samples; Ĥ set to 0"
                 self.logger.error(message)

@@ -56,11 +56,18 @@ def copy_tags(block, port: int, count: int, outputs, skip=(), interp: int = 1) -
 
 def add_tag(block, output: int, item: int, key: str, value) -> None:
     """Tag relative output ``item`` with ``key``; numpy complex arrays become c32vectors."""
+    add_tags(block, (output,), item, key, value)
+
+
+def add_tags(block, outputs, item: int, key: str, value) -> None:
+    """The same tag on relative ``item`` of every output in ``outputs`` (the value converted once)."""
     if isinstance(value, np.ndarray):
         value = pmt.init_c32vector(value.size, value.astype(np.complex64).ravel())
     else:
         value = pmt.to_pmt(value)
-    block.add_item_tag(output, block.nitems_written(output) + item, pmt.intern(key), value)
+    name = pmt.intern(key)
+    for output in outputs:
+        block.add_item_tag(output, block.nitems_written(output) + item, name, value)
 
 
 def matrix_from_tag(value, rows: int, cols: int, name: str) -> np.ndarray:

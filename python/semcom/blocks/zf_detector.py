@@ -76,12 +76,10 @@ class ZfDetection:
             self.regularised += 1
             if self.regularised == 1 or self.regularised % 1000 == 0:
                 self.logger.warn(f"ill-conditioned channel regularised ({self.regularised} bursts so far)")
-            for k in range(self.users):
-                tags.add_tag(self, k, int(b) * unit, tags.ZF_REGULARISED, True)
+            tags.add_tags(self, range(self.users), int(b) * unit, tags.ZF_REGULARISED, True)
         for b, message in errors.items():
             self.logger.error(message)
-            for k in range(self.users):
-                tags.add_tag(self, k, b * unit, tags.ERROR, message)
+            tags.add_tags(self, range(self.users), b * unit, tags.ERROR, message)
 
 
 class zf_detector(ZfDetection, gr.sync_block):
