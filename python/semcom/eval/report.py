@@ -33,7 +33,7 @@ def plot_channels(rows: list, folder: str) -> list:
     import matplotlib.pyplot as plt
     paths = []
     for channel in sorted({r["channel"] for r in rows}):
-        fig, ax = plt.subplots(figsize=(6.4, 4.4))
+        fig, ax = plt.subplots(figsize=(8.8, 4.4))
         mine = [r for r in rows if r["channel"] == channel]
         snrs = sorted({float(r["snr_db"]) for r in mine})
         systems = sorted({r["system"] for r in mine})
@@ -49,7 +49,7 @@ def plot_channels(rows: list, folder: str) -> list:
         ax.set(xlabel="SNR (dB)", ylabel="segment accuracy", title=f"{channel} channel",
                xticks=snrs, ylim=(0, 1))
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7, loc="lower right")
+        ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))   # beside the axes, not over lines
         fig.tight_layout()
         path = os.path.join(folder, f"accuracy_{channel}.png")
         fig.savefig(path, dpi=120)
