@@ -29,7 +29,8 @@ class multimodal_receiver(gr.sync_block):
     identified by the ``semcom_video`` tags of :class:`feature_source`; :meth:`summary` lists the
     videos that never arrived, or arrived without a user's burst (a ``semcom_lost`` tag of
     :class:`slot_aligner`: status ``lost``, not decoded). A video with a ``semcom_error`` tag on the
-    way is decoded and marked ``error``.
+    way is decoded and marked ``error``. A video that arrives alone (streaming) is decoded beside a zero
+    video, so that it gets the classes and confidences it would get in a batch.
 
     ``resume``: an existing ``results_file`` is continued, not overwritten: its rows stay (a torn last
     line from a killed run is cut), its decoded videos count as received (not lost) and are not
