@@ -5,13 +5,12 @@ import numpy as np
 from gnuradio import gr
 
 from ..phy.checks import require_int_range
-from ..phy.euler import euler_unmap
+from ..phy.euler import euler_unmap, require_feature_length
 from . import tags
 from .euler_demapper import frame_scales
 from .ls_channel_estimator import LsEstimation
 from .ports import vector
 from .zf_detector import ZfDetection
-from ..errors import InputError
 
 
 class burst_detector(LsEstimation, ZfDetection, gr.interp_block):
@@ -33,9 +32,7 @@ class burst_detector(LsEstimation, ZfDetection, gr.interp_block):
                  pilot_file: str = "", mode: str = "min_residual", snr_db: float = 10.0,
                  fit_threshold: float = 3.0, method: str = "zf", csi: str = "estimated",
                  max_condition: float = 1e6):
-        self.d = require_int_range("d", d, 2)
-        if self.d % 2:
-            raise InputError(f"d must be even, got {d}")
+        self.d = require_feature_length(d)
         self.segments = require_int_range("segments_per_burst", segments_per_burst, 1)
         payload_len = self.segments * self.d // 2
         burst_len = self.init_estimation(antennas, users, payload_len, pilot_steps, pilot_len, pilot_source,

@@ -6,10 +6,9 @@ import pmt
 from gnuradio import gr
 
 from ..phy.checks import require_int_range
-from ..phy.euler import euler_unmap
+from ..phy.euler import euler_unmap, require_feature_length
 from . import tags
 from .ports import vector
-from ..errors import InputError
 
 
 class euler_demapper(gr.sync_block):
@@ -21,9 +20,7 @@ class euler_demapper(gr.sync_block):
     """
 
     def __init__(self, d: int = 128, user: int = 0, segments_per_burst: int = 1):
-        self.d = require_int_range("d", d, 2)
-        if self.d % 2:
-            raise InputError(f"d must be even, got {d}")
+        self.d = require_feature_length(d)
         self.user = require_int_range("user", user, 0, 3)
         self.segments = require_int_range("segments_per_burst", segments_per_burst, 1)
         gr.sync_block.__init__(self, name="semcom_euler_demapper",

@@ -5,10 +5,10 @@ import numpy as np
 from gnuradio import gr
 
 from ..phy.checks import require_int_range
-from ..phy.euler import map_bursts
+from ..phy.euler import map_bursts, require_feature_length
 from . import tags
+from .pilot_inserter import pilot_preamble
 from .ports import vector
-from ..errors import InputError
 
 
 class euler_mapper(gr.sync_block):
@@ -20,10 +20,7 @@ class euler_mapper(gr.sync_block):
     """
 
     def __init__(self, d: int = 128, segments_per_burst: int = 10, user: int = 0):
-        self.d = require_int_range("d", d, 2)
-        if self.d % 2:
-            raise InputError(f"d must be even (the Euler map splits it into real and imaginary halves), "
-                             f"got {d}")
+        self.d = require_feature_length(d)
         self.segments = require_int_range("segments_per_burst", segments_per_burst, 1)
         self.user = require_int_range("user", user, 0, 3)
         gr.sync_block.__init__(self, name="semcom_euler_mapper",
@@ -67,15 +64,12 @@ class burst_mapper(gr.decim_block):
     def __init__(self, d: int = 128, segments_per_burst: int = 10, user: int = 0, users: int = 2,
                  pilot_steps: int = 10, pilot_len: int = 16, pilot_source: str = "zadoff_chu", zc_root: int = 1,
                  pilot_file: str = ""):
-        from .pilot_inserter import pilot_preamble
-        self.d = require_int_range("d", d, 2)
-        if self.d % 2:
-            raise InputError(f"d must be even, got {d}")
+        self.d = require_feature_length(d)
         self.segments = require_int_range("segments_per_burst", segments_per_burst, 1)
         self.payload_len = self.segments * self.d // 2
-        self.user = require_int_range("user", user, 0, 3)
         self.preamble, self.layout = pilot_preamble(self.payload_len, user, users, pilot_steps, pilot_len,
-                                                    pilot_source, zc_root, pilot_file)
+                                                    pilot_source, zc_root, pilot_file)   # checks user, users
+        self.user = int(user)
         gr.decim_block.__init__(self, name="semcom_burst_mapper", in_sig=[vector(np.float32, self.d)],
                                 out_sig=[vector(np.complex64, self.preamble.size + self.payload_len)],
                                 decim=self.segments)

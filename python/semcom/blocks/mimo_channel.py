@@ -54,10 +54,12 @@ class mimo_channel(gr.hier_block2):
                 self.connect((self, k), (self.fading, k))
             for m in range(self.antennas):
                 self.connect((self.fading, m), (self, m))
+            self.noise_adders = [self.fading]
         else:
             self.noise = [awgn(self.burst_len, snr_db, s) for s in noise_seeds[:self.antennas]]
             for m in range(self.antennas):
                 self.connect(self.noise[m], (self, m))
+            self.noise_adders = self.noise
             require_choice("channel", channel, ("rayleigh", "rician"))
             self._build_continuous(channel == "rician", rician_k, doppler, sinusoids,
                                    noise_seeds[self.antennas + 1:])
@@ -94,5 +96,5 @@ class mimo_channel(gr.hier_block2):
 
     def set_snr_db(self, snr_db: float) -> None:
         """Runtime SNR change (GRC callback)."""
-        for block in self.noise + ([self.fading] if hasattr(self, "fading") else []):
+        for block in self.noise_adders:
             block.set_snr_db(snr_db)

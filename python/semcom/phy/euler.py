@@ -3,8 +3,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from .checks import require_finite
+from .checks import require_finite, require_int_range
 from ..errors import InputError
+
+
+def require_feature_length(d) -> int:
+    """The per-segment feature length d of a block's parameters: a whole number >= 2, even (the Euler
+    map splits it into real and imaginary halves)."""
+    d = require_int_range("d", d, 2)
+    if d % 2:
+        raise InputError(f"d must be even (the Euler map splits it into real and imaginary halves), got {d}")
+    return d
 
 
 def euler_map(features: np.ndarray) -> np.ndarray:
