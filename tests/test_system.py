@@ -161,6 +161,68 @@ def test_receiver_decodes_a_video_alone_as_in_a_batch(tiny_system):
     assert alone == together
 
 
+def _video_terminal_outputs(model: str, visual: np.ndarray, audio: np.ndarray):
+    """Run ``video_terminal(model)`` on (videos, 10, ...) visual and received-audio arrays, the first
+    segment of each video tagged ``semcom_video``; returns (block, (videos·10, d) output, tags by key)."""
+    from gnuradio.semcom.blocks.terminal import VIDEO
+    from gnuradio.semcom.blocks.video_terminal import video_terminal
+    terminal = video_terminal(model)
+    video_tags = []
+    for v in range(visual.shape[0]):
+        tag = gr.tag_t()
+        tag.offset, tag.key, tag.value = v * 10, pmt.intern(VIDEO), pmt.to_pmt({"video": v, "position": v})
+        video_tags.append(tag)
+    tb = gr.top_block()
+    visual_size, d = int(np.prod(visual.shape[2:])), audio.shape[-1]
+    tb.connect(blocks.vector_source_f(visual.ravel().tolist(), False, visual_size, video_tags), (terminal, 0))
+    tb.connect(blocks.vector_source_f(audio.ravel().tolist(), False, d), (terminal, 1))
+    sink = blocks.vector_sink_f(d)
+    tb.connect(terminal, sink)
+    tb.run()
+    found = {}
+    for t in sink.tags():
+        found.setdefault(pmt.symbol_to_string(t.key), {})[t.offset] = pmt.to_python(t.value)
+    return terminal, np.array(sink.data(), np.float32).reshape(-1, d), found
+
+
+def test_video_terminal_split_gives_the_whole_networks_output(tmp_path, tiny_system):
+    """The video terminal runs the audio-free part of its network when the visual features arrive and
+    the rest with the audio: the same floats as the whole network on the same videos (and as a model
+    without the split methods, which runs whole), the video tags on their segments, a video with NaN
+    audio encoded from zeros and tagged semcom_error."""
+    import shutil
+    import torch
+    from gnuradio.semcom.nn.model_dir import open_model_dir
+    data, models = tiny_system
+    network = open_model_dir(models["av"]).load("video_transmitter")
+    rng = np.random.default_rng(11)
+    d = 2 * open_model_dir(models["av"]).symbols
+    visual = rng.random((3, 10, 7, 7, 512), dtype=np.float32)
+    audio = rng.standard_normal((3, 10, d)).astype(np.float32)
+    audio[1, 4, 0] = np.nan
+    with torch.inference_mode():
+        cleaned = np.where(np.isfinite(audio).all(axis=(1, 2))[:, None, None], audio, 0)
+        expected = network(torch.from_numpy(visual), torch.from_numpy(cleaned)).reshape(30, d).numpy()
+
+    class Whole(torch.nn.Module):       # the same network without encode_visual / encode_with_audio
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, visual: torch.Tensor, received_audio: torch.Tensor) -> torch.Tensor:
+            return self.inner(visual, received_audio)
+
+    whole_model = str(tmp_path / "whole")
+    shutil.copytree(models["av"], whole_model)
+    torch.jit.script(Whole(network)).save(f"{whole_model}/video_transmitter.pt")
+    for model, split in ((models["av"], True), (whole_model, False)):
+        terminal, out, found = _video_terminal_outputs(model, visual, audio)
+        assert terminal.split is split
+        np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-6)
+        assert sorted(found["semcom_video"]) == [0, 10, 20] and found["semcom_video"][10]["position"] == 1
+        assert list(found["semcom_error"]) == [10] and "NaN" in found["semcom_error"][10]
+
+
 def test_results_file_has_a_row_per_segment(tmp_path, tiny_system):
     data, models = tiny_system
     path = tmp_path / "predictions.csv"

@@ -57,12 +57,13 @@ def warm_up(network, *shapes) -> None:
             network(*(torch.zeros(shape) for shape in shapes))
 
 
-def tag_nonfinite(block, finite: np.ndarray, segments: int, what: str) -> None:
-    """Log and tag ``semcom_error`` on the first segment of every video whose input was not finite."""
+def tag_nonfinite(block, finite: np.ndarray, segments: int, what: str, input_items=None) -> None:
+    """Log and tag ``semcom_error`` on the first segment of every video whose input was not finite
+    (output video v; ``input_items[v]``: where it started on input 0, else read in this call)."""
     from . import tags
     for v in np.flatnonzero(~finite):
-        message = (f"{block.name()}: video at input item {block.nitems_read(0) + v * segments} holds NaN/Inf; "
-                   f"{what}")
+        item = input_items[v] if input_items is not None else block.nitems_read(0) + v * segments
+        message = f"{block.name()}: video at input item {item} holds NaN/Inf; {what}"
         block.logger.error(message)
         tags.add_tag(block, 0, int(v) * segments, tags.ERROR, message)
 

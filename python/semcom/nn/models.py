@@ -85,12 +85,19 @@ class AudioGuidedVisualAttention(nn.Module):
         for layer in (self.m_v, self.m_a, self.w_v, self.w_a, self.w_f):
             nn.init.xavier_uniform_(layer.weight)
 
-    def forward(self, visual: torch.Tensor, audio: torch.Tensor) -> torch.Tensor:
-        v = F.relu(self.m_v(visual))                                   # (B, T, 49, d)
+    def visual_scores(self, visual: torch.Tensor) -> torch.Tensor:
+        """W_v¹ M_v(v_t,i), the part of eq. 3 that needs no audio: (B, T, 49, 512) → (B, T, 49, k)."""
+        return self.w_v(F.relu(self.m_v(visual)))
+
+    def attend(self, visual: torch.Tensor, scores: torch.Tensor, audio: torch.Tensor) -> torch.Tensor:
+        """Eq. 2-3 given :meth:`visual_scores`: (B, T, 49, 512), (B, T, 49, k), (B, T, 128) → (B, T, 512)."""
         a = F.relu(self.m_a(audio))                                    # (B, T, d)
-        content = self.w_v(v) + self.w_a(a).unsqueeze(-1)              # (B, T, 49, k) + (B, T, 49, 1)
+        content = scores + self.w_a(a).unsqueeze(-1)                   # (B, T, 49, k) + (B, T, 49, 1)
         alpha = torch.softmax(self.w_f(torch.tanh(content)).squeeze(-1), dim=-1)
         return torch.einsum("btn,btnc->btc", alpha, visual)
+
+    def forward(self, visual: torch.Tensor, audio: torch.Tensor) -> torch.Tensor:
+        return self.attend(visual, self.visual_scores(visual), audio)
 
 
 class FeatureWiseAudioGuidedAttention(nn.Module):
@@ -105,11 +112,18 @@ class FeatureWiseAudioGuidedAttention(nn.Module):
         self.w_v, self.w_a = nn.Linear(shared, hidden, bias=False), nn.Linear(shared, hidden, bias=False)
         self.w_f = nn.Linear(hidden, 1, bias=False)
 
-    def forward(self, visual: torch.Tensor, audio: torch.Tensor) -> torch.Tensor:
-        v = F.relu(self.m_v(visual))                                   # (B, T, 49, d)
+    def visual_scores(self, visual: torch.Tensor) -> torch.Tensor:
+        """W_v M_v(v_t,i), the part that needs no audio: (B, T, 49, 512) → (B, T, 49, 256)."""
+        return self.w_v(F.relu(self.m_v(visual)))
+
+    def attend(self, visual: torch.Tensor, scores: torch.Tensor, audio: torch.Tensor) -> torch.Tensor:
+        """The attention given :meth:`visual_scores` → (B, T, 512)."""
         a = F.relu(self.m_a(audio)).unsqueeze(2)                       # (B, T, 1, d)
-        alpha = torch.softmax(self.w_f(torch.tanh(self.w_v(v) + self.w_a(a))).squeeze(-1), dim=-1)
+        alpha = torch.softmax(self.w_f(torch.tanh(scores + self.w_a(a))).squeeze(-1), dim=-1)
         return torch.einsum("btn,btnc->btc", alpha, visual)
+
+    def forward(self, visual: torch.Tensor, audio: torch.Tensor) -> torch.Tensor:
+        return self.attend(visual, self.visual_scores(visual), audio)
 
 
 class TemporalConvBlocks(nn.Module):
@@ -152,11 +166,24 @@ class VideoTransmitter(nn.Module):
         self.channel = TemporalConvBlocks(visual_dim, 256, 2 * symbols, last_relu=False,
                                           batch_norm=architecture.visual_encoder == "conv_bn")
 
-    def forward(self, visual: torch.Tensor, received_audio: torch.Tensor) -> torch.Tensor:
+    @torch.jit.export
+    def encode_visual(self, visual: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The work that needs no audio (most of it): (normalised cells (B, T, 49, 512), their AGVA
+        scores); a streaming video terminal runs it while the audio is still on the SISO link."""
         b, t = visual.shape[0], visual.shape[1]
+        cells = self.norm(visual.reshape(b, t, -1, visual.shape[-1]))
+        return cells, self.agva.visual_scores(cells)
+
+    @torch.jit.export
+    def encode_with_audio(self, cells: torch.Tensor, scores: torch.Tensor,
+                          received_audio: torch.Tensor) -> torch.Tensor:
+        """The rest of :meth:`forward` once the audio is received: a*_t, AGVA, channel encoder."""
         audio = self.audio_decoder(received_audio)                     # a*_t (B, T, 128)
-        attended = self.agva(self.norm(visual.reshape(b, t, -1, visual.shape[-1])), audio)
-        return self.channel(attended)
+        return self.channel(self.agva.attend(cells, scores, audio))
+
+    def forward(self, visual: torch.Tensor, received_audio: torch.Tensor) -> torch.Tensor:
+        cells, scores = self.encode_visual(visual)
+        return self.encode_with_audio(cells, scores, received_audio)
 
 
 class VisualOnlyTransmitter(nn.Module):
