@@ -49,6 +49,21 @@ def test_torchscript_equals_eager(tmp_path, inputs, build, args):
         torch.testing.assert_close(e, s, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("architecture", [None, LEGACY], ids=["published", "legacy"])
+def test_video_transmitter_split_is_its_forward(tmp_path, inputs, architecture):
+    """encode_with_audio(*encode_visual(v), r) of the saved TorchScript module is forward(v, r), bit for bit."""
+    torch.manual_seed(2)
+    module = (VideoTransmitter(L, architecture=architecture) if architecture else VideoTransmitter(L)).eval()
+    torch.jit.script(module).save(str(tmp_path / "m.pt"))
+    loaded = torch.jit.load(str(tmp_path / "m.pt"))
+    _, visual, received = inputs
+    with torch.no_grad():
+        whole = loaded(visual, received)
+        cells, scores = loaded.encode_visual(visual)
+        split = loaded.encode_with_audio(cells, scores, received)
+    assert cells.shape == (3, 10, 49, 512) and torch.equal(split, whole)
+
+
 def test_torch_euler_equals_numpy(inputs):
     x = inputs[2]
     np.testing.assert_array_equal(euler_map(x).numpy(), np_euler_map(x.numpy()))
