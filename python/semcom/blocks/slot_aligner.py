@@ -21,7 +21,9 @@ class slot_aligner(gr.basic_block):
     burst of the same video position; a burst of an older position is dropped, and when user k has
     sent a later position, or nothing for ``timeout`` seconds, its slot carries silence (zeros)
     tagged ``semcom_lost`` {user, position}. So the channel keeps running when a terminal is gone,
-    and the receiver can say exactly which videos were lost.
+    and the receiver can say exactly which videos were lost. Until user k's first burst has arrived,
+    a slot waits ``first_timeout`` seconds instead (once): a terminal that is still starting (its
+    first video pays every block's first call) is not taken for one that is gone.
 
     Waiting never blocks ``general_work``: it returns without output, and a timer thread posts a
     message to the block's own ``wake`` port when the wait runs out, which makes GNU Radio call it again.
@@ -29,12 +31,15 @@ class slot_aligner(gr.basic_block):
 
     WAKE = pmt.intern("wake")
 
-    def __init__(self, burst_len: int = 800, users: int = 2, timeout: float = 1.0):
+    def __init__(self, burst_len: int = 800, users: int = 2, timeout: float = 1.0, first_timeout: float = 10.0):
         self.burst_len = require_int_range("burst_len", burst_len, 1)
         self.users = require_int_range("users (K)", users, 2, 4)
         if not timeout > 0:
             raise InputError(f"timeout must be > 0 seconds, got {timeout}")
-        self.timeout = float(timeout)
+        if not first_timeout >= timeout:
+            raise InputError(f"first_timeout must be >= timeout ({timeout} s), got {first_timeout}")
+        self.timeout, self.first_timeout = float(timeout), float(first_timeout)
+        self.heard = set()               # users whose first burst has arrived
         gr.basic_block.__init__(self, name="semcom_slot_aligner",
                                 in_sig=[vector(np.complex64, self.burst_len)] * self.users,
                                 out_sig=[vector(np.complex64, self.burst_len)] * self.users)
@@ -42,7 +47,7 @@ class slot_aligner(gr.basic_block):
         self.message_port_register_in(self.WAKE)
         self.set_msg_handler(self.WAKE, self._on_wake)
         self._timer = None
-        self.waiting = None              # (position, since) of the slot that waits for a burst
+        self.waiting = None              # (position, since, limit) of the slot that waits for a burst
         self.lost = []                   # (user, position) of every slot sent as silence
         self.dropped = []                # (user, position) of every burst that came too late
 
@@ -51,6 +56,7 @@ class slot_aligner(gr.basic_block):
 
     def general_work(self, input_items, output_items):
         available = [len(x) for x in input_items]
+        self.heard |= {k for k in range(self.users) if available[k]}
         count = min(available[0], len(output_items[0]))
         positions = [self._positions(k, available[k]) for k in range(self.users)]
         used = [0] * self.users
@@ -72,7 +78,7 @@ class slot_aligner(gr.basic_block):
             self.waiting = None
             slots += 1
         if slots == 0 and not any(used) and self.waiting is not None:
-            self._wake_after(self.timeout - (time.monotonic() - self.waiting[1]))
+            self._wake_after(self.waiting[2] - (time.monotonic() - self.waiting[1]))
         self.consume(0, slots)
         for k in range(1, self.users):
             self.consume(k, used[k])
@@ -103,20 +109,25 @@ class slot_aligner(gr.basic_block):
         """True: send user's next burst; False: silence in this slot; None: keep waiting. Bursts
         older than ``position`` are dropped first (``used[user]`` moves past them)."""
         if position is None:                                       # untagged: pair in order
-            return True if used[user] < available else self._wait(None)
+            return True if used[user] < available else self._wait(None, user)
         while used[user] < available and queued.get(used[user], -1) < position:
             self.dropped.append((user, queued.get(used[user], -1)))
             used[user] += 1
         if used[user] < available:
             return queued.get(used[user]) == position                 # a later video: this one is lost
-        return self._wait(position)
+        return self._wait(position, user)
 
-    def _wait(self, position):
-        """None while the slot of ``position`` has waited less than ``timeout``, then False."""
+    def _wait(self, position, user: int):
+        """None while the slot of ``position`` has waited less than ``timeout`` (``first_timeout``
+        before ``user``'s first burst), then False."""
         now = time.monotonic()
-        if self.waiting is None or self.waiting[0] != position:
-            self.waiting = (position, now)
-        return False if now - self.waiting[1] >= self.timeout else None
+        limit = self.timeout if user in self.heard else self.first_timeout
+        if self.waiting is None or self.waiting[0] != position or self.waiting[2] != limit:
+            self.waiting = (position, now, limit)
+        if now - self.waiting[1] < limit:
+            return None
+        self.heard.add(user)             # never started: from now on it is a terminal that is gone
+        return False
 
     def _copy(self, port: int, item: int, slot: int, input_items, output_items) -> None:
         """Input ``port``'s burst ``item`` and its tags → output ``port``'s ``slot``."""

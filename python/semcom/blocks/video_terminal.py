@@ -22,15 +22,17 @@ class video_terminal(gr.basic_block):
     methods (``encode_visual``, ``encode_with_audio``; every model exported by this version) runs
     the part that needs no audio (most of the work: the visual cells' AGVA scores) as soon as a
     video's visual features arrive, while its audio is still on the SISO link, and the rest when
-    the audio comes: the same numbers as one call, a shorter latency per video.
+    the audio comes: the same numbers as one call, a shorter latency per video. ``split`` False runs
+    every video whole (where the visual features are looked up from the received audio, so they
+    never arrive before it: the separate video terminal program).
     """
 
-    def __init__(self, model: str = "", symbols: int = 0, torch_threads: int = 0):
+    def __init__(self, model: str = "", symbols: int = 0, torch_threads: int = 0, split: bool = True):
         self.model, self.network = open_network(model, "video_transmitter", symbols, torch_threads, ("av", "v"))
         self.segments, self.visual_shape = self.model.segments, tuple(self.model.manifest["visual_shape"])
         self.d = 2 * self.model.symbols
         self.with_audio = self.model.modality == "av"
-        self.split = self.with_audio and hasattr(self.network, "encode_visual")
+        self.split = bool(split) and self.with_audio and hasattr(self.network, "encode_visual")
         visual, audio = (1, self.segments) + self.visual_shape, (1, self.segments, self.d)
         if self.split:
             warm_up(self.network.encode_visual, visual)

@@ -88,7 +88,8 @@ def add_parsers(commands) -> None:
     p.add_argument("--siso-out", default=E["siso"], help="SISO link output to the video terminal (bound)")
     p.add_argument("--antenna-out", nargs=2, default=E["antennas"], help="the two receive antennas (bound)")
     p.add_argument("--slot-timeout", type=seconds, default=1.0,
-                   help="seconds an uplink slot waits for the video terminal's burst before sending silence")
+                   help="seconds an uplink slot waits for the video terminal's burst before sending silence "
+                        "(before its first burst: 10 s, while it starts)")
     p.add_argument("--no-siso", action="store_true",
                    help="leave the SISO link out (the terminals run it over radios: --siso-radio)")
     p.set_defaults(run=run_channel)

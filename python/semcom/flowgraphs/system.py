@@ -125,7 +125,8 @@ class system_top_block(gr.top_block, AirBuilder):
         if m.modality == "a":
             self.connect((self.source, 1), self.add(blocks.null_sink(gr.sizeof_float * self.source.visual_size)))
         if m.modality in ("av", "v"):
-            self.video_tx = video_terminal(c.model, torch_threads=c.torch_threads)
+            # the split needs the visual features before the audio: not where they are looked up from it
+            self.video_tx = video_terminal(c.model, torch_threads=c.torch_threads, split=not self.LOSSY_SISO)
             heard = None
             if m.modality == "av":
                 siso_csi = "estimated" if c.csi in NO_ESTIMATION else c.csi
