@@ -72,6 +72,8 @@ def main() -> None:
     parser.add_argument("--latency-videos", type=int, default=30)
     parser.add_argument("--rate", type=float, default=50.0, help="paced segments per second for the latency run")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0 = default)")
+    parser.add_argument("--whole-video-terminal", action="store_true",
+                        help="latency run without the video terminal's split (visual part before the audio)")
     parser.add_argument("--sweep-models", nargs="*", metavar="NAME=DIR",
                         help="also time `semcom sweep --jobs 2` over the full grid with these systems")
     args = parser.parse_args()
@@ -87,6 +89,7 @@ def main() -> None:
     print(f"{'GNU Radio system (estimated CSI)':<40} {gnuradio_rate:>11.1f}   accuracy {accuracy:.4f}")
     print(f"ratio GNU Radio / direct: {gnuradio_rate / direct:.3f} (goal >= 0.7)")
     config.videos = args.latency_videos
+    config.split_video_terminal = not args.whole_video_terminal
     latency = streaming_latency(config, args.rate) * 1e3
     print(f"streaming latency per segment over {latency.size} videos at {args.rate:g} segments/s: "
           f"median {np.median(latency):.1f} ms, p99 {np.percentile(latency, 99):.1f} ms (goal <= 20 ms)")

@@ -166,7 +166,7 @@ def _video_terminal_outputs(model: str, visual: np.ndarray, audio: np.ndarray):
     segment of each video tagged ``semcom_video``; returns (block, (videos·10, d) output, tags by key)."""
     from gnuradio.semcom.blocks.terminal import VIDEO
     from gnuradio.semcom.blocks.video_terminal import video_terminal
-    terminal = video_terminal(model)
+    terminal = video_terminal(model, split=True)
     video_tags = []
     for v in range(visual.shape[0]):
         tag = gr.tag_t()

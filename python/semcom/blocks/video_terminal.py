@@ -19,15 +19,16 @@ class video_terminal(gr.basic_block):
     batched; the tags of input 0 are passed on; NaN/Inf inputs are replaced by zeros and tagged ``semcom_error``.
 
     Video i of input 0 goes with video i of input 1. A multimodal network that has the split
-    methods (``encode_visual``, ``encode_with_audio``; every model exported by this version) runs
+    methods (``encode_visual``, ``encode_with_audio``; every model exported by this version) can run
     the part that needs no audio (most of the work: the visual cells' AGVA scores) as soon as a
     video's visual features arrive, while its audio is still on the SISO link, and the rest when
-    the audio comes: the same numbers as one call, a shorter latency per video. ``split`` False runs
-    every video whole (where the visual features are looked up from the received audio, so they
-    never arrive before it: the separate video terminal program).
+    the audio comes, if ``split`` is True: the same arithmetic, a shorter latency per video in
+    streaming. Off by default: the batches of the two parts then depend on when features and audio
+    arrive, and PyTorch's results differ in the last bits between batch sizes, so two runs of a
+    batch flowgraph could differ in a borderline prediction; whole, the batches are those of the audio.
     """
 
-    def __init__(self, model: str = "", symbols: int = 0, torch_threads: int = 0, split: bool = True):
+    def __init__(self, model: str = "", symbols: int = 0, torch_threads: int = 0, split: bool = False):
         self.model, self.network = open_network(model, "video_transmitter", symbols, torch_threads, ("av", "v"))
         self.segments, self.visual_shape = self.model.segments, tuple(self.model.manifest["visual_shape"])
         self.d = 2 * self.model.symbols

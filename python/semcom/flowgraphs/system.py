@@ -63,6 +63,7 @@ class SystemConfig:
     seed: int = 1
     torch_threads: int = 0
     results_file: str = ""
+    split_video_terminal: bool = False   # streaming: the video terminal's visual part before the audio (video_terminal)
     check_data: bool = True
     # separate source/channel coding baseline (RQ1): PCM + LDPC + 16-QAM in place of the Euler map,
     # with the same channel uses per segment as the semantic system; the model is trained error-free
@@ -126,7 +127,8 @@ class system_top_block(gr.top_block, AirBuilder):
             self.connect((self.source, 1), self.add(blocks.null_sink(gr.sizeof_float * self.source.visual_size)))
         if m.modality in ("av", "v"):
             # the split needs the visual features before the audio: not where they are looked up from it
-            self.video_tx = video_terminal(c.model, torch_threads=c.torch_threads, split=not self.LOSSY_SISO)
+            self.video_tx = video_terminal(c.model, torch_threads=c.torch_threads,
+                                           split=c.split_video_terminal and not self.LOSSY_SISO)
             heard = None
             if m.modality == "av":
                 siso_csi = "estimated" if c.csi in NO_ESTIMATION else c.csi

@@ -326,7 +326,7 @@ class video_terminal_program(_Program):
         (heard,) = self.detect([bursts], 1, siso_csi, 1)
         self.lookup = self.add(feature_lookup(data, split, self.phy.d, check_data))
         check_data_matches(self.model, self.lookup.split.audio.shape[1:], self.lookup.split.visual.shape[1:], data)
-        self.video_tx = video_terminal(model, torch_threads=torch_threads, split=False)   # visual looked up from the heard audio
+        self.video_tx = video_terminal(model, torch_threads=torch_threads)   # whole: visual looked up from the heard audio
         self.connect(heard, self.lookup, (self.video_tx, 0))
         self.connect(heard, (self.video_tx, 1))
         self.send(self.transmit((self.video_tx, 0), 1, 2), endpoints["video_uplink"], 2)
