@@ -7,7 +7,8 @@ Prints, in one run, for a model directory and an AVE-format dataset (test split)
   segments, with no GNU Radio and no channel (transmitters → receiver), and the ratio (goal >= 0.7);
 - per-segment latency in streaming mode (the source paced in real time, one video at a time):
   median and 99th percentile from a video leaving the source to its labels leaving the receiver
-  (goal <= 20 ms);
+  (goal <= 20 ms), with the video terminal whole and split (``video_terminal(split=True)``), each
+  without and with the CPUs' wake-up latency bounded (``--cpu-latency-us``, Linux PM QoS; root);
 - optionally (--sweep-models), the wall time of `semcom sweep` over the full grid with --jobs 2.
 
 Run from the build tree: PYTHONPATH=build/test_modules python3 benchmarks/system.py --model M --data D
@@ -27,6 +28,7 @@ import torch
 from gnuradio.semcom.data.ave import load_split
 from gnuradio.semcom.flowgraphs.system import SystemConfig, system_top_block
 from gnuradio.semcom.nn.model_dir import open_model_dir
+from gnuradio.semcom.realtime import cpu_latency_bound
 
 
 def direct_rate(model_dir: str, data: str, videos: int, batch: int = 64) -> float:
@@ -69,11 +71,12 @@ def main() -> None:
     parser.add_argument("--model", required=True, help="multimodal model directory")
     parser.add_argument("--data", required=True, help="AVE-format dataset folder")
     parser.add_argument("--videos", type=int, default=0, help="test videos for throughput (0 = all)")
-    parser.add_argument("--latency-videos", type=int, default=30)
+    parser.add_argument("--latency-videos", type=int, default=50, help="videos per latency row")
     parser.add_argument("--rate", type=float, default=50.0, help="paced segments per second for the latency run")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0 = default)")
-    parser.add_argument("--whole-video-terminal", action="store_true",
-                        help="latency run without the video terminal's split (visual part before the audio)")
+    parser.add_argument("--cpu-latency-us", type=int, default=0,
+                        help="the CPU wake-up bound (µs, Linux PM QoS; needs root) of the latency rows that hold one; "
+                        "-1: measure only without")
     parser.add_argument("--sweep-models", nargs="*", metavar="NAME=DIR",
                         help="also time `semcom sweep --jobs 2` over the full grid with these systems")
     args = parser.parse_args()
@@ -89,10 +92,22 @@ def main() -> None:
     print(f"{'GNU Radio system (estimated CSI)':<40} {gnuradio_rate:>11.1f}   accuracy {accuracy:.4f}")
     print(f"ratio GNU Radio / direct: {gnuradio_rate / direct:.3f} (goal >= 0.7)")
     config.videos = args.latency_videos
-    config.split_video_terminal = not args.whole_video_terminal
-    latency = streaming_latency(config, args.rate) * 1e3
-    print(f"streaming latency per segment over {latency.size} videos at {args.rate:g} segments/s: "
-          f"median {np.median(latency):.1f} ms, p99 {np.percentile(latency, 99):.1f} ms (goal <= 20 ms)")
+    print(f"\nstreaming latency per segment, {args.latency_videos} videos at {args.rate:g} segments/s (goal: p99 <= 20 ms)")
+    print(f"{'video terminal':<56} {'median ms':>9} {'p99 ms':>7} {'p99 / first':>11}")
+    first = None
+    for bound_us in (-1, args.cpu_latency_us) if args.cpu_latency_us >= 0 else (-1,):
+        for split in (False, True):
+            config.split_video_terminal = split
+            with cpu_latency_bound(bound_us) as bound:
+                if bound_us >= 0 and not bound.held:
+                    print(f"(rows with the CPU latency bound skipped: {bound.device} is not writable)")
+                    break
+                latency = streaming_latency(config, args.rate) * 1e3
+            p99 = np.percentile(latency, 99)
+            first = first or p99
+            name = (f"{'split (visual part first)' if split else 'whole'}, CPU wake-up "
+                    f"{f'bounded to {bound_us} µs' if bound_us >= 0 else 'unbounded'}")
+            print(f"{name:<56} {np.median(latency):>9.1f} {p99:>7.1f} {p99 / first:>11.2f}")
     if args.sweep_models:
         with tempfile.TemporaryDirectory() as out:
             command = [sys.executable, "-m", "gnuradio.semcom.cli.main", "sweep", "--data", args.data, "--jobs", "2",

@@ -35,7 +35,7 @@ def test_installed_script_shows_help():
     (["channel"], ("--channel", "--snr", "--seed", "--audio-siso", "--video-uplink", "--antenna-out",
                    "--slot-timeout")),
     (["video-terminal"], ("--model", "--data", "--siso", "--uplink-out", "--csi")),
-    (["receiver"], ("--antenna", "--results", "--summary", "--start-timeout")),
+    (["receiver"], ("--antenna", "--results", "--summary", "--start-timeout", "--cpu-latency-us")),
     (["loopback"], ("--device", "--api", "--sample-rate", "--frequency", "--tx-gain", "--rx-gain", "--emulate",
                     "--cfo", "--epsilon", "--taps", "--sps", "--rolloff", "--threshold")),
 ])
@@ -122,6 +122,8 @@ def test_loopback_refuses_a_unimodal_model(tiny_system, modality):
     (["demo", "--snr", "inf"], "--snr must be a number of dB in -10.0..40.0, got inf"),
     (["receiver", "--start-timeout", "-5"], "expected a finite number of seconds > 0, got '-5'"),
     (["channel", "--slot-timeout", "0"], "argument --slot-timeout: expected a finite number of seconds > 0"),
+    (["receiver", "--cpu-latency-us", "-2"], "argument --cpu-latency-us: expected a whole number of µs >= 0, or -1"),
+    (["channel", "--cpu-latency-us", "0.5"], "argument --cpu-latency-us: expected a whole number of µs >= 0, or -1"),
     (["sweep", "--scheduler", "not-an-address"], "--scheduler not-an-address: expected tcp://HOST:PORT"),
 ])
 def test_bad_settings_are_refused_before_any_work(tiny_system, tmp_path, command, message):

@@ -23,6 +23,15 @@ def seconds(text: str, allow_zero: bool = False) -> float:
     return value
 
 
+def microseconds(text: str) -> int:
+    """argparse type: a whole number of µs >= 0, or -1 (off)."""
+    from ..realtime import check_cpu_latency_us
+    try:
+        return check_cpu_latency_us(int(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of µs >= 0, or -1 for off, got {text!r}") from None
+
+
 def add_parsers(commands) -> None:
     from ..flowgraphs.terminals import CSI_MODES, ENDPOINTS as E
     fmt = argparse.ArgumentDefaultsHelpFormatter
@@ -36,6 +45,10 @@ def add_parsers(commands) -> None:
         p.add_argument("--linger", type=lambda text: seconds(text, allow_zero=True), default=1.0,
                        help="seconds to keep the sockets open at the end, so ZMQ delivers what it holds")
         p.add_argument("--summary", default="", help="also write the final summary (JSON) to this file")
+        p.add_argument("--cpu-latency-us", type=microseconds, default=-1, metavar="US",
+                       help="while running, keep the CPUs from idle states that take longer than US µs to wake "
+                       "(Linux PM QoS, /dev/cpu_dma_latency; needs root or write access there; 0 = poll, the "
+                       "lowest streaming latency, at the cost of power); -1 = off")
         p.add_argument("--keys", default="", metavar="FOLDER",
                        help="key folder made by `semcom keys`: every link authenticated and encrypted (ZMQ CURVE); "
                        "peers whose key is not in it get nothing. All four programs need it (or its .key files "
@@ -151,8 +164,10 @@ def _radio(args):
 
 def _serve(tb, args, extra=None) -> int:
     from ..flowgraphs.terminals import print_summary
+    from ..realtime import cpu_latency_bound
     log.info("%s running; stops at the end of the stream or after %g s without items", tb.name_, args.idle_timeout)
-    summary = tb.serve(args.idle_timeout, args.start_timeout, args.linger)
+    with cpu_latency_bound(args.cpu_latency_us):
+        summary = tb.serve(args.idle_timeout, args.start_timeout, args.linger)
     if extra:
         summary.update(extra(tb))
     log.info("%s stopped: %s", tb.name_, summary["reason"])
