@@ -31,7 +31,7 @@ as_owner() { if [ -w "$prefix" ]; then "$@"; else as_root "$@"; fi; }
 
 # 1. Debian packages: GNU Radio 3.10 and everything else Debian's /usr/bin/python3 uses (GNU Radio's
 #    bindings exist only for it; its NumPy 1.24 is the one they are built against).
-debs="gnuradio gnuradio-dev gir1.2-gtk-3.0 python3-pybind11 python3-dev python3-pip python3-matplotlib python3-h5py
+debs="gnuradio gnuradio-dev gir1.2-gtk-3.0 python3-pybind11 python3-dev python3-pip python3-matplotlib python3-h5py python3-threadpoolctl
       python3-pytest python3-pytest-timeout cmake g++ make pkg-config"
 missing=$(for p in $debs; do dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' || echo "$p"; done)
 if [ -n "$missing" ]; then

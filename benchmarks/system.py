@@ -8,7 +8,8 @@ Prints, in one run, for a model directory and an AVE-format dataset (test split)
 - per-segment latency in streaming mode (the source paced in real time, one video at a time):
   median and 99th percentile from a video leaving the source to its labels leaving the receiver
   (goal <= 20 ms), with the video terminal whole and split (``video_terminal(split=True)``), each
-  without and with the CPUs' wake-up latency bounded (``--cpu-latency-us``, Linux PM QoS; root);
+  untuned, with the CPUs' wake-up latency bounded (Linux PM QoS) and with that and GNU Radio's
+  real-time scheduling (SCHED_RR), as ``--cpu-latency-us 0 --realtime`` do (root);
 - optionally (--sweep-models), the wall time of `semcom sweep` over the full grid with --jobs 2.
 
 Run from the build tree: PYTHONPATH=build/test_modules python3 benchmarks/system.py --model M --data D
@@ -28,7 +29,7 @@ import torch
 from gnuradio.semcom.data.ave import load_split
 from gnuradio.semcom.flowgraphs.system import SystemConfig, system_top_block
 from gnuradio.semcom.nn.model_dir import open_model_dir
-from gnuradio.semcom.realtime import cpu_latency_bound
+from gnuradio.semcom.realtime import cpu_latency_bound, realtime_scheduling
 
 
 def direct_rate(model_dir: str, data: str, videos: int, batch: int = 64) -> float:
@@ -75,8 +76,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=50.0, help="paced segments per second for the latency run")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0 = default)")
     parser.add_argument("--cpu-latency-us", type=int, default=0,
-                        help="the CPU wake-up bound (µs, Linux PM QoS; needs root) of the latency rows that hold one; "
-                        "-1: measure only without")
+                        help="the CPU wake-up bound (µs, Linux PM QoS) of the tuned latency rows, which also run "
+                        "SCHED_RR (both need root); -1: measure only untuned")
     parser.add_argument("--sweep-models", nargs="*", metavar="NAME=DIR",
                         help="also time `semcom sweep --jobs 2` over the full grid with these systems")
     args = parser.parse_args()
@@ -93,21 +94,24 @@ def main() -> None:
     print(f"ratio GNU Radio / direct: {gnuradio_rate / direct:.3f} (goal >= 0.7)")
     config.videos = args.latency_videos
     print(f"\nstreaming latency per segment, {args.latency_videos} videos at {args.rate:g} segments/s (goal: p99 <= 20 ms)")
-    print(f"{'video terminal':<56} {'median ms':>9} {'p99 ms':>7} {'p99 / first':>11}")
+    print(f"{'video terminal, tuning':<62} {'median ms':>9} {'p99 ms':>7} {'p99 / first':>11}")
+    tunings = [("none", -1, False)]
+    if args.cpu_latency_us >= 0:
+        tunings += [(f"CPU wake-up <= {args.cpu_latency_us} µs", args.cpu_latency_us, False),
+                    (f"CPU wake-up <= {args.cpu_latency_us} µs + SCHED_RR", args.cpu_latency_us, True)]
     first = None
-    for bound_us in (-1, args.cpu_latency_us) if args.cpu_latency_us >= 0 else (-1,):
+    for tuning, bound_us, fifo in tunings:
         for split in (False, True):
             config.split_video_terminal = split
-            with cpu_latency_bound(bound_us) as bound:
-                if bound_us >= 0 and not bound.held:
-                    print(f"(rows with the CPU latency bound skipped: {bound.device} is not writable)")
+            with cpu_latency_bound(bound_us) as bound, realtime_scheduling(fifo) as scheduling:
+                if (bound_us >= 0 and not bound.held) or (fifo and not scheduling.held):
+                    print(f"{tuning}: skipped (not permitted here; needs root)")
                     break
                 latency = streaming_latency(config, args.rate) * 1e3
             p99 = np.percentile(latency, 99)
             first = first or p99
-            name = (f"{'split (visual part first)' if split else 'whole'}, CPU wake-up "
-                    f"{f'bounded to {bound_us} µs' if bound_us >= 0 else 'unbounded'}")
-            print(f"{name:<56} {np.median(latency):>9.1f} {p99:>7.1f} {p99 / first:>11.2f}")
+            name = f"{'split (visual part first)' if split else 'whole'}, {tuning}"
+            print(f"{name:<62} {np.median(latency):>9.1f} {p99:>7.1f} {p99 / first:>11.2f}")
     if args.sweep_models:
         with tempfile.TemporaryDirectory() as out:
             command = [sys.executable, "-m", "gnuradio.semcom.cli.main", "sweep", "--data", args.data, "--jobs", "2",

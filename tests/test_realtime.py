@@ -1,12 +1,16 @@
-"""The CPU wake-up latency bound of the streaming programs (Linux PM QoS, /dev/cpu_dma_latency)."""
+"""The streaming programs' tuning: the CPU wake-up latency bound (Linux PM QoS, /dev/cpu_dma_latency) and
+GNU Radio's real-time scheduling."""
 import logging
 import os
 import struct
+import threading
 
+import numpy  # noqa: F401  (loads the BLAS library that threadpoolctl reports)
 import pytest
+from threadpoolctl import threadpool_info
 
 from gnuradio.semcom.errors import InputError
-from gnuradio.semcom.realtime import DEVICE, cpu_latency_bound
+from gnuradio.semcom.realtime import DEVICE, cpu_latency_bound, realtime_scheduling
 
 KERNEL = os.path.exists(DEVICE) and os.access(DEVICE, os.R_OK | os.W_OK)
 
@@ -61,3 +65,49 @@ def test_the_kernel_holds_the_bound_while_inside_and_drops_it_after():
     with cpu_latency_bound(before - 1) as bound:
         assert bound.held and read_bound() == before - 1
     assert read_bound() == before
+
+
+def blas_threads() -> list:
+    return [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+
+
+def scheduler() -> tuple:
+    return os.sched_getscheduler(0), os.sched_getparam(0).sched_priority
+
+
+def test_realtime_scheduling_off_changes_nothing():
+    before = scheduler()
+    with realtime_scheduling(False) as scheduling:
+        assert not scheduling.held and scheduler() == before
+    assert scheduler() == before
+
+
+def test_realtime_scheduling_reaches_threads_started_inside_and_ends_after():
+    """The block threads of a flowgraph started inside run SCHED_RR with one torch thread; the caller's
+    policy and torch's thread count come back."""
+    import torch
+    before, threads, blas_before = scheduler(), torch.get_num_threads(), blas_threads()
+    seen = []
+    with realtime_scheduling() as scheduling:
+        if not scheduling.held:
+            pytest.skip("real-time scheduling is not permitted here (not root, no CAP_SYS_NICE or rtprio limit)")
+        thread = threading.Thread(target=lambda: seen.append(os.sched_getscheduler(0)))
+        thread.start()
+        thread.join()
+        assert os.sched_getscheduler(0) == os.SCHED_RR          # GNU Radio's real-time policy
+        assert torch.get_num_threads() == 1                     # no spinning workers at that priority
+        assert {p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"} <= {1}
+    assert seen == [os.SCHED_RR]
+    assert scheduler() == before and torch.get_num_threads() == threads
+    assert blas_threads() == blas_before
+
+
+def test_realtime_scheduling_refused_gives_one_warning(monkeypatch, caplog):
+    from gnuradio import gr
+    monkeypatch.setattr(gr, "enable_realtime_scheduling", lambda: gr.RT_NOT_IMPLEMENTED)
+    before = scheduler()
+    with caplog.at_level(logging.WARNING, logger="semcom"):
+        with realtime_scheduling() as scheduling:
+            assert not scheduling.held
+    assert [r.levelno for r in caplog.records] == [logging.WARNING] and "SCHED_RR" in caplog.text
+    assert scheduler() == before

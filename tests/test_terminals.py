@@ -170,6 +170,22 @@ def test_four_programs_give_the_one_process_predictions(setup, programs, tmp_pat
     assert programs.summary("channel")["video_slots_lost"] == []
 
 
+def test_tuned_for_latency_the_programs_give_the_same_predictions(setup, programs, tmp_path):
+    """--cpu-latency-us 0 --realtime (paced, as for streaming): the same rows as the one-process system,
+    and each program says whether the tuning is in force (as root) or why not."""
+    data, model = setup
+    hosts = dict.fromkeys(("audio", "channel", "video"), "127.0.0.1")
+    run_four(programs, data, model, 5, endpoints(hosts, free_ports(6)), rate=20.0, results=str(tmp_path / "four.csv"),
+             extra=("--cpu-latency-us", "0", "--realtime"))
+    programs.wait_all()
+    one_process(data, model, 5, str(tmp_path / "one.csv"))
+    assert rows_by_video(str(tmp_path / "four.csv")) == rows_by_video(str(tmp_path / "one.csv"))
+    for name in ("audio", "channel", "video", "receiver"):
+        log = programs.log(name)
+        assert ("holding the CPUs' wake-up latency at 0 µs" in log) != ("not bounded to 0 µs" in log), log
+        assert ("real-time scheduling (SCHED_RR) for the flowgraph" in log) != ("real-time scheduling (SCHED_RR) refused" in log), log
+
+
 def test_video_terminal_killed_and_restarted(setup, programs, tmp_path):
     data, model = setup
     videos, results = 32, str(tmp_path / "four.csv")

@@ -8,6 +8,11 @@ video pays it at every hop. Linux's PM QoS interface bounds that: while a proces
 states that wake within N µs (0: the CPUs poll instead of halting); closing the file lifts the bound.
 This is what latency tools (cyclictest, tuned's latency-performance profile) do. It costs power: the
 CPUs stay awake, so it is an option of the streaming programs (``--cpu-latency-us``), never a default.
+
+The other half is the scheduler: :class:`realtime_scheduling` is GNU Radio's real-time scheduling
+(``gr.enable_realtime_scheduling``, GRC's Options block "Realtime Scheduling"; ``--realtime``):
+the block threads then run SCHED_RR, ahead of every ordinary thread on the machine, as soon as
+they are woken.
 """
 from __future__ import annotations
 
@@ -54,11 +59,58 @@ class cpu_latency_bound:
                         self.max_us, self.device, error.strerror or error)
             return self
         self.held = True
-        log.info("holding the CPUs' wake-up latency at %d µs (%s) while running", self.max_us, self.device)
+        log.info("holding the CPUs' wake-up latency at %d µs (%s) until the end", self.max_us, self.device)
         return self
 
     def __exit__(self, *exc) -> None:
         if self._fd is not None:
             os.close(self._fd)                                  # the kernel drops the bound with the file
             self._fd = None
+        self.held = False
+
+
+class realtime_scheduling:
+    """Context manager: GNU Radio's real-time scheduling (``gr.enable_realtime_scheduling``, SCHED_RR)
+    for the calling thread and so for the threads it starts while inside (a flowgraph's block threads
+    start with ``start()``/``run()``); on exit the calling thread gets its earlier policy back.
+
+    While in force, PyTorch and the BLAS library NumPy uses (threadpoolctl) run one thread each (their
+    earlier counts come back on exit): their workers spin while they wait for work, and a real-time
+    thread waiting on workers of the ordinary scheduler, or spinning workers at a real-time priority,
+    keep the flowgraph's threads off the CPUs (four programs with two such threads each lost uplink
+    slots on two cores). ``enabled`` False does nothing. Where it is refused (not root, no CAP_SYS_NICE or rtprio
+    limit), it logs one warning and does nothing else. :attr:`held` says whether it is in force.
+    """
+
+    def __init__(self, enabled: bool = True):
+        self.enabled = bool(enabled)
+        self.held = False
+        self._before = None
+        self._torch_threads = 0
+
+    def __enter__(self) -> "realtime_scheduling":
+        if not self.enabled:
+            return self
+        from gnuradio import gr
+        before = (os.sched_getscheduler(0), os.sched_getparam(0).sched_priority)
+        if gr.enable_realtime_scheduling() != gr.RT_OK:
+            log.warning("real-time scheduling (SCHED_RR) refused: needs root, CAP_SYS_NICE or an rtprio limit "
+                        "(ulimit -r); the flowgraph runs with the ordinary scheduler")
+            return self
+        import torch
+        from threadpoolctl import threadpool_limits
+        self._before, self._torch_threads, self.held = before, torch.get_num_threads(), True
+        torch.set_num_threads(1)
+        self._blas = threadpool_limits(limits=1, user_api="blas")
+        log.info("real-time scheduling (SCHED_RR) for the flowgraph's threads, one torch and one BLAS thread")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._before is not None:
+            policy, priority = self._before
+            os.sched_setscheduler(0, policy, os.sched_param(priority))
+            import torch
+            self._blas.restore_original_limits()
+            torch.set_num_threads(self._torch_threads)
+            self._before = None
         self.held = False

@@ -49,6 +49,10 @@ def add_parsers(commands) -> None:
                        help="while running, keep the CPUs from idle states that take longer than US µs to wake "
                        "(Linux PM QoS, /dev/cpu_dma_latency; needs root or write access there; 0 = poll, the "
                        "lowest streaming latency, at the cost of power); -1 = off")
+        p.add_argument("--realtime", action="store_true",
+                       help="GNU Radio's real-time scheduling (SCHED_RR) for the flowgraph's threads, as GRC's "
+                       "'Realtime Scheduling' option, with one torch thread (unless --torch-threads says otherwise) and one BLAS thread; needs root, "
+                       "CAP_SYS_NICE or an rtprio limit")
         p.add_argument("--keys", default="", metavar="FOLDER",
                        help="key folder made by `semcom keys`: every link authenticated and encrypted (ZMQ CURVE); "
                        "peers whose key is not in it get nothing. All four programs need it (or its .key files "
@@ -88,7 +92,7 @@ def add_parsers(commands) -> None:
     p.add_argument("--siso-out", default=E["audio_siso"], help="endpoint for the SISO bursts (bound)")
     p.add_argument("--uplink-out", default=E["audio_uplink"], help="endpoint for the uplink bursts (bound)")
     radio(p, "transmit the SISO bursts over this radio (OTA waveform) instead of ZMQ")
-    p.set_defaults(run=run_audio_terminal)
+    p.set_defaults(run=tuned(run_audio_terminal))
 
     p = program("channel", "the air-interface emulator: SISO link and 2×2 uplink between the programs",
                 "Applies the SISO link (audio terminal → video terminal) and the 2×2 uplink (both terminals → "
@@ -105,7 +109,7 @@ def add_parsers(commands) -> None:
                         "(before its first burst: 10 s, while it starts)")
     p.add_argument("--no-siso", action="store_true",
                    help="leave the SISO link out (the terminals run it over radios: --siso-radio)")
-    p.set_defaults(run=run_channel)
+    p.set_defaults(run=tuned(run_channel))
 
     p = program("video-terminal", "the video terminal: SISO audio in, AGVA, visual bursts out over ZMQ",
                 "Receives the audio over the SISO link (LS, ZF, inverse Euler), looks up the visual features of "
@@ -116,7 +120,7 @@ def add_parsers(commands) -> None:
     p.add_argument("--siso", default=E["siso"], help="the channel's SISO output (connect)")
     p.add_argument("--uplink-out", default=E["video_uplink"], help="endpoint for the uplink bursts (bound)")
     radio(p, "receive the SISO bursts from this radio (OTA waveform) instead of the channel")
-    p.set_defaults(run=run_video_terminal)
+    p.set_defaults(run=tuned(run_video_terminal))
 
     p = program("receiver", "the 2-antenna receiver: LS, ZF, decoders, PSP, labels per segment",
                 "Receives the two antennas' bursts, estimates the channel, detects and classifies every segment; "
@@ -129,7 +133,7 @@ def add_parsers(commands) -> None:
     p.add_argument("--data", default="", help="dataset folder: score the labels (accuracy in the summary)")
     p.add_argument("--split", choices=("train", "val", "test"), default="test")
     p.add_argument("--torch-threads", type=int, default=0)
-    p.set_defaults(run=run_receiver)
+    p.set_defaults(run=tuned(run_receiver))
 
     p = commands.add_parser("keys", help="make a key folder for authenticated, encrypted links between the programs",
                             description="Writes one ZMQ CURVE key pair per program (audio-terminal, channel, "
@@ -162,12 +166,20 @@ def _radio(args):
     return radio_from_args(args.siso_radio, args) if args.siso_radio else None
 
 
+def tuned(run):
+    """``run(args)`` with the CPU wake-up bound and real-time scheduling the options ask for, from before
+    the flowgraph is built (so that every thread it starts, ZMQ's too, runs with them) to its end."""
+    def run_tuned(args) -> int:
+        from ..realtime import cpu_latency_bound, realtime_scheduling
+        with cpu_latency_bound(args.cpu_latency_us), realtime_scheduling(args.realtime):
+            return run(args)
+    return run_tuned
+
+
 def _serve(tb, args, extra=None) -> int:
     from ..flowgraphs.terminals import print_summary
-    from ..realtime import cpu_latency_bound
     log.info("%s running; stops at the end of the stream or after %g s without items", tb.name_, args.idle_timeout)
-    with cpu_latency_bound(args.cpu_latency_us):
-        summary = tb.serve(args.idle_timeout, args.start_timeout, args.linger)
+    summary = tb.serve(args.idle_timeout, args.start_timeout, args.linger)
     if extra:
         summary.update(extra(tb))
     log.info("%s stopped: %s", tb.name_, summary["reason"])
