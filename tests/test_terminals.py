@@ -349,7 +349,10 @@ def test_receiver_with_another_model_than_its_peers_says_so(setup, programs, tmp
                    *ends["video"])
     programs.wait_running("channel")
     programs.wait_running("video")
-    programs.start("audio", "audio-terminal", "--model", model, "--data", data, "--videos", "3", *ends["audio"])
+    # paced, so that each ZMQ message holds one burst: three of the peers' bursts (2560 bytes, L = 16) in one
+    # message are four of the receiver's (1920 bytes, L = 8), and GNU Radio's ZMQ source takes them
+    programs.start("audio", "audio-terminal", "--model", model, "--data", data, "--videos", "3", "--rate", "10",
+                   *ends["audio"])
     assert programs.running["receiver"].wait(timeout=120) == 1
     reason = programs.summary("receiver")["reason"]
     assert f"the bursts from {ends['receiver'][1]}" in reason or f"the bursts from {ends['receiver'][2]}" in reason
