@@ -36,7 +36,7 @@ def test_installed_script_shows_help():
                    "--slot-timeout")),
     (["video-terminal"], ("--model", "--data", "--siso", "--uplink-out", "--csi")),
     (["receiver"], ("--antenna", "--results", "--summary", "--start-timeout", "--cpu-latency-us")),
-    (["loopback"], ("--device", "--api", "--sample-rate", "--frequency", "--tx-gain", "--rx-gain", "--emulate",
+    (["loopback"], ("--device", "--api", "--sample-rate", "--frequency", "--tx-gain", "--rx-gain", "--emulate", "--realtime",
                     "--cfo", "--epsilon", "--taps", "--sps", "--rolloff", "--threshold")),
 ])
 def test_help_of_every_subcommand(command, options):

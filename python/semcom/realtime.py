@@ -75,7 +75,7 @@ class realtime_scheduling:
     start with ``start()``/``run()``); on exit the calling thread gets its earlier policy back.
 
     While in force, PyTorch and the BLAS library NumPy uses (threadpoolctl) run one thread each (their
-    earlier counts come back on exit): their workers spin while they wait for work, and a real-time
+    earlier counts come back on exit; a block given ``torch_threads`` > 0 still sets its own): their workers spin while they wait for work, and a real-time
     thread waiting on workers of the ordinary scheduler, or spinning workers at a real-time priority,
     keep the flowgraph's threads off the CPUs (four programs with two such threads each lost uplink
     slots on two cores). ``enabled`` False does nothing. Where it is refused (not root, no CAP_SYS_NICE or rtprio

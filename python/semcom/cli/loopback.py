@@ -15,6 +15,7 @@ log = logging.getLogger("semcom.loopback")
 
 
 def add_parser(commands) -> None:
+    from .terminals import add_tuning_options, tuned
     p = commands.add_parser("loopback", help="the SISO link over a radio waveform: SDR loopback or emulated",
                             description=__doc__.split(": ", 1)[1], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--model", required=True, help="multimodal model directory")
@@ -27,6 +28,7 @@ def add_parser(commands) -> None:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--results", default="", help="CSV file, one row per segment")
     p.add_argument("--out", default="", help="write the summary (JSON) here")
+    add_tuning_options(p)
     radio = p.add_argument_group("radio (without --emulate)")
     radio.add_argument("--device", default="driver=uhd", help="SoapySDR device string (api soapy) or UHD "
                        "device address (api uhd), e.g. 'driver=hackrf' or 'type=b200'")
@@ -43,7 +45,7 @@ def add_parser(commands) -> None:
     waveform.add_argument("--rolloff", type=float, default=0.35, help="root-raised-cosine roll-off")
     waveform.add_argument("--preamble-len", type=int, default=31, help="Zadoff-Chu length (sent twice)")
     waveform.add_argument("--threshold", type=float, default=0.3, help="detection threshold (Schmidl-Cox metric)")
-    p.set_defaults(run=run)
+    p.set_defaults(run=tuned(run))
 
 
 def add_radio_arguments(group) -> None:

@@ -32,6 +32,19 @@ def microseconds(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number of µs >= 0, or -1 for off, got {text!r}") from None
 
 
+def add_tuning_options(p) -> None:
+    """--cpu-latency-us and --realtime (:mod:`semcom.realtime`) of a command that streams in real time;
+    its ``run`` is then wrapped in :func:`tuned`."""
+    p.add_argument("--cpu-latency-us", type=microseconds, default=-1, metavar="US",
+                   help="while running, keep the CPUs from idle states that take longer than US µs to wake "
+                   "(Linux PM QoS, /dev/cpu_dma_latency; needs root or write access there; 0 = poll, the "
+                   "lowest streaming latency, at the cost of power); -1 = off")
+    p.add_argument("--realtime", action="store_true",
+                   help="GNU Radio's real-time scheduling (SCHED_RR) for the flowgraph's threads, as GRC's "
+                   "'Realtime Scheduling' option, with one torch and one BLAS thread; needs root, CAP_SYS_NICE "
+                   "or an rtprio limit")
+
+
 def add_parsers(commands) -> None:
     from ..flowgraphs.terminals import CSI_MODES, ENDPOINTS as E
     fmt = argparse.ArgumentDefaultsHelpFormatter
@@ -45,14 +58,7 @@ def add_parsers(commands) -> None:
         p.add_argument("--linger", type=lambda text: seconds(text, allow_zero=True), default=1.0,
                        help="seconds to keep the sockets open at the end, so ZMQ delivers what it holds")
         p.add_argument("--summary", default="", help="also write the final summary (JSON) to this file")
-        p.add_argument("--cpu-latency-us", type=microseconds, default=-1, metavar="US",
-                       help="while running, keep the CPUs from idle states that take longer than US µs to wake "
-                       "(Linux PM QoS, /dev/cpu_dma_latency; needs root or write access there; 0 = poll, the "
-                       "lowest streaming latency, at the cost of power); -1 = off")
-        p.add_argument("--realtime", action="store_true",
-                       help="GNU Radio's real-time scheduling (SCHED_RR) for the flowgraph's threads, as GRC's "
-                       "'Realtime Scheduling' option, with one torch thread (unless --torch-threads says otherwise) and one BLAS thread; needs root, "
-                       "CAP_SYS_NICE or an rtprio limit")
+        add_tuning_options(p)
         p.add_argument("--keys", default="", metavar="FOLDER",
                        help="key folder made by `semcom keys`: every link authenticated and encrypted (ZMQ CURVE); "
                        "peers whose key is not in it get nothing. All four programs need it (or its .key files "
