@@ -9,7 +9,8 @@ Prints, in one run, for a model directory and an AVE-format dataset (test split)
   median and 99th percentile from a video leaving the source to its labels leaving the receiver
   (goal <= 20 ms), with the video terminal whole and split (``video_terminal(split=True)``), each
   untuned, with the CPUs' wake-up latency bounded (Linux PM QoS) and with that and GNU Radio's
-  real-time scheduling (SCHED_RR), as ``--cpu-latency-us 0 --realtime`` do (root);
+  real-time scheduling (SCHED_RR), as ``--cpu-latency-us 0 --realtime`` do (root), and last with
+  the receiver decoding a lone video alone (``multimodal_receiver(pad_lone_video=False)``);
 - optionally (--sweep-models), the wall time of `semcom sweep` over the full grid with --jobs 2.
 
 Run from the build tree: PYTHONPATH=build/test_modules python3 benchmarks/system.py --model M --data D
@@ -94,24 +95,25 @@ def main() -> None:
     print(f"ratio GNU Radio / direct: {gnuradio_rate / direct:.3f} (goal >= 0.7)")
     config.videos = args.latency_videos
     print(f"\nstreaming latency per segment, {args.latency_videos} videos at {args.rate:g} segments/s (goal: p99 <= 20 ms)")
-    print(f"{'video terminal, tuning':<62} {'median ms':>9} {'p99 ms':>7} {'p99 / first':>11}")
+    print(f"{'video terminal, tuning, receiver':<80} {'median ms':>9} {'p99 ms':>7} {'p99 / first':>11}")
     tunings = [("none", -1, False)]
     if args.cpu_latency_us >= 0:
         tunings += [(f"CPU wake-up <= {args.cpu_latency_us} µs", args.cpu_latency_us, False),
                     (f"CPU wake-up <= {args.cpu_latency_us} µs + SCHED_RR", args.cpu_latency_us, True)]
+    rows = [(split, True, tuning) for tuning in tunings for split in (False, True)]
+    rows.append((True, False, tunings[-1]))            # the receiver also decodes a lone video alone
     first = None
-    for tuning, bound_us, fifo in tunings:
-        for split in (False, True):
-            config.split_video_terminal = split
-            with cpu_latency_bound(bound_us) as bound, realtime_scheduling(fifo) as scheduling:
-                if (bound_us >= 0 and not bound.held) or (fifo and not scheduling.held):
-                    print(f"{tuning}: skipped (not permitted here; needs root)")
-                    break
-                latency = streaming_latency(config, args.rate) * 1e3
-            p99 = np.percentile(latency, 99)
-            first = first or p99
-            name = f"{'split (visual part first)' if split else 'whole'}, {tuning}"
-            print(f"{name:<62} {np.median(latency):>9.1f} {p99:>7.1f} {p99 / first:>11.2f}")
+    for split, pad, (tuning, bound_us, fifo) in rows:
+        config.split_video_terminal, config.pad_lone_video = split, pad
+        with cpu_latency_bound(bound_us) as bound, realtime_scheduling(fifo) as scheduling:
+            if (bound_us >= 0 and not bound.held) or (fifo and not scheduling.held):
+                print(f"{tuning}: skipped (not permitted here; needs root)")
+                continue
+            latency = streaming_latency(config, args.rate) * 1e3
+        p99 = np.percentile(latency, 99)
+        first = first or p99
+        name = f"{'split (visual part first)' if split else 'whole'}, {tuning}{'' if pad else ', lone video alone'}"
+        print(f"{name:<80} {np.median(latency):>9.1f} {p99:>7.1f} {p99 / first:>11.2f}")
     if args.sweep_models:
         with tempfile.TemporaryDirectory() as out:
             command = [sys.executable, "-m", "gnuradio.semcom.cli.main", "sweep", "--data", args.data, "--jobs", "2",

@@ -133,7 +133,9 @@ def test_receiver_reports_lost_videos(tiny_system):
 
 
 def test_receiver_decodes_a_video_alone_as_in_a_batch(tiny_system):
-    """A video decoded alone (streaming) gets the predictions and confidences it gets among others."""
+    """A video decoded alone (streaming) gets the predictions and confidences it gets among others;
+    with pad_lone_video=False it runs as a batch of one, with the same classes and confidences to
+    within float rounding."""
     data, models = tiny_system
     from gnuradio.semcom.blocks.multimodal_receiver import multimodal_receiver
     from gnuradio.semcom.blocks.terminal import VIDEO
@@ -141,8 +143,12 @@ def test_receiver_decodes_a_video_alone_as_in_a_batch(tiny_system):
     rng = np.random.default_rng(5)
     inputs = rng.standard_normal((2, 4 * 10, d)).astype(np.float32)
 
-    def decode(first: int, count: int) -> list:
-        receiver = multimodal_receiver(models["av"])
+    batches = []
+
+    def decode(first: int, count: int, pad: bool = True) -> list:
+        receiver = multimodal_receiver(models["av"], pad_lone_video=pad)
+        network = receiver.network
+        receiver.network = lambda a, v: batches.append(a.shape[0]) or network(a, v)
         video_tags = []
         for v in range(count):
             tag = gr.tag_t()
@@ -159,6 +165,12 @@ def test_receiver_decodes_a_video_alone_as_in_a_batch(tiny_system):
     together = decode(0, 4)
     alone = [decode(v, 1)[0] for v in range(4)]
     assert alone == together
+    assert batches == [4, 2, 2, 2, 2]                   # each lone video beside a zero video
+    batches.clear()
+    unpadded = [decode(v, 1, pad=False)[0] for v in range(4)]   # pad_lone_video=False: decoded alone
+    assert batches == [1, 1, 1, 1]
+    assert [u[:2] for u in unpadded] == [t[:2] for t in together]
+    np.testing.assert_allclose([u[2] for u in unpadded], [t[2] for t in together], rtol=1e-5)
 
 
 def _video_terminal_outputs(model: str, visual: np.ndarray, audio: np.ndarray):

@@ -43,16 +43,21 @@ class euler_demapper(gr.sync_block):
         return count
 
 
+_USER, _SCALE = pmt.intern("user"), pmt.intern("scale")
+
+
 def frame_scales(window: list, count: int, user: int, scale: float) -> tuple[np.ndarray, float]:
     """The power-normalisation scale of ``user`` in force at each of ``count`` items, from the tags of
     :func:`semcom.blocks.tags.tags_in_window` (the ``semcom_frame`` tags of several users may share an
     item) and the ``scale`` in force before them → (scales (count,) float32, the scale in force after)."""
     scales = np.empty(count, np.float32)
     start = 0
-    frames = [(item, pmt.to_python(value)) for item, key, value in window if key == tags.FRAME]
+    # a PMT dict is a list of (key . value) pairs; only its two fields are read, not the whole dict
+    frames = [(item, value) for item, key, value in window
+              if key == tags.FRAME and pmt.is_pair(value) and pmt.is_pair(pmt.car(value))]
     for item, frame in sorted(frames, key=lambda f: f[0]):
-        if isinstance(frame, dict) and frame.get("user") == user and "scale" in frame:
+        if pmt.to_python(pmt.dict_ref(frame, _USER, pmt.PMT_NIL)) == user and pmt.dict_has_key(frame, _SCALE):
             scales[start:item] = scale
-            scale, start = float(frame["scale"]), item
+            scale, start = float(pmt.to_python(pmt.dict_ref(frame, _SCALE, pmt.PMT_NIL))), item
     scales[start:] = scale
     return scales, scale

@@ -64,6 +64,7 @@ class SystemConfig:
     torch_threads: int = 0
     results_file: str = ""
     split_video_terminal: bool = False   # streaming: the video terminal's visual part before the audio (video_terminal)
+    pad_lone_video: bool = True          # the receiver decodes a lone video beside a zero video (batch-exact floats)
     check_data: bool = True
     # separate source/channel coding baseline (RQ1): PCM + LDPC + 16-QAM in place of the Euler map,
     # with the same channel uses per segment as the semantic system; the model is trained error-free
@@ -149,7 +150,8 @@ class system_top_block(gr.top_block, AirBuilder):
             for i, port in enumerate(received):
                 self.connect(port, (combine, i))
             received = [(combine, 0)]
-        self.receiver = multimodal_receiver(c.model, results_file=c.results_file, torch_threads=c.torch_threads)
+        self.receiver = multimodal_receiver(c.model, results_file=c.results_file, torch_threads=c.torch_threads,
+                                            pad_lone_video=c.pad_lone_video)
         for i, port in enumerate(received):
             self.connect(port, (self.receiver, i))
         if not self.LOSSY_SISO:
