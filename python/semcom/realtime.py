@@ -44,8 +44,12 @@ class cpu_latency_bound:
     def __init__(self, max_us: int = 0, device: str = DEVICE):
         self.max_us = check_cpu_latency_us(max_us, "max_us")
         self.device = device
-        self.held = False
         self._fd = None
+
+    @property
+    def held(self) -> bool:
+        """Whether the bound is in force (the device is held open)."""
+        return self._fd is not None
 
     def __enter__(self) -> "cpu_latency_bound":
         if self.max_us < 0:
@@ -58,7 +62,6 @@ class cpu_latency_bound:
             log.warning("CPU wake-up latency not bounded to %d µs: %s: %s (needs root or write access to it)",
                         self.max_us, self.device, error.strerror or error)
             return self
-        self.held = True
         log.info("holding the CPUs' wake-up latency at %d µs (%s) until the end", self.max_us, self.device)
         return self
 
@@ -66,7 +69,6 @@ class cpu_latency_bound:
         if self._fd is not None:
             os.close(self._fd)                                  # the kernel drops the bound with the file
             self._fd = None
-        self.held = False
 
 
 class realtime_scheduling:
@@ -75,42 +77,45 @@ class realtime_scheduling:
     start with ``start()``/``run()``); on exit the calling thread gets its earlier policy back.
 
     While in force, PyTorch and the BLAS library NumPy uses (threadpoolctl) run one thread each (their
-    earlier counts come back on exit; a block given ``torch_threads`` > 0 still sets its own): their workers spin while they wait for work, and a real-time
-    thread waiting on workers of the ordinary scheduler, or spinning workers at a real-time priority,
-    keep the flowgraph's threads off the CPUs (four programs with two such threads each lost uplink
-    slots on two cores). ``enabled`` False does nothing. Where it is refused (not root, no CAP_SYS_NICE or rtprio
-    limit), it logs one warning and does nothing else. :attr:`held` says whether it is in force.
+    earlier counts come back on exit; a block given ``torch_threads`` > 0 still sets its own): their
+    workers spin while they wait for work, and a real-time thread waiting on workers of the ordinary
+    scheduler, or spinning workers at a real-time priority, keep the flowgraph's threads off the CPUs
+    (four programs with two such threads each lost uplink slots on two cores). ``enabled`` False does
+    nothing. Where it is refused (not root, no CAP_SYS_NICE or rtprio limit), it logs one warning and
+    does nothing else. :attr:`held` says whether it is in force.
     """
 
     def __init__(self, enabled: bool = True):
         self.enabled = bool(enabled)
-        self.held = False
-        self._before = None
-        self._torch_threads = 0
+        self._before = None            # (policy, priority, torch threads, BLAS limits) to restore
+
+    @property
+    def held(self) -> bool:
+        """Whether real-time scheduling is in force."""
+        return self._before is not None
 
     def __enter__(self) -> "realtime_scheduling":
         if not self.enabled:
             return self
         from gnuradio import gr
-        before = (os.sched_getscheduler(0), os.sched_getparam(0).sched_priority)
+        policy, priority = os.sched_getscheduler(0), os.sched_getparam(0).sched_priority
         if gr.enable_realtime_scheduling() != gr.RT_OK:
             log.warning("real-time scheduling (SCHED_RR) refused: needs root, CAP_SYS_NICE or an rtprio limit "
                         "(ulimit -r); the flowgraph runs with the ordinary scheduler")
             return self
         import torch
         from threadpoolctl import threadpool_limits
-        self._before, self._torch_threads, self.held = before, torch.get_num_threads(), True
+        threads = torch.get_num_threads()
         torch.set_num_threads(1)
-        self._blas = threadpool_limits(limits=1, user_api="blas")
+        self._before = (policy, priority, threads, threadpool_limits(limits=1, user_api="blas"))
         log.info("real-time scheduling (SCHED_RR) for the flowgraph's threads, one torch and one BLAS thread")
         return self
 
     def __exit__(self, *exc) -> None:
         if self._before is not None:
-            policy, priority = self._before
-            os.sched_setscheduler(0, policy, os.sched_param(priority))
             import torch
-            self._blas.restore_original_limits()
-            torch.set_num_threads(self._torch_threads)
+            policy, priority, threads, blas = self._before
+            os.sched_setscheduler(0, policy, os.sched_param(priority))
+            blas.restore_original_limits()             # before torch's count: it resets OpenMP's too
+            torch.set_num_threads(threads)
             self._before = None
-        self.held = False

@@ -10,12 +10,12 @@ import json
 import logging
 
 from ..phy.channels import CHANNELS
+from .tuning import add_tuning_options, tuned
 
 log = logging.getLogger("semcom.loopback")
 
 
 def add_parser(commands) -> None:
-    from .terminals import add_tuning_options, tuned
     p = commands.add_parser("loopback", help="the SISO link over a radio waveform: SDR loopback or emulated",
                             description=__doc__.split(": ", 1)[1], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--model", required=True, help="multimodal model directory")
