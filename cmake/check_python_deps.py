@@ -13,4 +13,4 @@ for pattern in ("setuptools", "setuptools-*", "_distutils_hack", "pkg_resources"
 shadowing = [name for name in os.listdir(folder) if name.split("-")[0].lower() in ("numpy", "gnuradio", "pmt")]
 if shadowing:
     sys.exit(f"{folder}: pip installed {', '.join(sorted(shadowing))}, which would hide Debian's copy from "
-             "GNU Radio; pin it in constraints.txt to the Debian version")
+             "GNU Radio; the build constrains NumPy to this release's version (build/constraints.txt)")

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import sysconfig
 
 import pytest
 
@@ -173,3 +174,30 @@ def test_keys_never_replace_keys_already_in_a_folder(tmp_path):
     done = semcom("keys", str(folder))
     assert done.returncode == 2 and "holds keys already" in done.stderr, done.stderr
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+# Debian's libblas3 (bootstrap.sh test installs it)
+REFERENCE_BLAS = f"/usr/lib/{sysconfig.get_config_var('MULTIARCH') or 'x86_64-linux-gnu'}/blas"
+
+
+def test_version_names_pytorch_and_its_blas():
+    done = semcom("--version")
+    import torch
+    assert done.returncode == 0, done.stderr
+    assert f"PyTorch {torch.__version__}" in done.stdout and "BLAS: " in done.stdout, done.stdout
+    assert "BLAS: reference" not in done.stdout and "warning" not in done.stdout, done.stdout
+
+
+@pytest.mark.skipif(not os.path.isfile(os.path.join(REFERENCE_BLAS, "libblas.so.3")), reason="needs libblas3")
+def test_version_warns_on_the_reference_blas():
+    """Debian's PyTorch made to load the reference BLAS (as where GNU Radio's packages left it selected):
+    `semcom --version` says so and names the package to install. PyPI's PyTorch carries its own BLAS."""
+    import torch
+    if "BLAS_INFO=generic" not in torch.__config__.show():
+        pytest.skip("this PyTorch does not use the system's BLAS")
+    env = dict(os.environ, LD_LIBRARY_PATH=REFERENCE_BLAS)
+    done = subprocess.run([sys.executable, "-m", "gnuradio.semcom.cli.main", "--version"], capture_output=True,
+                          text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert f"BLAS: reference BLAS ({REFERENCE_BLAS}/libblas.so.3" in done.stdout, done.stdout
+    assert "warning: " in done.stdout and "apt-get install libopenblas0-pthread" in done.stdout, done.stdout

@@ -2,7 +2,8 @@
 as gr-fec's parity-check-matrix encoder, the same decoded bits as gr-fec's sum-product decoder from
 above its threshold down to where most frames fail, the information bits where gr-fec's decoder reads
 them; the blocks round-trip bursts; the digital system gives the same receiver output with either
-backend; bad parameters are one-line errors."""
+backend; bad parameters are one-line errors. GNU Radio 3.10.9 and later decode with another algorithm
+(no sigma): there the decoders are held to the same frame error rates instead of the same bits."""
 import math
 import os
 
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 from gnuradio import blocks, fec, gr
 
-from gnuradio.semcom.blocks.ldpc_codec import ldpc_decoder, ldpc_encoder
+from gnuradio.semcom.blocks.ldpc_codec import grfec_decoder_takes_sigma, grfec_ldpc_decoder, ldpc_decoder, ldpc_encoder
 from gnuradio.semcom.flowgraphs.links import LDPC_DIR, DigitalPhy
 from gnuradio.semcom.phy.ldpc import decode, read_alist
 
@@ -36,7 +37,7 @@ def grfec_encode(info: np.ndarray) -> np.ndarray:
 def grfec_decode(soft: np.ndarray, max_iterations: int = 50) -> np.ndarray:
     tb = gr.top_block()
     source = blocks.vector_source_f(soft.ravel().tolist(), False)
-    decoder = fec.extended_decoder(fec.ldpc_decoder.make(ALIST, math.sqrt(2.0), max_iterations), None, None, "11")
+    decoder = fec.extended_decoder(grfec_ldpc_decoder(ALIST, max_iterations), None, None, "11")
     sink = blocks.vector_sink_b()
     tb.connect(source, decoder, sink)
     tb.run()
@@ -90,10 +91,13 @@ def test_decoder_gives_gr_fec_bits(code, ebn0_db):
     theirs = grfec_decode(soft)
     decoded, iterations = decode(code, soft)
     ours = decoded[:, code.info_positions]
-    frame_errors = (theirs != info).any(axis=1).mean()
-    assert {0.0: frame_errors > 0.9, 1.0: 0.2 < frame_errors < 0.9, 1.5: 0.05 < frame_errors < 0.5,
-            3.0: frame_errors < 0.05}[ebn0_db], frame_errors
-    np.testing.assert_array_equal(ours, theirs)
+    expected = {0.0: lambda e: e > 0.9, 1.0: lambda e: 0.2 < e < 0.9, 1.5: lambda e: 0.05 < e < 0.5,
+                3.0: lambda e: e < 0.05}[ebn0_db]
+    for bits in (theirs, ours):
+        frame_errors = (bits != info).any(axis=1).mean()
+        assert expected(frame_errors), frame_errors
+    if grfec_decoder_takes_sigma():                  # the same algorithm: the same bits
+        np.testing.assert_array_equal(ours, theirs)
     assert (iterations[~code.syndrome_ok(decoded)] == 50).all()      # a frame that failed ran them all
 
 
@@ -167,4 +171,10 @@ def test_digital_system_gives_the_same_receiver_output_with_either_backend(tmp_p
         assert tb.result().videos > 0
         if backend == "numpy":
             assert sum(b.failed for b in tb.keep if isinstance(b, ldpc_decoder)) > 0
-    assert files["numpy"].read_text() == files["gr-fec"].read_text()
+    if grfec_decoder_takes_sigma():
+        assert files["numpy"].read_text() == files["gr-fec"].read_text()
+    else:                                            # another decoder: the same segments, labelled alike
+        numpy_rows, grfec_rows = (files[b].read_text().splitlines() for b in ("numpy", "gr-fec"))
+        assert len(numpy_rows) == len(grfec_rows) > 1
+        same = sum(a == b for a, b in zip(numpy_rows, grfec_rows)) / len(numpy_rows)
+        assert same > 0.8, same

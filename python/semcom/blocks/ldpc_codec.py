@@ -60,3 +60,20 @@ class ldpc_decoder(gr.sync_block):
         self.iterations += int(iterations.sum())
         self.failed += int(np.count_nonzero(~self.code.syndrome_ok(decoded)))
         return count
+
+
+def grfec_decoder_takes_sigma() -> bool:
+    """True where gr-fec's ``ldpc_decoder.make`` takes (alist, sigma, max_iterations): GNU Radio up to
+    3.10.8, whose sum-product decoder (``awgn_bp``) :func:`semcom.phy.ldpc.decode` reproduces bit for
+    bit. From 3.10.9 on it takes (alist, max_iterations) and decodes with another algorithm."""
+    from gnuradio import fec
+    return "sigma" in (fec.ldpc_decoder.make.__doc__ or "")
+
+
+def grfec_ldpc_decoder(alist: str, max_iterations: int, sigma: float = math.sqrt(2.0)):
+    """gr-fec's soft LDPC decoder object for ``alist`` in this GNU Radio's signature (``sigma`` only
+    where it takes one)."""
+    from gnuradio import fec
+    if grfec_decoder_takes_sigma():
+        return fec.ldpc_decoder.make(alist, sigma, max_iterations)
+    return fec.ldpc_decoder.make(alist, max_iterations)

@@ -19,18 +19,22 @@ DOCS = "docs/ of the source, installed in <prefix>/share/doc/gr-semcom"
 
 
 def version_line() -> str:
-    """``semcom --version``: the version and where this copy of the package and its PyTorch live."""
+    """``semcom --version``: the version, where this copy of the package lives, its PyTorch and that
+    PyTorch's BLAS, with a warning where the BLAS is the slow reference one."""
     import os
-    from importlib.metadata import PackageNotFoundError, version
 
     from .. import _site
+    from ..nn import runtime
     package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     try:
-        torch_version = version("torch")
-    except PackageNotFoundError:
-        torch_version = "not found"
-    return (f"gr-semcom {VERSION} (package {package}; PyTorch {torch_version} from "
-            f"{_site.dependencies_dir() or 'the system'})")
+        import torch
+    except ImportError:
+        return f"gr-semcom {VERSION} (package {package}; PyTorch not found: docs/install.md)"
+    name, optimised = runtime.blas()
+    line = (f"gr-semcom {VERSION} (package {package}; PyTorch {torch.__version__} from "
+            f"{os.path.dirname(os.path.dirname(torch.__file__))} "
+            f"{'(installed for gr-semcom)' if _site.dependencies_dir() else '(the system)'}; BLAS: {name})")
+    return line if optimised else line + "\nwarning: " + runtime.REFERENCE_BLAS_HINT
 
 
 def quiet_gnuradio(verbose: bool) -> None:

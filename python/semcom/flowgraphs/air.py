@@ -48,8 +48,9 @@ class AirBuilder:
             if isinstance(block, gr.hier_block2):
                 continue
             signature = block.output_signature()
-            if signature.max_streams() != 0:
-                size = max(signature.sizeof_stream_items())
+            streams = signature.max_streams()             # -1: any number, all of the last size
+            if streams != 0:
+                size = max(signature.sizeof_stream_item(i) for i in range(max(streams, 1)))
                 set_min_output_buffer_quietly(block, max(1, nbytes // size, block.min_output_buffer(0)))
 
     def pilot_fit_summary(self) -> dict:

@@ -23,7 +23,7 @@ from ..blocks.euler_demapper import euler_demapper
 from ..blocks.euler_mapper import euler_mapper
 from ..blocks.pcm_codec import burst_resize, pcm_decoder, pcm_encoder
 from ..blocks.terminal import set_min_output_buffer_quietly
-from ..blocks.ldpc_codec import ldpc_decoder, ldpc_encoder
+from ..blocks.ldpc_codec import grfec_ldpc_decoder, ldpc_decoder, ldpc_encoder
 from ..memo import kept
 from ..phy.channels import noise_variance
 from ..phy.checks import require_choice
@@ -116,7 +116,7 @@ class DigitalPhy:
             chain += [bursts, ldpc_decoder(self.alist, self.frames, math.sqrt(2.0), self.max_iterations)]
         else:
             if self.decoding == "soft":
-                decoder = fec.ldpc_decoder.make(self.alist, math.sqrt(2.0), self.max_iterations)
+                decoder = grfec_ldpc_decoder(self.alist, self.max_iterations)
             else:
                 decoder = fec.ldpc_bit_flip_decoder.make(self.matrix.get_base_sptr(), self.max_iterations)
             chain += [fec.extended_decoder(decoder, None, None, "11"),

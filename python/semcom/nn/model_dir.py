@@ -76,6 +76,12 @@ class ModelDirectory:
         try:
             return torch.jit.load(self.path(network), map_location="cpu").eval()
         except (RuntimeError, ValueError, OSError) as exc:
+            written_by = self.manifest.get("pytorch_version")
+            if written_by and written_by != torch.__version__:
+                raise InputError(
+                    f"{self.path(network)}: written by PyTorch {written_by}, which this PyTorch {torch.__version__} "
+                    f"cannot load ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__}); retrain the "
+                    f"model with this PyTorch (semcom train), or run gr-semcom with PyTorch {written_by}") from None
             raise InputError(f"{self.path(network)}: not a loadable TorchScript file ({exc})") from None
 
     def require_symbols(self, symbols: int) -> None:

@@ -290,7 +290,7 @@ class Trainer:
             "class_names": list(CLASS_NAMES) + ["background"], "channels": c.channels, "csi": c.csi,
             "estimator": c.estimator, "snr_db": list(SNR_GRID_DB), "architecture": self.architecture.to_dict(),
             "loss": {"lambda": c.beta, "similarity": c.similarity}, "files": files, "metrics": metrics,
-            "git_commit": git_commit(), "train_config": asdict(c),
+            "git_commit": git_commit(), "pytorch_version": torch.__version__, "train_config": asdict(c),
         }
         with open(os.path.join(c.out, "manifest.json"), "w") as f:
             json.dump(manifest, f, indent=1)

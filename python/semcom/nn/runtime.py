@@ -1,0 +1,65 @@
+"""The PyTorch this process runs and the BLAS under it.
+
+Debian's PyTorch calls whatever ``libblas.so.3`` the system selects. GNU Radio's packages leave Debian's
+reference BLAS in place, on which the video transmitter is about 25 times slower than on OpenBLAS; the
+fix is one package (``libopenblas0-pthread``). PyPI's PyTorch carries MKL inside itself.
+
+Used by ``semcom --version`` and run as a script by CMake at configure time (``python3 runtime.py``
+prints one line, and a second starting with ``warning:`` where the BLAS is the reference one), so it
+imports nothing but the standard library and torch.
+"""
+import os
+
+REFERENCE_BLAS_HINT = ("PyTorch runs on Debian's reference BLAS, about 25 times slower for the neural "
+                       "networks: install an optimised one, e.g. `sudo apt-get install libopenblas0-pthread`")
+
+
+def torch_version() -> str:
+    import torch
+    return torch.__version__
+
+
+def blas() -> tuple:
+    """(description, optimised) of the BLAS that PyTorch uses in this process."""
+    import torch
+    config = torch.__config__.show()
+    if "BLAS_INFO=mkl" in config:
+        return "MKL (inside PyTorch)", True
+    if "BLAS_INFO=open" in config:
+        return "OpenBLAS (inside PyTorch)", True
+    torch.ones(2, 2) @ torch.ones(2, 2)              # BLAS libraries may be loaded lazily
+    libraries = loaded_blas_libraries()
+    if not libraries:
+        return "none found among the loaded libraries", False
+    path = libraries[0]
+    for name, label in (("openblas", "OpenBLAS"), ("blis", "BLIS"), ("atlas", "ATLAS"), ("mkl", "MKL")):
+        if name in path.lower():
+            return f"{label} ({path})", True
+    if os.path.basename(os.path.dirname(path)) == "blas":     # /usr/lib/<triplet>/blas/libblas.so.3
+        return f"reference BLAS ({path})", False
+    return path, True
+
+
+def loaded_blas_libraries() -> list:
+    """Paths of the BLAS libraries mapped into this process (Linux; [] elsewhere), libblas.so first."""
+    try:
+        with open("/proc/self/maps") as f:
+            paths = {line.split()[-1] for line in f if ".so" in line}
+    except OSError:
+        return []
+    names = ("libblas.so", "libopenblas", "libblis", "libmkl_rt", "libsatlas", "libtatlas")
+    found = [p for p in paths if os.path.basename(p).startswith(names)]
+    return sorted(found, key=lambda p: (not os.path.basename(p).startswith("libblas.so"), p))
+
+
+def describe() -> str:
+    """``PyTorch 2.6.0 on OpenBLAS (...)``: one line for logs and ``--version``."""
+    name, _ = blas()
+    return f"PyTorch {torch_version()} on {name}"
+
+
+if __name__ == "__main__":
+    line = describe()
+    print(line)
+    if not blas()[1]:
+        print("warning: " + REFERENCE_BLAS_HINT)
