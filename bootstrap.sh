@@ -70,7 +70,7 @@ if ! grep -qx "CMAKE_INSTALL_PREFIX:PATH=$prefix" "$build/CMakeCache.txt" 2>/dev
         -DPYTHON_EXECUTABLE=/usr/bin/python3 -DSEMCOM_PYTHON_DEPS="$pip_deps" -DSEMCOM_PIP_ARGS="${SEMCOM_PIP_ARGS:-}" \
         > "$build/configure.log" 2>&1 || { cat "$build/configure.log"; exit 1; }
 fi
-grep -A3 'CMake Warning' "$build/configure.log" || true      # e.g. PyTorch on the reference BLAS
+grep -A3 '^CMake Warning at CMakeLists.txt' "$build/configure.log" || true     # e.g. PyTorch on the reference BLAS
 if [ "$pip_deps" = ON ]; then
     say "building (the first time, pip installs PyTorch for /usr/bin/python3: 0.9 GB CPU build, 4.7 GB CUDA build)"
 else

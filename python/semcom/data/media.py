@@ -79,9 +79,11 @@ class FramePicker:
 
 
 def _frame_end(frame, stream) -> float:
-    """Time at which ``frame`` stops being shown: its time plus its duration (or one frame period)."""
-    if frame.duration and frame.time_base:
-        return float(frame.time) + float(frame.duration * frame.time_base)
+    """Time at which ``frame`` stops being shown: its time plus its duration (or one frame period;
+    PyAV before 12, Debian 12's, has no frame duration)."""
+    duration = getattr(frame, "duration", None)
+    if duration and frame.time_base:
+        return float(frame.time) + float(duration * frame.time_base)
     rate = stream.average_rate or stream.guessed_rate
     return float(frame.time) + (1.0 / float(rate) if rate else 0.0)
 
