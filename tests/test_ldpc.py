@@ -173,8 +173,10 @@ def test_digital_system_gives_the_same_receiver_output_with_either_backend(tmp_p
             assert sum(b.failed for b in tb.keep if isinstance(b, ldpc_decoder)) > 0
     if grfec_decoder_takes_sigma():
         assert files["numpy"].read_text() == files["gr-fec"].read_text()
-    else:                                            # another decoder: the same segments, labelled alike
-        numpy_rows, grfec_rows = (files[b].read_text().splitlines() for b in ("numpy", "gr-fec"))
-        assert len(numpy_rows) == len(grfec_rows) > 1
-        same = sum(a == b for a, b in zip(numpy_rows, grfec_rows)) / len(numpy_rows)
+    else:                                            # another decoder: the same segments, mostly the same labels
+        import csv
+        numpy_rows, grfec_rows = (list(csv.DictReader(files[b].open())) for b in ("numpy", "gr-fec"))
+        key = lambda row: (row["video"], row["segment"])        # noqa: E731
+        assert [key(r) for r in numpy_rows] == [key(r) for r in grfec_rows] and numpy_rows
+        same = np.mean([a["predicted"] == b["predicted"] for a, b in zip(numpy_rows, grfec_rows)])
         assert same > 0.8, same

@@ -11,8 +11,8 @@
 #   --mirror   Debian mirror (default http://deb.debian.org/debian)
 #   COMMAND    run in the clone instead of the default check, e.g. -- ./bootstrap.sh test -R py_test_euler
 #
-# The default check: `./bootstrap.sh demo` with small settings, then `./bootstrap.sh test` (the whole
-# suite, which also compiles the installed GRC examples and runs them with that release's
+# The default check: the README's two commands, `./bootstrap.sh demo` then `./bootstrap.sh test` (the
+# whole suite, which also compiles the installed GRC examples and runs them with that release's
 # /usr/bin/python3). Needs root (debootstrap, chroot). The mounts (/proc, /sys, /dev) live in a
 # private mount namespace, so they go away when the run ends, whether it passes, fails or is killed.
 set -euo pipefail
@@ -59,7 +59,7 @@ git clone -q --no-hardlinks "$repo" "$dir/root/gr-semcom"
 say "clone of $(git -C "$repo" rev-parse --short HEAD) in $dir/root/gr-semcom"
 
 if [ $# -eq 0 ]; then
-    set -- bash -c './bootstrap.sh demo --videos 60 --epochs 1 --snr 10 --jobs 2 && ./bootstrap.sh test'
+    set -- bash -c './bootstrap.sh demo && ./bootstrap.sh test'
 fi
 # A user's login environment: nothing of this machine's (no pyenv, no venv, no PYTHONPATH).
 start=$SECONDS

@@ -3,9 +3,9 @@
 The defaults are the paper's setup (Adam at 3e-4, ×0.1 every 10 epochs, batch 64, λ = 100, τ₁ = 0.099)
 with the receiver and AGVA as published for PSP and AVEL; --agva, --visual-norm, --psp-projection,
 --psp-output, --classifier and --similarity select the documented alternatives.
-With several GPUs (or CPU processes): ``semcom train --processes N ...`` starts N processes with
-PyTorch's launcher (torchrun) on this machine, each taking its share of every batch
-(DistributedDataParallel); under an external torchrun, leave --processes out.
+With several GPUs (or CPU processes): ``semcom train --processes N ...`` starts N processes on this
+machine with torchrun's environment (rank, world size, a rendezvous on 127.0.0.1), each taking its
+share of every batch (DistributedDataParallel); under an external torchrun, leave --processes out.
 """
 from __future__ import annotations
 
@@ -75,8 +75,13 @@ def add_parser(commands) -> None:
 
 
 def launch_processes(processes: int) -> int:
-    """Run this same ``semcom train`` command in ``processes`` processes under torch.distributed.run,
-    with the package and its PyTorch on their path (they start from Debian's python3, like this one)."""
+    """Run this same ``semcom train`` command in ``processes`` processes on this machine, each told its
+    rank as torchrun tells it (``RANK``, ``LOCAL_RANK``, ``WORLD_SIZE``, ``MASTER_ADDR``/``MASTER_PORT`` for
+    torch.distributed's env:// rendezvous on 127.0.0.1), with the package (and a pip-installed PyTorch)
+    on their path. Started here rather than by torch.distributed.run, whose option parsing fails on
+    Debian 12 (PyTorch 1.13 under Python 3.11). One process failing stops the others."""
+    import socket
+    import time
     from .. import _site
     argv, rest = sys.argv[1:], []
     while argv:
@@ -87,11 +92,26 @@ def launch_processes(processes: int) -> int:
             rest.append(word)
     package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(_site.__file__))))
     paths = [package_root, _site.dependencies_dir(), os.environ.get("PYTHONPATH", "")]
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in paths if p))
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(processes),
-               "-m", "gnuradio.semcom.cli.main", *rest]
-    log.info("starting %d training processes: %s", processes, " ".join(command))
-    return subprocess.run(command, env=env).returncode
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in paths if p), WORLD_SIZE=str(processes),
+               LOCAL_WORLD_SIZE=str(processes), MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    command = [sys.executable, "-m", "gnuradio.semcom.cli.main", *rest]
+    log.info("starting %d training processes (rendezvous 127.0.0.1:%d): %s", processes, port, " ".join(command))
+    ranks = [subprocess.Popen(command, env=dict(env, RANK=str(r), LOCAL_RANK=str(r))) for r in range(processes)]
+    try:
+        while any(p.poll() is None for p in ranks):
+            if any(p.returncode not in (None, 0) for p in ranks):
+                break
+            time.sleep(0.2)
+    finally:
+        for p in ranks:
+            if p.poll() is None:
+                p.terminate()
+        for p in ranks:
+            p.wait()
+    return next((p.returncode for p in ranks if p.returncode != 0), 0)
 
 
 def run(args) -> int:
