@@ -1,5 +1,7 @@
 """The paper's networks and the channel twin: TorchScript equals eager, gradients through the channel,
 the twin agrees with the physical layer and with closed forms."""
+import re
+
 import numpy as np
 import pytest
 
@@ -232,3 +234,29 @@ def test_visual_encoder_keeps_its_units_alive_on_nonnegative_features(encoder):
         assert active > 0.3
     else:
         assert active < 0.1           # the failure the batch norm prevents (documents it; not a requirement)
+
+
+def test_model_records_its_pytorch_and_names_both_versions_when_it_cannot_load(tmp_path):
+    """manifest.json says which PyTorch wrote the model; a network file the running PyTorch cannot read,
+    from a model written by another version, is one InputError naming both versions and what to do."""
+    import json
+
+    from conftest import easy_synth, untrained_model
+    from gnuradio.semcom.errors import InputError
+    from gnuradio.semcom.nn.model_dir import open_model_dir
+    model = untrained_model(easy_synth(str(tmp_path / "data"), videos=20), str(tmp_path / "model"), "a")
+    manifest_path = tmp_path / "model" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    assert manifest["pytorch_version"] == torch.__version__
+    open_model_dir(model).load("receiver")                        # loads in the PyTorch that wrote it
+    manifest["pytorch_version"] = "99.1.0"
+    manifest_path.write_text(json.dumps(manifest))
+    receiver = tmp_path / "model" / manifest["files"]["receiver"]
+    receiver.write_bytes(receiver.read_bytes()[:200])              # as unreadable as a file from the future
+    with pytest.raises(InputError, match=rf"receiver.pt: written by PyTorch 99\.1\.0, which this PyTorch "
+                                         rf"{re.escape(torch.__version__)} cannot load .*retrain.*PyTorch 99\.1\.0"):
+        open_model_dir(model).load("receiver")
+    manifest.pop("pytorch_version")                               # models from before the field: as before
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(InputError, match="receiver.pt: not a loadable TorchScript file"):
+        open_model_dir(model).load("receiver")

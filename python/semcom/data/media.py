@@ -27,7 +27,7 @@ def _av():
     try:
         import av
     except ImportError:
-        raise RuntimeError("PyAV is needed to decode media: pip install av (see requirements.txt)") from None
+        raise RuntimeError("PyAV is needed to decode media: apt-get install python3-av (docs/install.md)") from None
     return av
 
 
