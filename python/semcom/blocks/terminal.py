@@ -69,12 +69,16 @@ def tag_nonfinite(block, finite: np.ndarray, segments: int, what: str, input_ite
 
 
 def set_torch_threads(threads: int) -> None:
-    """``threads`` > 0 sets torch's intra-op threads (process-wide); 0 keeps torch's default."""
+    """``threads`` > 0 sets torch's intra-op threads (process-wide); 0 keeps torch's default. Either
+    way the system's BLAS stays out of the way of torch's threads
+    (:func:`semcom.nn.runtime.one_blas_thread_beside_torch_threads`)."""
+    from ..nn.runtime import one_blas_thread_beside_torch_threads
     if threads < 0:
         raise InputError(f"torch_threads must be >= 0 (0 keeps torch's default), got {threads}")
     if threads:
         import torch
         torch.set_num_threads(int(threads))
+    one_blas_thread_beside_torch_threads()
 
 
 def as_videos(items: np.ndarray, segments: int, shape: tuple):

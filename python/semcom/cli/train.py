@@ -95,8 +95,9 @@ def launch_processes(processes: int) -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
+    # USE_LIBUV=0: PyTorch 2.4 and later ask for a libuv TCP store, which Debian's build does not have
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in paths if p), WORLD_SIZE=str(processes),
-               LOCAL_WORLD_SIZE=str(processes), MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+               LOCAL_WORLD_SIZE=str(processes), MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), USE_LIBUV="0")
     command = [sys.executable, "-m", "gnuradio.semcom.cli.main", *rest]
     log.info("starting %d training processes (rendezvous 127.0.0.1:%d): %s", processes, port, " ".join(command))
     ranks = [subprocess.Popen(command, env=dict(env, RANK=str(r), LOCAL_RANK=str(r))) for r in range(processes)]

@@ -52,6 +52,21 @@ def loaded_blas_libraries() -> list:
     return sorted(found, key=lambda p: (not os.path.basename(p).startswith("libblas.so"), p))
 
 
+def one_blas_thread_beside_torch_threads() -> None:
+    """Hold the system's BLAS at one thread where PyTorch calls it and runs several threads of its own.
+
+    PyTorch parallelises an operation over its own OpenMP threads, which wait for work by spinning;
+    Debian's PyTorch calls the system's OpenBLAS, whose own threads then compete with them for the
+    same cores. On 2 cores a training epoch took 4.5 s instead of 1.0 s that way (Debian 13, PyTorch
+    2.6). PyPI's PyTorch, whose MKL runs on PyTorch's threads, is left alone; so is a PyTorch at one
+    thread (Debian 12's default), whose BLAS may then use the cores. Process-wide and lasting.
+    """
+    import torch
+    if torch.get_num_threads() > 1 and "BLAS_INFO=generic" in torch.__config__.show():
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(limits=1, user_api="blas")
+
+
 def describe() -> str:
     """``PyTorch 2.6.0 on OpenBLAS (...)``: one line for logs and ``--version``."""
     name, _ = blas()

@@ -26,6 +26,7 @@ from ..nn.channel import SNR_GRID_DB, ChannelTwin
 from ..nn.model_dir import FORMAT_VERSION
 from ..nn.models import SIMILARITY_LOSSES, semantic_loss
 from ..nn.pilot import neural_pilot
+from ..nn.runtime import one_blas_thread_beside_torch_threads
 from ..nn.system import SemanticSystem
 from ..errors import InputError
 
@@ -106,6 +107,7 @@ class Trainer:
         torch.manual_seed(c.seed)
         self.rank, self.world, local_rank = start_distributed(c.device)
         self.device = pick_device(c.device, local_rank)
+        one_blas_thread_beside_torch_threads()
         require_valid(c.data)
         self.splits = {name: load_split(c.data, name, c.limit, check=False) for name in ("train", "val", "test")}
         if c.batch_size % self.world:
