@@ -39,6 +39,10 @@ if ! command -v debootstrap > /dev/null; then
     say "installing debootstrap"
     apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap
 fi
+# one run at a time per system: another would delete the clone under this one's feet
+mkdir -p "$(dirname "$dir")"
+exec 9> "$dir.lock"
+flock -n 9 || { echo "$0: another run uses $dir (lock $dir.lock)" >&2; exit 2; }
 if [ "$keep" -eq 0 ] || [ ! -e "$dir/.made" ]; then
     say "making a fresh Debian $release in $dir (debootstrap --variant=minbase)"
     rm -rf --one-file-system "$dir"
