@@ -43,14 +43,15 @@ as_owner() { if [ -w "$prefix" ]; then "$@"; else as_root "$@"; fi; }
 #    bindings exist only for it). libopenblas0-pthread: Debian's PyTorch is about 25 times slower on
 #    the reference BLAS that GNU Radio's packages leave in place.
 debs="gnuradio gnuradio-dev gir1.2-gtk-3.0 python3-pybind11 python3-dev python3-matplotlib python3-h5py python3-threadpoolctl
-      python3-zmq python3-pytest python3-pytest-timeout cmake g++ make pkg-config"
+      python3-zmq cmake g++ make pkg-config"
 if [ "$pip_deps" = ON ]; then
     debs="$debs python3-pip"
 else
     debs="$debs python3-torch python3-av python3-dask python3-distributed python3-tqdm libopenblas0-pthread"
 fi
-# the documentation tests list the checkout's files; the reference BLAS for the test of the warning
-if [ "$job" = test ]; then debs="$debs git libblas3"; fi
+# the test runner; git: the documentation tests list the checkout's files; libblas3: the reference BLAS,
+# for the test of the warning about it
+if [ "$job" = test ]; then debs="$debs python3-pytest python3-pytest-timeout git libblas3"; fi
 missing=$(for p in $debs; do dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' || echo "$p"; done)
 if [ -n "$missing" ]; then
     say "installing Debian packages:" $missing
