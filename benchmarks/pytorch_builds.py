@@ -41,12 +41,18 @@ def run_system(package: str, deps: str, forwarded: list) -> str:
 
 
 def rows(output: str) -> dict:
-    """{label: figures} of the lines that carry figures (label: the text before the first column gap)."""
+    """{label: figures} of the lines whose text after the label (up to the first column gap or ': ')
+    starts with figures; only those leading figures are kept."""
     found = {}
     for line in output.splitlines():
         parts = re.split(r"\s{2,}|: ", line.strip(), maxsplit=1)
-        if len(parts) == 2 and NUMBER.search(parts[1]):
-            found[parts[0]] = [float(x) for x in NUMBER.findall(parts[1])]
+        figures = []
+        for token in parts[1].split() if len(parts) == 2 else []:
+            if not NUMBER.fullmatch(token):
+                break
+            figures.append(float(token))
+        if figures:
+            found[parts[0]] = figures
     return found
 
 
@@ -64,7 +70,7 @@ def main() -> None:
     outputs = {}
     for name, deps in (("Debian", ""), ("pip", os.path.abspath(args.pip_deps))):
         outputs[name] = run_system(os.path.abspath(args.package), deps, forwarded)
-        print(f"=== {name}: {outputs[name].splitlines()[0]}\n{outputs[name]}", flush=True)
+        print(f"=== {name}: {outputs[name]}", flush=True)
     debian, pip = rows(outputs["Debian"]), rows(outputs["pip"])
     print(f"=== side by side\n{'row':<80} {'Debian':>20} {'pip':>20} {'pip/Debian':>10}")
     for label, figures in debian.items():
