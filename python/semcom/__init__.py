@@ -7,7 +7,7 @@ from . import _site
 
 VERSION = _site.VERSION
 
-_site.add_dependencies()   # PyTorch, tqdm and PyAV installed beside the module for Debian's python3
+_site.add_dependencies()   # pip's PyTorch, tqdm, PyAV and Dask where the module was built with them (--pip-deps)
 
 from .blocks.euler_mapper import euler_mapper
 from .blocks.euler_demapper import euler_demapper

@@ -31,9 +31,10 @@ def version_line() -> str:
     except ImportError:
         return f"gr-semcom {VERSION} (package {package}; PyTorch not found: docs/install.md)"
     name, optimised = runtime.blas()
-    line = (f"gr-semcom {VERSION} (package {package}; PyTorch {torch.__version__} from "
-            f"{os.path.dirname(os.path.dirname(torch.__file__))} "
-            f"{'(installed for gr-semcom)' if _site.dependencies_dir() else '(the system)'}; BLAS: {name})")
+    where = os.path.dirname(os.path.dirname(torch.__file__))
+    own = _site.dependencies_dir() and where == _site.dependencies_dir()
+    line = (f"gr-semcom {VERSION} (package {package}; PyTorch {torch.__version__} from {where} "
+            f"{'(installed for gr-semcom)' if own else '(the system)'}; BLAS: {name})")
     return line if optimised else line + "\nwarning: " + runtime.REFERENCE_BLAS_HINT
 
 
