@@ -35,7 +35,15 @@ def version_line() -> str:
     own = _site.dependencies_dir() and where == _site.dependencies_dir()
     line = (f"gr-semcom {VERSION} (package {package}; PyTorch {torch.__version__} from {where} "
             f"{'(installed for gr-semcom)' if own else '(the system)'}; BLAS: {name})")
-    return line if optimised else line + "\nwarning: " + runtime.REFERENCE_BLAS_HINT
+    return line + runtime.blas_warning(optimised)
+
+
+class VersionAction(argparse.Action):
+    """``--version``: looks PyTorch and its BLAS up only when asked, not at every command's start."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(version_line())
+        parser.exit()
 
 
 def quiet_gnuradio(verbose: bool) -> None:
@@ -50,7 +58,8 @@ def main(argv: list | None = None) -> int:
                                      f"{DOCS}.", formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="debug logging, and GNU Radio's info messages (default: its warnings only)")
-    parser.add_argument("--version", action="version", version=version_line())
+    parser.add_argument("--version", action=VersionAction, nargs=0,
+                        help="the version, this copy's folder, its PyTorch and that PyTorch's BLAS")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     data.add_parser(commands)
     features.add_parser(commands)

@@ -80,7 +80,7 @@ class ModelDirectory:
             if written_by and written_by != torch.__version__:
                 raise InputError(
                     f"{self.path(network)}: written by PyTorch {written_by}, which this PyTorch {torch.__version__} "
-                    f"cannot load ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__}); retrain the "
+                    f"cannot load ({(str(exc).splitlines() or [type(exc).__name__])[0]}); retrain the "
                     f"model with this PyTorch (semcom train), or run gr-semcom with PyTorch {written_by}") from None
             raise InputError(f"{self.path(network)}: not a loadable TorchScript file ({exc})") from None
 

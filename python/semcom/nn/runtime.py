@@ -14,11 +14,6 @@ REFERENCE_BLAS_HINT = ("PyTorch runs on Debian's reference BLAS, about 25 times 
                        "networks: install an optimised one, e.g. `sudo apt-get install libopenblas0-pthread`")
 
 
-def torch_version() -> str:
-    import torch
-    return torch.__version__
-
-
 def blas() -> tuple:
     """(description, optimised) of the BLAS that PyTorch uses in this process."""
     import torch
@@ -61,20 +56,28 @@ def one_blas_thread_beside_torch_threads() -> None:
     2.6). PyPI's PyTorch, whose MKL runs on PyTorch's threads, is left alone; so is a PyTorch at one
     thread (Debian 12's default), whose BLAS may then use the cores. Process-wide and lasting.
     """
+    global _blas_held
     import torch
-    if torch.get_num_threads() > 1 and "BLAS_INFO=generic" in torch.__config__.show():
+    if not _blas_held and torch.get_num_threads() > 1 and "BLAS_INFO=generic" in torch.__config__.show():
         from threadpoolctl import threadpool_limits
         threadpool_limits(limits=1, user_api="blas")
+        _blas_held = True
+
+
+_blas_held = False          # once held, the BLAS stays at one thread: each neural block need not look again
 
 
 def describe() -> str:
-    """``PyTorch 2.6.0 on OpenBLAS (...)``: one line for logs and ``--version``."""
-    name, _ = blas()
-    return f"PyTorch {torch_version()} on {name}"
+    """``PyTorch 2.6.0 on OpenBLAS (...)``, and a second line ``warning: ...`` on the reference BLAS."""
+    import torch
+    name, optimised = blas()
+    return f"PyTorch {torch.__version__} on {name}" + blas_warning(optimised)
+
+
+def blas_warning(optimised: bool) -> str:
+    """'' on an optimised BLAS, else a second line ``warning: ...`` naming the package to install."""
+    return "" if optimised else "\nwarning: " + REFERENCE_BLAS_HINT
 
 
 if __name__ == "__main__":
-    line = describe()
-    print(line)
-    if not blas()[1]:
-        print("warning: " + REFERENCE_BLAS_HINT)
+    print(describe())
