@@ -94,7 +94,7 @@ def main() -> int:
     parser.add_argument("--snr", type=float, nargs="+", default=list(SNR_GRID_DB), metavar="DB",
                         help="SNRs run by both approaches (fewer than the grid's: a subset, scaled up)")
     parser.add_argument("--csi", nargs="+", choices=CSI_MODES,
-                        default=["estimated", "perfect", "none", "none_retrained", "error_free"])
+                        default=["estimated", "perfect", "none_retrained", "error_free"])
     parser.add_argument("--videos", type=int, default=0, help="first N test videos (0 = all)")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes, as semcom sweep --jobs")
     parser.add_argument("--approaches", nargs="+", choices=tuple(APPROACHES), default=list(APPROACHES))

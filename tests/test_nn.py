@@ -72,7 +72,7 @@ def test_torch_euler_equals_numpy(inputs):
     torch.testing.assert_close(euler_unmap(euler_map(x)), x)
 
 
-@pytest.mark.parametrize("csi", ["estimated", "perfect", "none", "none_retrained"])
+@pytest.mark.parametrize("csi", ["estimated", "perfect", "none_retrained", "none_no_retraining"])
 def test_gradients_reach_both_transmitters_through_the_channel(inputs, csi):
     torch.manual_seed(2)
     audio, visual, _ = inputs
@@ -142,7 +142,7 @@ def test_zero_forcing_never_returns_nan():
 
 
 def test_bad_twin_parameters():
-    with pytest.raises(ValueError, match="csi must be one of 'estimated', 'perfect', 'none', 'none_retrained', 'error_free'"):
+    with pytest.raises(ValueError, match="csi must be one of 'estimated', 'perfect', 'none_retrained', 'none_no_retraining', 'error_free'"):
         ChannelTwin(csi="blind")
     with pytest.raises(ValueError, match="modality must be one of 'av', 'a', 'v'"):
         SemanticSystem(L, "audio")

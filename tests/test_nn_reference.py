@@ -306,21 +306,21 @@ def test_loss_equals_equations_16_to_18(similarity):
     assert want - ce_only > 0.1               # the similarity term matters at λ = 100
 
 
-# ---- Table I's two readings in the twin -----------------------------------------------------------------
-def test_csi_none_gives_the_receiver_faded_antenna_signals_without_retraining():
-    """csi 'none' and 'none_retrained' give the receiver Y = HX + N, antenna m where ZF's user m went;
+# ---- Table I and its diagnostic in the twin -----------------------------------------------------------------
+def test_without_estimation_the_receiver_gets_faded_antenna_signals():
+    """csi 'none_retrained' and 'none_no_retraining' give the receiver Y = HX + N, antenna m where ZF's user m went;
     the SISO link to the video terminal still estimates its channel; the modules are the trained ones."""
     from gnuradio.semcom.nn.channel import ChannelTwin, draw_channels
     from gnuradio.semcom.nn.system import SemanticSystem
     torch.manual_seed(7)
     system = SemanticSystem(L, "av").eval()
-    for csi in ("none", "none_retrained"):
+    for csi in ("none_retrained", "none_no_retraining"):
         siso, uplink = system.twins("rayleigh", csi)
         assert siso.csi == "estimated" and uplink.csi == csi
     g = torch.Generator().manual_seed(8)
     x = torch.complex(torch.randn(64, 2, 40, generator=g), torch.randn(64, 2, 40, generator=g)) / np.sqrt(2)
     snr = torch.full((64,), 30.0)
-    raw = ChannelTwin("rayleigh", 2, 2, "none")(x, snr, torch.Generator().manual_seed(9))
+    raw = ChannelTwin("rayleigh", 2, 2, "none_no_retraining")(x, snr, torch.Generator().manual_seed(9))
     retrained = ChannelTwin("rayleigh", 2, 2, "none_retrained")(x, snr, torch.Generator().manual_seed(9))
     torch.testing.assert_close(raw, retrained)
     h = draw_channels("rayleigh", 64, 2, 2, 4.0, torch.Generator().manual_seed(9), torch.device("cpu"))
@@ -335,17 +335,17 @@ def test_csi_none_gives_the_receiver_faded_antenna_signals_without_retraining():
     visual = torch.from_numpy(rng.random((16, T, 7, 7, 512)).astype(np.float32))
     with torch.no_grad():
         outputs = {csi: system(audio, visual, *system.twins("rayleigh", csi), torch.full((16,), 30.0),
-                               torch.Generator().manual_seed(11))[0] for csi in ("perfect", "none")}
+                               torch.Generator().manual_seed(11))[0] for csi in ("perfect", "none_no_retraining")}
         clean = system(audio, visual, *system.twins("rayleigh", "error_free"), torch.full((16,), 30.0))[0]
-    assert float((outputs["perfect"] - clean).abs().max()) < float((outputs["none"] - clean).abs().max())
+    assert float((outputs["perfect"] - clean).abs().max()) < float((outputs["none_no_retraining"] - clean).abs().max())
 
 
-def test_training_refuses_csi_none_and_needs_matching_transmitters(tmp_path):
+def test_training_refuses_the_diagnostic_and_needs_matching_transmitters(tmp_path):
     from conftest import easy_synth
     from gnuradio.semcom.train.trainer import TrainConfig, Trainer
     data = easy_synth(str(tmp_path / "synth"))
-    with pytest.raises(ValueError, match="csi 'none' is Table I's system trained with estimated CSI"):
-        Trainer(TrainConfig(data=data, out=str(tmp_path / "x"), csi="none", limit=8))
+    with pytest.raises(ValueError, match="csi 'none_no_retraining' is a diagnostic .* Table I as the paper ran it"):
+        Trainer(TrainConfig(data=data, out=str(tmp_path / "x"), csi="none_no_retraining", limit=8))
     source = tmp_path / "legacy"
     source.mkdir()
     (source / "best_model.pt").write_bytes(b"")
@@ -372,7 +372,7 @@ def test_manifest_records_the_architecture_and_older_manifests_load(tmp_path):
     assert system.architecture == PUBLISHED
 
     older = {k: v for k, v in manifest.items() if k != "architecture"}
-    older["csi"] = "none"                     # before Table I had two readings: a retrained receiver
+    older["csi"] = "none"                     # the older name of a retrained receiver
     path.write_text(json.dumps(older))
     model = open_model_dir(folder)
     assert model.architecture == LEGACY and model.trained_csi == "none_retrained"

@@ -24,9 +24,9 @@ def add_parser(commands) -> None:
     p.add_argument("--channels", nargs="+", choices=CHANNELS, default=list(CHANNELS))
     p.add_argument("--snr", type=float, nargs="+", default=list(SNR_GRID_DB), metavar="DB")
     p.add_argument("--csi", nargs="+", choices=CSI_MODES,
-                   help="CSI modes (default: estimated, perfect, none and error_free; for a receiver retrained "
-                   "with --csi none_retrained, that mode only). none = Table I as the paper reads it: the "
-                   "trained system with the estimation block removed, no retraining")
+                   help="CSI modes (default: estimated, perfect and error_free; for a receiver retrained with "
+                   "--csi none_retrained, Table I as the paper ran it, that mode only). none_no_retraining, a "
+                   "diagnostic: the trained system with the estimation block removed, no retraining")
     p.add_argument("--seeds", type=int, default=3, help="channel realisations averaged per point")
     p.add_argument("--out", help="write evaluation.json here (default: inside the model directory)")
     p.set_defaults(run=run)
@@ -50,7 +50,7 @@ def run(args) -> int:
     model = open_model_dir(args.model)
     trained = model.trained_csi
     if args.csi is None:
-        args.csi = ["none_retrained"] if trained == "none_retrained" else ["estimated", "perfect", "none", "error_free"]
+        args.csi = ["none_retrained"] if trained == "none_retrained" else ["estimated", "perfect", "error_free"]
     if (trained == "none_retrained") != ("none_retrained" in args.csi) or (
             trained == "none_retrained" and set(args.csi) != {"none_retrained"}):
         raise InputError(f"{args.model}: a receiver retrained for the raw antenna signals runs only --csi "

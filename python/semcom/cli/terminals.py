@@ -50,7 +50,9 @@ def add_parsers(commands) -> None:
             p.add_argument("--rician-k", type=float, default=4.0)
             p.add_argument("--seed", type=int, default=1, help="channel and noise seed (as `semcom sweep --seed`)")
         else:
-            p.add_argument("--csi", choices=CSI_MODES, default="estimated")
+            p.add_argument("--csi", choices=CSI_MODES, default="estimated",
+                           help="none: no channel estimation, the receiver gets the antennas' signals (Table I as the "
+                           "paper ran it with a receiver retrained by semcom train --csi none_retrained)")
             p.add_argument("--estimator", choices=ESTIMATOR_MODES, default="min_residual")
         p.add_argument("--snr", type=float, default=10.0, help="SNR in dB (the channel's; the receiving "
                        "programs use it for LS/ZF regularisation)")

@@ -30,9 +30,10 @@ def add_parser(commands) -> None:
     p.add_argument("--channels", nargs="+", choices=("awgn", "rayleigh", "rician"),
                    default=["awgn", "rayleigh", "rician"], help="channels drawn per batch")
     p.add_argument("--csi", choices=("estimated", "perfect", "none_retrained", "error_free"), default="estimated",
-                   help="CSI mode of the uplink in training; none_retrained: the receiver learns from the raw "
-                   "antenna signals (with --transmitters-from; Table I's csi none needs no training: "
-                   "evaluate an estimated-CSI model with --csi none)")
+                   help="CSI mode of the uplink in training; none_retrained, Table I as the paper ran it: the "
+                   "receiver learns from the raw antenna signals, the transmitters of --transmitters-from kept "
+                   "(the diagnostic without retraining needs no training: evaluate an estimated-CSI model "
+                   "with --csi none_no_retraining)")
     p.add_argument("--estimator", choices=("min_residual", "joint", "lmmse"), default="min_residual")
     p.add_argument("--pilot", choices=("zadoff_chu", "neural"), default="zadoff_chu",
                    help="pilots: Zadoff-Chu, or the neural pilot encoder (Fig. 4) trained with the system")
@@ -70,7 +71,7 @@ def add_parser(commands) -> None:
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     p.add_argument("--transmitters-from", metavar="DIR",
                    help="keep the transmitters of an earlier run fixed and train only the receiver "
-                   "(Table I's retrained variant: --csi none_retrained with the estimated-CSI transmitters)")
+                   "(Table I as the paper ran it: --csi none_retrained with the estimated-CSI transmitters)")
     p.set_defaults(run=run)
 
 

@@ -43,9 +43,9 @@ def plot_channels(rows: list, folder: str) -> list:
             if csi == "error_free":
                 ax.axhline(line[0][1], ls=":", lw=1, color=colours[system], label=f"{system}, error-free")
                 continue
-            style = {"estimated": "-o", "perfect": "--s", "none": ":^", "none_retrained": "-.v"}.get(csi, "-")
+            style = {"estimated": "-o", "perfect": "--s", "none_retrained": "-.v", "none_no_retraining": ":^"}.get(csi, "-")
             ax.plot([s for s, _ in line], [a for _, a in line], style, ms=4, color=colours[system],
-                    label=f"{system}, {csi} CSI")
+                    label=f"{system}, {CSI_LABELS.get(csi, csi + ' CSI')}")
         ax.set(xlabel="SNR (dB)", ylabel="segment accuracy", title=f"{channel} channel",
                xticks=snrs, ylim=(0, 1))
         ax.grid(alpha=0.3)
@@ -58,9 +58,12 @@ def plot_channels(rows: list, folder: str) -> list:
     return paths
 
 
+CSI_LABELS = {"estimated": "estimated CSI", "perfect": "perfect CSI",
+              "none_retrained": "no CSI, receiver retrained (Table I)",
+              "none_no_retraining": "no CSI, not retrained (diagnostic)"}
 RETRAINED_SUFFIXES = ("_none_retrained", "_retrained", "_none")
 TABLE_ONE_FIELDS = ("system", "channel", "snr_db", "with_estimation", "without_estimation", "relative_drop",
-                    "without_estimation_retrained", "relative_drop_retrained")
+                    "no_retraining", "relative_drop_no_retraining")
 
 
 def base_system(name: str) -> str:
@@ -73,16 +76,18 @@ def base_system(name: str) -> str:
 
 
 def table_one(rows: list) -> list:
-    """Table I two ways, per system, channel and SNR: accuracy with estimated CSI; without channel
-    estimation as the paper reads it (csi 'none': the same trained system, the receiver gets the raw
-    antenna signals, no retraining); and with a receiver retrained for those signals (csi
-    'none_retrained', from the system itself or from ``<system>_none`` / ``_retrained`` /
-    ``_none_retrained``). Relative drop = (estimated − without) / estimated; a mode not run is None."""
-    est, none, retrained = {}, {}, {}
+    """Table I per system, channel and SNR: accuracy with estimated CSI; without channel estimation as
+    the paper ran it (csi 'none_retrained': the transmitters kept, the receiver retrained for the raw
+    antenna signals; from the system itself or from ``<system>_retrained`` / ``_none`` /
+    ``_none_retrained``); and the diagnostic without retraining (csi 'none_no_retraining': the same
+    trained system, the receiver gets the raw antenna signals). Relative drop = (estimated − without)
+    / estimated; a mode not run is None."""
+    est, retrained, unchanged = {}, {}, {}
     for r in rows:
         key = (base_system(r["system"]) if r["csi"] == "none_retrained" else r["system"], r["channel"],
                float(r["snr_db"]))
-        {"estimated": est, "none": none, "none_retrained": retrained}.get(r["csi"], {})[key] = r["accuracy"]
+        {"estimated": est, "none_retrained": retrained, "none_no_retraining": unchanged}.get(r["csi"], {})[key] = \
+            r["accuracy"]
 
     def drop(with_estimation, without):
         if without is None:
@@ -90,11 +95,11 @@ def table_one(rows: list) -> list:
         return (with_estimation - without) / with_estimation if with_estimation > 0 else float("nan")
 
     table = []
-    for key in sorted(k for k in est if k in none or k in retrained):
-        a, b = none.get(key), retrained.get(key)
+    for key in sorted(k for k in est if k in retrained or k in unchanged):
+        a, b = retrained.get(key), unchanged.get(key)
         table.append({"system": key[0], "channel": key[1], "snr_db": key[2], "with_estimation": est[key],
                       "without_estimation": a, "relative_drop": drop(est[key], a),
-                      "without_estimation_retrained": b, "relative_drop_retrained": drop(est[key], b)})
+                      "no_retraining": b, "relative_drop_no_retraining": drop(est[key], b)})
     return table
 
 

@@ -43,10 +43,10 @@ class Job:
 
 
 def plan(systems: dict, channels, snrs, csi_modes) -> list:
-    """Jobs for ``systems`` {name: model directory}. Table I two ways: csi 'none' runs a model trained
-    with channel estimation without it (the paper's reading, no retraining); a model whose receiver
-    was retrained for the raw antenna signals (trained for csi 'none_retrained', or 'none' in older
-    manifests) runs only 'none_retrained', and the other models run every other requested mode.
+    """Jobs for ``systems`` {name: model directory}. Without channel estimation (Table I): a model whose
+    receiver was retrained for the raw antenna signals (trained for csi 'none_retrained', the paper's
+    protocol) runs only 'none_retrained'; the other models run every other requested mode, among them
+    the diagnostic 'none_no_retraining' (the model trained with estimation, run without it).
     A system whose name starts with ``digital`` is the separate source/channel coding baseline
     (PCM + LDPC + 16-QAM) around that model, which should be trained with csi 'error_free'; it has
     no run without channel estimation."""
@@ -90,6 +90,8 @@ def read_done(path: str) -> dict:
                 row = json.loads(line)
             except json.JSONDecodeError:
                 continue
+            if row.get("csi") == "none":          # the diagnostic's older name
+                row["csi"] = "none_no_retraining"
             done[tuple(row[k] if k != "snr_db" else float(row[k]) for k in KEY_FIELDS)] = row
     return done
 

@@ -84,7 +84,7 @@ class ota_system_top_block(system_top_block):
         if config.digital:
             raise InputError("the over-the-air SISO link carries the semantic system, not the digital baseline")
         if config.csi in ("perfect", "error_free"):
-            raise InputError(f"csi {config.csi!r} has no over-the-air meaning: use 'estimated' (or 'none')")
+            raise InputError(f"csi {config.csi!r} has no over-the-air meaning: use 'estimated' (or 'none_retrained', 'none_no_retraining')")
         modality = open_model_dir(config.model).modality
         if modality != "av":
             raise InputError(f"{config.model}: {'an audio' if modality == 'a' else 'a video'}-only model has no SISO link "

@@ -4,10 +4,10 @@ feature_source → audio_transmitter → [SISO link] → video_terminal (AGVA on
 both terminals → Euler map → pilots → 2×2 uplink (mimo_channel) → LS → ZF → inverse Euler →
 multimodal_receiver. A link is ``euler_mapper → stream_to_vector → pilot_inserter → mimo_channel
 → ls_channel_estimator → zf_detector → vector_to_stream → euler_demapper`` per user; CSI mode
-``perfect`` detects with the channel's true H, ``none`` and ``none_retrained`` give the receiver the
-raw antenna signals (pilots stripped, no detection; Table I two ways: ``none`` runs a model trained
-with channel estimation as it is, ``none_retrained`` a model whose receiver was retrained for these
-signals), ``error_free`` connects each Euler mapper straight to its demapper. Audio-only and video-only models send one user to the two
+``perfect`` detects with the channel's true H, ``none_retrained`` and ``none_no_retraining`` give the
+receiver the raw antenna signals (pilots stripped, no detection; ``none_retrained``, Table I as the
+paper ran it, needs a model whose receiver was retrained for these signals; ``none_no_retraining``, a
+diagnostic, runs a model trained with channel estimation as it is), ``error_free`` connects each Euler mapper straight to its demapper. Audio-only and video-only models send one user to the two
 receive antennas.
 """
 from __future__ import annotations
@@ -35,7 +35,7 @@ from .air import AirBuilder
 from .links import DigitalPhy, SemanticPhy, transmitter_range
 from ..errors import InputError
 
-CSI_MODES = ("estimated", "perfect", "none", "none_retrained", "error_free")
+CSI_MODES = ("estimated", "perfect", "none_retrained", "none_no_retraining", "error_free")
 ANTENNAS = 2
 SNR_RANGE_DB = (-10.0, 40.0)      # the models are trained on 0..30 dB
 

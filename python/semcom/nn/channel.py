@@ -12,13 +12,13 @@ import torch
 from ..phy.pilots import make_pilots
 from ..errors import InputError
 
-CSI_MODES = ("estimated", "perfect", "none", "none_retrained", "error_free")
-# Table I's ablation, two ways. 'none': the paper's reading, the system trained with estimated CSI with
-# the estimation block removed (its receiver gets the faded, noisy antenna signals in place of the ZF
-# output; no retraining). 'none_retrained': the same signals for a receiver retrained on them, the
-# transmitters of the estimated-CSI system kept fixed (`semcom train --csi none_retrained
-# --transmitters-from DIR`). On the channel both are the raw antenna signals.
-NO_ESTIMATION = ("none", "none_retrained")
+CSI_MODES = ("estimated", "perfect", "none_retrained", "none_no_retraining", "error_free")
+# Without channel estimation (Table I). 'none_retrained', the paper's protocol (§IV-D3): the transmitters
+# of the estimated-CSI system kept fixed, the receiver retrained on the faded, noisy antenna signals
+# that reach it in place of the ZF output (`semcom train --csi none_retrained --transmitters-from DIR`).
+# 'none_no_retraining', a diagnostic: the estimated-CSI system run on those signals as it is. On the
+# channel both are the raw antenna signals.
+NO_ESTIMATION = ("none_retrained", "none_no_retraining")
 SNR_GRID_DB = tuple(range(0, 31, 3))     # the paper's training and test SNRs
 
 
@@ -78,7 +78,7 @@ class ChannelTwin:
     """K users → M antennas for a batch of bursts: symbols (B, K, N) complex → what the receiver gets.
 
     csi ``estimated``/``perfect``: ZF output (B, K, N) with Ĥ from LS (``mode``) or the true H;
-    ``none`` and ``none_retrained`` (:data:`NO_ESTIMATION`): the raw antenna signals (B, M, N), Y = HX + N
+    ``none_retrained`` and ``none_no_retraining`` (:data:`NO_ESTIMATION`): the raw antenna signals (B, M, N), Y = HX + N
     (antenna m goes where the detector's user m went); ``error_free``: the symbols themselves.
     """
 

@@ -46,8 +46,8 @@ class ModelDirectory:
 
     @property
     def trained_csi(self) -> str:
-        """The CSI mode the model was trained for. Manifests written before Table I had two readings say
-        'none' for a receiver retrained on the raw antenna signals: that is 'none_retrained' now."""
+        """The CSI mode the model was trained for. A manifest that says 'none' (an older name) is a receiver
+        retrained on the raw antenna signals: 'none_retrained'."""
         csi = self.manifest.get("csi", "estimated")
         return "none_retrained" if csi == "none" else csi
 

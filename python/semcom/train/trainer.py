@@ -93,11 +93,11 @@ def start_distributed(device: str) -> tuple[int, int, int]:
 class Trainer:
     def __init__(self, config: TrainConfig):
         self.config = c = config
-        if c.csi == "none":
-            raise InputError("csi 'none' is Table I's system trained with estimated CSI, evaluated with the "
-                             "estimation block removed and no retraining (semcom evaluate / sweep --csi none); "
-                             "to retrain a receiver on the raw antenna signals use csi 'none_retrained' with "
-                             "--transmitters-from")
+        if c.csi == "none_no_retraining":
+            raise InputError("csi 'none_no_retraining' is a diagnostic that runs the system trained with estimated "
+                             "CSI without its estimation block and without retraining (semcom evaluate / sweep "
+                             "--csi none_no_retraining); Table I as the paper ran it retrains the receiver: csi "
+                             "'none_retrained' with --transmitters-from")
         if c.csi not in TRAIN_CSI_MODES:
             raise InputError(f"csi must be one of {', '.join(map(repr, TRAIN_CSI_MODES))}, got {c.csi!r}")
         if c.similarity not in SIMILARITY_LOSSES:
