@@ -88,7 +88,7 @@ case "$job" in
         say "installed to $prefix; docs/install.md says what to add to PATH, PYTHONPATH and GRC's block path" ;;
     demo)
         say "running the main job: semcom demo (synthetic AVE, brief training, sweep through GNU Radio)"
-        exec "$prefix/bin/semcom" demo --out "$root/results/demo" "$@" ;;
+        exec "$prefix/bin/semcom" demo "$@" ;;
     test)
         say "running the tests (ctest)"
         cd "$build"

@@ -79,6 +79,11 @@ def link(prefix, users, antennas, x, y, siso, align=False):
     return blocks, connections
 
 
+INPUTS_CHECK = """problem = semcom.missing_inputs(self.model_dir, self.data_dir, {name!r})
+if problem:
+    raise SystemExit(problem)"""
+
+
 SUMMARY = """summary = self.receiver.summary()
 predictions = self.receiver.predictions()
 labels = self.source.labels
@@ -96,17 +101,20 @@ def flowgraph(channel: str, gui: bool) -> dict:
               run_options="prompt" if gui else "run", category="[GRC Hier Blocks]",
               description=("Audio terminal -> SISO link -> video terminal (AGVA); both -> 2x2 uplink with "
                            "pilots, LS and ZF -> PSP receiver. Needs a model directory (semcom train) and an "
-                           "AVE-format dataset (semcom data synth); symbols per segment and pilots come from the "
+                           "AVE-format dataset (semcom data synth); empty ('', the default) means the ones semcom demo "
+                           "writes to ~/.local/share/gr-semcom. Symbols per segment and pilots come from the "
                            "model's manifest.json. Headless: --model, --data, --videos, --snr-db, --csi, "
                            "--results; prints the segment accuracy.")),
-        parameter("model", "Model directory", "str", "models/av", 200, "m"),
-        parameter("data", "Dataset folder", "str", "data/ave-synth", 340, "D"),
+        parameter("model", "Model directory ('' = the demo's)", "str", "", 200, "m"),
+        parameter("data", "Dataset folder ('' = the demo's)", "str", "", 340, "D"),
         parameter("videos", "Test videos (0 = all)", "intx", "20", 480, "n"),
         parameter("snr_db", "SNR (dB)", "eng_float", "15", 620, "s"),
         parameter("csi", "CSI (estimated, perfect)", "str", "estimated", 760, "C"),
         parameter("results", "Results CSV ('' = none)", "str", "", 900, "r"),
         parameter("seed", "Channel seed", "intx", "1", 1040),
-        block("model_ports", "variable", 1180, 100, value="semcom.model_ports(model)"),
+        block("model_dir", "variable", 1040, 100, value="semcom.model_folder(model)"),
+        block("data_dir", "variable", 1040, 160, value="semcom.data_folder(data)"),
+        block("model_ports", "variable", 1180, 100, value="semcom.model_ports(model_dir)"),
         block("L", "variable", 1320, 100, value="model_ports.symbols"),
         block("channel", "variable", 200, 100, value=repr(channel)),
         block("segments", "variable", 300, 100, value="10"),
@@ -115,13 +123,15 @@ def flowgraph(channel: str, gui: bool) -> dict:
         block("pilot_steps", "variable", 640, 100, value="model_ports.pilot_steps"),
         block("pilot_len", "variable", 760, 100, value="model_ports.pilot_len"),
         block("siso_pilot_len", "variable", 880, 100, value="pilot_len"),
-        block("source", "semcom_feature_source", 8, 300, data="data", split="test", videos="videos",
+        block("source", "semcom_feature_source", 8, 300, data="data_dir", split="test", videos="videos",
               segments_per_second="0", check="True"),
-        block("audio_tx", "semcom_audio_transmitter", 200, 220, model="model", torch_threads=0),
-        block("video_tx", "semcom_video_terminal", 200, 700, model="model", torch_threads=0),
-        block("receiver", "semcom_multimodal_receiver", 1700, 500, model="model", results_file="results",
+        block("audio_tx", "semcom_audio_transmitter", 200, 220, model="model_dir", torch_threads=0),
+        block("video_tx", "semcom_video_terminal", 200, 700, model="model_dir", torch_threads=0),
+        block("receiver", "semcom_multimodal_receiver", 1700, 500, model="model_dir", results_file="results",
               torch_threads=0),
         block("snippet_0", "snippet", 1300, 8, code=SUMMARY, priority="0", section="main_after_stop"),
+        block("snippet_inputs", "snippet", 1300, 60, code=INPUTS_CHECK.format(name=name), priority="1",
+              section="init_before_blocks"),
     ]
     siso_blocks, siso_conn = link("siso_", 1, 1, 400, 220, True)
     up_blocks, up_conn = link("up_", 2, 2, 400, 500, False)
@@ -205,7 +215,7 @@ def loopback_flowgraph() -> dict:
         block("siso_to_segments_0", "blocks_vector_to_stream", 1960, 360, num_items="segments", type="complex",
               vlen="L"),
         block("siso_demapper_0", "semcom_euler_demapper", 2140, 360, d="2 * L", user=0),
-        block("lookup", "semcom_feature_lookup", 200, 900, data="data", split="test", vlen="2 * L", check="False"),
+        block("lookup", "semcom_feature_lookup", 200, 900, data="data_dir", split="test", vlen="2 * L", check="False"),
         block("visual_sink", "blocks_null_sink", 200, 1000, type="float", vlen=25088, num_inputs=1, bus_structure_sink="[[0,],]"),
     ]
     graph["blocks"] = [b for b in graph["blocks"] if not b["name"].startswith("up_")]
@@ -232,6 +242,9 @@ def loopback_flowgraph() -> dict:
         ["up_demapper_0", "0", "receiver", "0"],
         ["up_demapper_1", "0", "receiver", "1"],
     ]
+    for b in graph["blocks"]:
+        if b["name"] == "snippet_inputs":
+            b["parameters"]["code"] = INPUTS_CHECK.format(name="sdr_loopback")
     graph["blocks"].append(block("snippet_radio", "snippet", 1300, 100, code=RADIO_CHECK, priority="0",
                                  section="init_before_blocks"))
     return graph

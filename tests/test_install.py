@@ -237,14 +237,85 @@ int main()
     assert ran.returncode == 0 and ran.stdout.split() == ["2", "-1"], (ran.stdout, ran.stderr)
 
 
-def test_demo_output_is_quiet(tmp_path):
-    """`semcom demo` logged to a file: no GNU Radio info flood, no progress-bar refreshes, a line per stage."""
-    command = ["semcom", "demo", "--out", str(tmp_path / "demo"), "--videos", "30", "--epochs", "1", "--snr", "10",
-               "--jobs", "1"]
-    done = subprocess.run(command, env=user_env(PREFIX, tmp_path), cwd=tmp_path, capture_output=True, timeout=1200)
+def as_a_user(tmp_path_factory):
+    """(run, home, env): commands run as a user who is not root, as a GNU Radio Companion user would run
+    them (uid 65534 with a fresh home of its own when the suite runs as root; this user otherwise)."""
+    import tempfile
+    home = tempfile.mkdtemp(prefix="semcom-user-", dir=str(tmp_path_factory.getbasetemp()))
+    os.chmod(home, 0o755)
+    ids = {}
+    if os.geteuid() == 0:
+        folder = home
+        while folder != "/":                   # pytest's base folder is root's alone: let the user through
+            os.chmod(folder, os.stat(folder).st_mode | 0o111)
+            folder = os.path.dirname(folder)
+        os.chown(home, 65534, 65534)
+        ids = dict(user=65534, group=65534, extra_groups=[])
+    env = user_env(PREFIX, home)
+
+    def run_as_user(command, cwd, timeout=1200, **extra_env):
+        return subprocess.run(command, env=dict(env, **extra_env), cwd=cwd, capture_output=True, timeout=timeout,
+                              **ids)
+    return run_as_user, home, env
+
+
+@pytest.fixture(scope="module")
+def demo_user(tmp_path_factory):
+    """A user who is not root ran a small `semcom demo` with no --out: (run, home, demo output)."""
+    run_as_user, home, _ = as_a_user(tmp_path_factory)
+    done = run_as_user(["semcom", "demo", "--videos", "30", "--epochs", "1", "--snr", "10", "--jobs", "1"], home)
     output = (done.stdout + done.stderr).decode(errors="replace")    # bytes: text mode would turn \r into \n
     assert done.returncode == 0, output[-3000:]
+    return run_as_user, home, output
+
+
+def test_demo_output_is_quiet_and_says_where_it_wrote(demo_user):
+    """`semcom demo` logged to a file: no GNU Radio info flood, no progress-bar refreshes, a line per stage,
+    and the per-user folder it wrote (the examples' and commands' defaults) named at the end."""
+    _, home, output = demo_user
     assert "set_min_output_buffer" not in output
     assert "\r" not in output, "progress bars written to a non-terminal"
     assert "stage 3/3" in output and "demo done" in output, output[-2000:]
     assert "INFO semcom.train: epoch 1:" in output and "INFO semcom.sweep: run 1/" in output, output[-2000:]
+    place = os.path.join(home, ".local", "share", "gr-semcom")
+    assert f"data:    {place}/data" in output and f"{place}/models/av" in output, output[-2000:]
+    assert os.path.join(PREFIX, "share", "gr-semcom", "examples") in output, output[-2000:]
+    for folder in ("data/test_order.h5", "models/av/manifest.json", "models/a/manifest.json",
+                   "models/v/manifest.json", "sweep/results.csv"):
+        assert os.path.isfile(os.path.join(place, folder)), folder
+
+
+SYSTEM_EXAMPLES = ("system_awgn", "system_rayleigh", "system_rician")
+
+
+def test_installed_examples_run_with_no_arguments_after_the_demo(demo_user, tmp_path_factory):
+    """What GNU Radio Companion does with an installed example, as a user who is not root: grcc writes the
+    flowgraph into a folder of the user's (not the read-only examples folder), Debian's python3 runs it from
+    a working folder unrelated to the demo's, with no arguments: the models and data are the demo's."""
+    run_as_user, home, _ = demo_user
+    examples = os.path.join(PREFIX, "share", "gr-semcom", "examples")
+    work = os.path.join(home, "somewhere", "else")
+    os.makedirs(work)
+    if os.geteuid() == 0:
+        for folder in (os.path.dirname(work), work):
+            os.chown(folder, 65534, 65534)
+    grc_files = [os.path.join(examples, f"{name}.grc") for name in SYSTEM_EXAMPLES + ("sdr_loopback",)]
+    compiled = run_as_user(["grcc", "-o", work] + grc_files, work, 300)
+    assert compiled.returncode == 0, compiled.stdout.decode()[-2000:] + compiled.stderr.decode()[-2000:]
+    for name in SYSTEM_EXAMPLES:
+        ran = run_as_user([PYTHON, os.path.join(work, f"{name}.py")], work, 600)
+        out = ran.stdout.decode() + ran.stderr.decode()
+        assert ran.returncode == 0 and "Traceback" not in out, (name, out[-3000:])
+        assert "segment accuracy" in out and ", lost []" in out, (name, out[-2000:])
+
+    # without the demo's folder: one line saying what to run, no traceback
+    ran = run_as_user([PYTHON, os.path.join(work, "system_rayleigh.py")], work, 120,
+                      XDG_DATA_HOME=os.path.join(home, "empty"))
+    err = ran.stderr.decode()
+    assert ran.returncode == 1 and "Traceback" not in err and err.strip().count("\n") == 0, err[-2000:]
+    assert "system_rayleigh: model:" in err and "Run `semcom demo` once" in err and "--model and --data" in err, err
+
+    # the radio example on a machine without the radio: one line naming the driver, no traceback
+    ran = run_as_user([PYTHON, os.path.join(work, "sdr_loopback.py")], work, 120)
+    err = ran.stderr.decode()
+    assert ran.returncode != 0 and "Traceback" not in err and "driver=uhd" in err, err[-2000:]

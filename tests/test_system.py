@@ -363,6 +363,22 @@ def test_digital_baseline_has_a_cliff_on_rayleigh(trained):
         system_top_block(SystemConfig(model=model, data=data, csi="none_no_retraining", digital=True))
 
 
+def test_sweep_with_the_digital_baseline_logs_nothing_from_gnu_radio(tmp_path, trained):
+    """The digital baseline's blocks carry items of 1010 to 10000 bytes, which GNU Radio's buffers round up to
+    whole pages with a warning per buffer unless the flowgraph asks for that size: the sweep's output holds
+    its progress, tables and paths, and no GNU Radio log line."""
+    import re
+    data, model, none = trained
+    done = semcom("sweep", "--data", data, "--system", f"multimodal={model}", "--system", f"digital={model}",
+                  "--system", f"multimodal_retrained={none}", "--channels", "rayleigh", "--snr", "0", "30",
+                  "--videos", "4", "--jobs", "2", "--out", str(tmp_path / "sweep"))
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output[-3000:]
+    assert "digital rayleigh 30 dB estimated" in output, output[-3000:]
+    gnu_radio_lines = [line for line in output.splitlines() if re.search(r" :(warning|info|error|debug):", line)]
+    assert not gnu_radio_lines, gnu_radio_lines[:5]
+
+
 def test_evaluate_writes_the_twin_table(tmp_path, trained):
     data, model, _ = trained
     out = tmp_path / "evaluation.json"

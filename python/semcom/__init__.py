@@ -30,6 +30,7 @@ from .blocks.ota_modulator import ota_modulator
 from .blocks.ota_demodulator import ota_demodulator
 from .blocks.curve_zmq import curve_push_sink, curve_pull_source
 from .blocks.model_ports import model_ports
+from .user_data import data_home, data_folder, model_folder, missing_inputs
 
 __all__ = ["euler_mapper", "euler_demapper", "pilot_inserter", "awgn", "block_fading", "mimo_channel",
            "ls_channel_estimator", "zf_detector", "feature_source", "audio_transmitter", "video_terminal",

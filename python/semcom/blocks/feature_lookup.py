@@ -9,6 +9,7 @@ from ..phy.checks import require_int_range
 from . import tags
 from .ports import vector
 from .terminal import VIDEO, reserve_batches
+from ..user_data import data_folder
 
 
 class feature_lookup(gr.sync_block):
@@ -21,7 +22,7 @@ class feature_lookup(gr.sync_block):
 
     def __init__(self, data: str = "", split: str = "test", vlen: int = 128, check: bool = True):
         self.vlen = require_int_range("vlen", vlen, 1)
-        self.split = load_split(data, split, None, check=check)
+        self.split = load_split(data_folder(data), split, None, check=check)
         self.visual_size = int(np.prod(self.split.visual.shape[2:]))
         gr.sync_block.__init__(self, name="semcom_feature_lookup", in_sig=[vector(np.float32, self.vlen)],
                                out_sig=[vector(np.float32, self.visual_size)])

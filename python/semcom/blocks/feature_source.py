@@ -11,6 +11,7 @@ from ..phy.checks import require_int_range
 from . import tags
 from .ports import vector
 from .terminal import VIDEO, reserve_batches
+from ..user_data import data_folder
 from ..errors import InputError
 
 
@@ -27,7 +28,7 @@ class feature_source(gr.sync_block):
         videos = require_int_range("videos", videos, 0)
         if not segments_per_second >= 0:
             raise InputError(f"segments_per_second must be >= 0, got {segments_per_second}")
-        self.split = load_split(data, split, videos or None, check=check)
+        self.split = load_split(data_folder(data), split, videos or None, check=check)
         if not len(self.split.indices):
             raise InputError(f"dataset {data}: split {split!r} holds no videos")
         self.audio_dim = self.split.audio.shape[-1]

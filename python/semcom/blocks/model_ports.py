@@ -43,11 +43,14 @@ class ModelPorts:
 
 
 def model_ports(folder: str) -> ModelPorts:
-    """The port sizes, modality and pilots of the model directory ``folder``.
+    """The port sizes, modality and pilots of the model directory ``folder`` ('' = the demo's, see
+    :mod:`semcom.user_data`).
 
     ``semcom train``'s defaults where ``folder`` does not exist; InputError naming the file and field
     where it exists but is not a model directory."""
-    if not folder or not os.path.isdir(folder):
+    from ..user_data import model_folder
+    folder = model_folder(folder)
+    if not os.path.isdir(folder):
         return ModelPorts()
     manifest = os.path.join(folder, "manifest.json")
     stamp = os.stat(manifest).st_mtime_ns if os.path.isfile(manifest) else None

@@ -31,14 +31,16 @@ def set_min_output_buffer_quietly(block, items: int) -> None:
 
 
 def open_network(model: str, network: str, symbols: int, torch_threads: int, modalities=("av", "a", "v")):
-    """(checked model directory, TorchScript ``network``) for a terminal block: the manifest, the
+    """(checked model directory, TorchScript ``network``) for a terminal block (``model`` '' = the
+    demo's, :mod:`semcom.user_data`): the manifest, the
     flowgraph's ``symbols`` (0 = the model's) and the model's modality are checked first. A process
     that keeps its loads (:func:`semcom.memo.keep_loads`) gets the same module again while its file
     is unchanged."""
     import os
     from ..memo import kept
     from ..nn.model_dir import open_model_dir
-    directory = open_model_dir(model)
+    from ..user_data import model_folder
+    directory = open_model_dir(model_folder(model))
     directory.require_symbols(symbols)
     directory.require_modality(*modalities)
     set_torch_threads(torch_threads)

@@ -1,8 +1,11 @@
 """``semcom demo``: the whole pipeline on the embedded synthetic AVE, no downloads.
 
 Writes a small synthetic AVE, trains the multimodal, audio-only and video-only systems briefly
-through the channel twin (estimated CSI, all three channels), then runs a reduced sweep of the
-trained systems through GNU Radio and prints the accuracy table and the paths of the plots.
+through the channel twin (the differentiable copy of pilots, channel, LS and ZF; estimated CSI, all
+three channels), then runs a reduced sweep of the trained systems through GNU Radio and prints the
+accuracy table and the paths of the plots. Everything goes to one per-user folder,
+$XDG_DATA_HOME/gr-semcom (~/.local/share/gr-semcom): data/, models/av, models/a, models/v and sweep/;
+the examples and the commands' --data and --model use data/ and models/av there by default.
 Training uses the paper's networks, loss and learning rate (Adam 3e-4, ×0.1 after 10 epochs,
 λ = 100) with the schedule shortened to fit a few minutes: 12 epochs instead of the paper's 300, and
 batches of 16 instead of 64 (more steps on the small set).
@@ -14,6 +17,7 @@ import logging
 import os
 import time
 from ..errors import InputError
+from ..user_data import data_home, examples_folder
 
 log = logging.getLogger("semcom.demo")
 class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
@@ -26,7 +30,8 @@ SYSTEMS = {"multimodal": "av", "audio_only": "a", "video_only": "v"}
 def add_parser(commands) -> None:
     p = commands.add_parser("demo", help="synthetic AVE → brief training → GNU Radio sweep → table and plots",
                             description=__doc__.split(": ", 1)[1], formatter_class=HelpFormatter)
-    p.add_argument("--out", default="results/demo", help="folder for data/, models/ and the sweep results")
+    p.add_argument("--out", default=data_home(), help="folder for data/, models/ and sweep/ (the examples and the "
+                   "commands look in the default one)")
     p.add_argument("--videos", type=int, default=800, help="videos in the synthetic AVE")
     p.add_argument("--epochs", type=int, default=12, help="training epochs per system")
     p.add_argument("--snr", type=float, nargs="+", default=[0, 10, 20, 30], metavar="DB", help="sweep SNRs")
@@ -70,5 +75,14 @@ def run(args) -> int:
                   torch_threads=1 if args.jobs > 1 else 0, check_data=False)
     rows = run_sweep(jobs, runs, common, args.jobs)
     publish(rows, sweep_dir, args.jobs)
-    log.info("demo done in %.0f s; models in %s, results in %s", time.perf_counter() - start, models, sweep_dir)
+    log.info("demo done in %.0f s", time.perf_counter() - start)
+    print(f"\nThe demo's data, models and results are in {args.out}:\n  data:    {data}\n  models:  "
+          + "\n           ".join(systems.values()) + f"\n  results: {sweep_dir}")
+    if os.path.abspath(args.out) == os.path.abspath(data_home()):
+        examples = examples_folder() or "examples/ in the source tree"
+        print(f"The examples (GNU Radio Companion: File > Open, {examples}) and the commands' --data and --model "
+              "use these by default.")
+    else:
+        print(f"The examples and commands look in {data_home()} by default: give them --data {data} and "
+              f"--model {systems['multimodal']}.")
     return 0

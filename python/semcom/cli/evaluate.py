@@ -7,6 +7,7 @@ import json
 import logging
 import os
 
+from ..user_data import demo_data, demo_model
 from ..flowgraphs.system import CSI_MODES
 from ..nn.channel import SNR_GRID_DB
 from ..phy.channels import CHANNELS
@@ -18,8 +19,8 @@ log = logging.getLogger("semcom.evaluate")
 def add_parser(commands) -> None:
     p = commands.add_parser("evaluate", help="test accuracy through the PyTorch channel twin per channel, SNR, CSI",
                             description=__doc__.split(": ", 1)[1], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--model", required=True, help="model directory (semcom train)")
-    p.add_argument("--data", required=True, help="AVE-format dataset folder")
+    p.add_argument("--model", default=demo_model(), help="model directory (semcom train)")
+    p.add_argument("--data", default=demo_data(), help="AVE-format dataset folder")
     p.add_argument("--split", choices=("train", "val", "test"), default="test")
     p.add_argument("--channels", nargs="+", choices=CHANNELS, default=list(CHANNELS))
     p.add_argument("--snr", type=float, nargs="+", default=list(SNR_GRID_DB), metavar="DB")

@@ -9,6 +9,7 @@ import argparse
 import json
 import logging
 
+from ..user_data import demo_data, demo_model
 from ..phy.channels import CHANNELS
 from .tuning import add_tuning_options, tuned
 
@@ -18,8 +19,8 @@ log = logging.getLogger("semcom.loopback")
 def add_parser(commands) -> None:
     p = commands.add_parser("loopback", help="the SISO link over a radio waveform: SDR loopback or emulated",
                             description=__doc__.split(": ", 1)[1], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--model", required=True, help="multimodal model directory")
-    p.add_argument("--data", required=True, help="AVE-format dataset folder")
+    p.add_argument("--model", default=demo_model(), help="multimodal model directory")
+    p.add_argument("--data", default=demo_data(), help="AVE-format dataset folder")
     p.add_argument("--split", choices=("train", "val", "test"), default="test")
     p.add_argument("--videos", type=int, default=20, help="first N videos of the split (0 = all)")
     p.add_argument("--snr", type=float, default=15.0, help="dB: the uplink's SNR and the emulated SISO link's "

@@ -7,6 +7,7 @@ import logging
 import os
 import re
 
+from ..user_data import demo_data
 from ..flowgraphs.links import LDPC_BACKENDS
 from ..flowgraphs.system import CSI_MODES
 from ..nn.channel import SNR_GRID_DB
@@ -29,7 +30,7 @@ def add_parser(commands) -> None:
     p = commands.add_parser("sweep", help="accuracy vs SNR through the GNU Radio system (Fig. 6, Table I)",
                             description=__doc__.split(": ", 1)[1],
                             formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--data", required=True, help="AVE-format dataset folder")
+    p.add_argument("--data", default=demo_data(), help="AVE-format dataset folder")
     p.add_argument("--system", type=system_spec, action="append", required=True, metavar="NAME=MODEL_DIR",
                    help="a system to run, e.g. multimodal=models/av, audio_only=models/a, video_only=models/v, "
                    "multimodal_retrained=models/av_retrained (a receiver retrained with --csi none_retrained, "

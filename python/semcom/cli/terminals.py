@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 
+from ..user_data import demo_data, demo_model
 from ..phy.channels import CHANNELS
 from ..phy.ls import ESTIMATOR_MODES
 from .tuning import add_tuning_options, tuned
@@ -31,7 +32,7 @@ def add_parsers(commands) -> None:
     def program(name: str, help_text: str, description: str):
         p = commands.add_parser(name, help=help_text, description=description + " Ports: " + PORTS + ".",
                                 formatter_class=fmt)
-        p.add_argument("--model", required=True, help="multimodal model directory (the burst format comes from it)")
+        p.add_argument("--model", default=demo_model(), help="multimodal model directory (the burst format comes from it)")
         p.add_argument("--idle-timeout", type=seconds, default=10.0, help="stop after this many seconds without items")
         p.add_argument("--start-timeout", type=seconds, default=60.0, help="stop if nothing arrives for this long")
         p.add_argument("--linger", type=lambda text: seconds(text, allow_zero=True), default=1.0,
@@ -65,7 +66,7 @@ def add_parsers(commands) -> None:
         add_radio_arguments(group)
 
     def data(p):
-        p.add_argument("--data", required=True, help="AVE-format dataset folder")
+        p.add_argument("--data", default=demo_data(), help="AVE-format dataset folder")
         p.add_argument("--split", choices=("train", "val", "test"), default="test")
         p.add_argument("--torch-threads", type=int, default=0)
 

@@ -15,6 +15,7 @@ import math
 import os
 import subprocess
 import sys
+from ..user_data import demo_data
 from ..errors import InputError
 
 log = logging.getLogger("semcom.train")
@@ -24,7 +25,7 @@ def add_parser(commands) -> None:
     p = commands.add_parser("train", help="train transmitters and receiver end to end, export TorchScript",
                             description=__doc__.split(": ", 1)[1],
                             formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--data", required=True, help="AVE-format dataset folder (real or `semcom data synth`)")
+    p.add_argument("--data", default=demo_data(), help="AVE-format dataset folder (real or `semcom data synth`)")
     p.add_argument("--out", required=True, help="model directory to write (manifest.json, *.pt, checkpoints)")
     p.add_argument("--modality", choices=("av", "a", "v"), default="av", help="multimodal, audio-only, video-only")
     p.add_argument("--channels", nargs="+", choices=("awgn", "rayleigh", "rician"),
