@@ -112,6 +112,8 @@ def flowgraph(channel: str, gui: bool) -> dict:
         parameter("csi", "CSI (estimated, perfect)", "str", "estimated", 760, "C"),
         parameter("results", "Results CSV ('' = none)", "str", "", 900, "r"),
         parameter("seed", "Channel seed", "intx", "1", 1040),
+        *([parameter("rate", "Seconds of video per second (0 = as fast as it goes)", "eng_float", "10", 1180)]
+          if gui else []),
         block("model_dir", "variable", 1040, 100, value="semcom.model_folder(model)"),
         block("data_dir", "variable", 1040, 160, value="semcom.data_folder(data)"),
         block("model_ports", "variable", 1180, 100, value="semcom.model_ports(model_dir)"),
@@ -124,7 +126,7 @@ def flowgraph(channel: str, gui: bool) -> dict:
         block("pilot_len", "variable", 760, 100, value="model_ports.pilot_len"),
         block("siso_pilot_len", "variable", 880, 100, value="pilot_len"),
         block("source", "semcom_feature_source", 8, 300, data="data_dir", split="test", videos="videos",
-              segments_per_second="0", check="True"),
+              segments_per_second="rate" if gui else "0", check="True"),
         block("audio_tx", "semcom_audio_transmitter", 200, 220, model="model_dir", torch_threads=0),
         block("video_tx", "semcom_video_terminal", 200, 700, model="model_dir", torch_threads=0),
         block("receiver", "semcom_multimodal_receiver", 1700, 500, model="model_dir", results_file="results",
@@ -147,15 +149,25 @@ def flowgraph(channel: str, gui: bool) -> dict:
         ["up_demapper_1", "0", "receiver", "1"],
     ]
     if gui:
-        for k, label in enumerate(("audio", "video")):
-            blocks.append(block(f"constellation_{k}", "qtgui_const_sink_x", 1400, 900 + 140 * k, type="complex",
-                                name=f"'Detected {label} symbols (uplink user {k})'", size=1024, nconnections=1,
-                                autoscale="True", ymin=-2, ymax=2, xmin=-2, xmax=2, update_time=0.2,
-                                grid="True", legend="False", axislabels="True", gui_hint=f"0,{k},1,1"))
-            blocks.append(block(f"to_symbols_{k}", "blocks_vector_to_stream", 1200, 900 + 140 * k, num_items="L",
-                                type="complex", vlen=1))
-            connections += [[f"up_to_segments_{k}", "0", f"to_symbols_{k}", "0"],
-                            [f"to_symbols_{k}", "0", f"constellation_{k}", "0"]]
+        # the live view: decided vs true events, running accuracy and pilot fit; the uplink's samples
+        # at the two antennas before ZF and the two users' symbols after it
+        blocks.append(block("timeline", "semcom_event_timeline", 1900, 500, data="data_dir", gui_hint="0,0,1,2"))
+        connections += [["receiver", "predictions", "timeline", "predictions"]]
+        views = (("before_zf", "'Received payload at antennas 1 and 2 (before ZF)'", "up_estimator",
+                  "segments * L", "'Antenna 1'", "'Antenna 2'", 3),
+                 ("after_zf", "'Detected symbols after ZF (audio user, video user)'", "up_to_segments_",
+                  "L", "'Audio'", "'Video'", 2))
+        for v, (name, title, source, items, first, second, limit) in enumerate(views):
+            blocks.append(block(f"constellation_{name}", "qtgui_const_sink_x", 1400, 900 + 160 * v, type="complex",
+                                name=title, size=512, nconnections=2, autoscale="False", ymin=-limit, ymax=limit,
+                                xmin=-limit, xmax=limit, update_time=0.2, grid="True", legend="True", axislabels="True",
+                                label1=first, label2=second, alpha1=0.6, alpha2=0.6, gui_hint=f"1,{v},1,1"))
+            for k in range(2):
+                blocks.append(block(f"{name}_to_stream_{k}", "blocks_vector_to_stream", 1200, 900 + 160 * v + 60 * k,
+                                    num_items=items, type="complex", vlen=1))
+                port = [source, str(k)] if source == "up_estimator" else [f"{source}{k}", "0"]
+                connections += [port + [f"{name}_to_stream_{k}", "0"],
+                                [f"{name}_to_stream_{k}", "0", f"constellation_{name}", str(k)]]
     return {"options": {"parameters": blocks[0]["parameters"], "states": blocks[0]["states"]},
             "blocks": blocks[1:], "connections": connections,
             "metadata": {"file_format": 1, "grc_version": "3.10.5.1"}}

@@ -66,7 +66,11 @@ def test_block_file_loads_and_builds_its_block(platform, path, tiny_system, curv
     # the make template, rendered with the defaults, builds the real block
     namespace = {}
     exec(block.templates.render("imports"), namespace)
-    built = eval(block.templates.render("make"), namespace)
+    make = block.templates.render("make").strip()
+    if "gui_hint" in block.params:         # a Qt block: its constructor, then its widget put in the layout
+        make, layout = make.splitlines()[0], "\n".join(make.splitlines()[1:])
+        assert f"self.{block_id}_0.qwidget()" in layout, layout
+    built = eval(make, namespace)
     assert built.name().startswith("semcom_")
 
 

@@ -26,6 +26,7 @@ from .blocks.multimodal_receiver import multimodal_receiver
 from .blocks.feature_lookup import feature_lookup
 from .blocks.slot_aligner import slot_aligner
 from .blocks.progress_probe import progress_probe
+from .blocks.event_timeline import event_timeline
 from .blocks.ota_modulator import ota_modulator
 from .blocks.ota_demodulator import ota_demodulator
 from .blocks.curve_zmq import curve_push_sink, curve_pull_source
@@ -35,4 +36,4 @@ from .user_data import data_home, data_folder, model_folder, missing_inputs
 __all__ = ["euler_mapper", "euler_demapper", "pilot_inserter", "awgn", "block_fading", "mimo_channel",
            "ls_channel_estimator", "zf_detector", "feature_source", "audio_transmitter", "video_terminal",
            "multimodal_receiver", "audio_frontend", "video_frontend", "feature_lookup", "slot_aligner",
-           "progress_probe", "ota_modulator", "ota_demodulator", "curve_push_sink", "curve_pull_source"]
+           "progress_probe", "event_timeline", "ota_modulator", "ota_demodulator", "curve_push_sink", "curve_pull_source"]

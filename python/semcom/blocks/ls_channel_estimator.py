@@ -100,14 +100,16 @@ class LsEstimation:
     def publish(self, h: np.ndarray, result, finite: np.ndarray, outputs, unit: int = 1) -> None:
         """Pilot-fit check, then the ``semcom_h_est`` and ``semcom_ls`` tags of each burst on
         ``outputs`` (item ``unit``·b for burst b), a ``semcom_error`` tag on output 0 for a burst that
-        held NaN/Inf, and each estimate on the ``h_est`` message port."""
+        held NaN/Inf, and each estimate on the ``h_est`` message port with its pilot fit (the residual over
+        the noise's, -1 where not finite) and the threshold."""
         count = len(finite)
         residual = result.residual.reshape(count, self.steps)
-        self.check_fit(residual, finite, unit)
+        fit = self.check_fit(residual, finite, unit)
         first = self.nitems_read(0)
         for b in range(count):
             info = {"mode": self.mode, "t_min": int(result.t_min[b]),
-                    "residual": [float(r) for r in residual[b]]}
+                    "residual": [float(r) for r in residual[b]],
+                    "fit": float(fit[b]) if np.isfinite(fit[b]) else -1.0, "fit_threshold": self.fit_threshold}
             tags.add_tags(self, outputs, b * unit, tags.H_EST, h[b])
             tags.add_tags(self, outputs, b * unit, tags.LS_INFO, info)
             if not finite[b]:
@@ -115,7 +117,8 @@ class LsEstimation:
                 self.logger.error(message)
                 tags.add_tag(self, 0, b * unit, tags.ERROR, message)
             self.message_port_pub(self._h_est_port, pmt.to_pmt(
-                {"burst": first + b, "h": h[b].ravel(), "t_min": int(result.t_min[b])}))
+                {"burst": first + b, "h": h[b].ravel(), "t_min": int(result.t_min[b]),
+                 "fit": float(fit[b]) if np.isfinite(fit[b]) else -1.0, "fit_threshold": self.fit_threshold}))
 
 
 class ls_channel_estimator(LsEstimation, gr.sync_block):

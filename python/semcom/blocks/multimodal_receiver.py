@@ -9,14 +9,13 @@ import numpy as np
 import pmt
 from gnuradio import gr
 
-from ..data.ave import CLASS_NAMES
+from ..data.ave import LABEL_NAMES
 from . import tags
 from .ports import vector
 from .terminal import VIDEO, as_videos, open_network, warm_up
 from ..errors import InputError
 
 RESULT_FIELDS = ("position", "video", "segment", "predicted", "class_name", "confidence", "status")
-LABEL_NAMES = tuple(CLASS_NAMES) + ("background",)
 
 
 class multimodal_receiver(gr.sync_block):
@@ -24,8 +23,9 @@ class multimodal_receiver(gr.sync_block):
     and visual on input 1 for a multimodal model, one input for an audio-only or video-only model →
     one class (0-27 events, 28 background) per one-second segment, with ``receiver.pt``.
 
-    Per video it publishes a PDU on ``predictions`` (metadata {video, position, status}, s32 vector
-    of the 10 classes) and, if ``results_file`` is set, appends one CSV row per segment. Videos are
+    Per video it publishes a PDU on ``predictions`` (metadata {video, position, status, pilot_fit,
+    fit_threshold}, s32 vector of the 10 classes; pilot_fit: the largest pilot residual over the
+    noise's among the video's uplink bursts, from their ``semcom_ls`` tags, -1 where none) and, if ``results_file`` is set, appends one CSV row per segment. Videos are
     identified by the ``semcom_video`` tags of :class:`feature_source`; :meth:`summary` lists the
     videos that never arrived, or arrived without a user's burst (a ``semcom_lost`` tag of
     :class:`slot_aligner`: status ``lost``, not decoded). A video with a ``semcom_error`` tag on the
@@ -86,10 +86,14 @@ class multimodal_receiver(gr.sync_block):
         confidence, predicted = probabilities.max(dim=-1)
         confidence, predicted = confidence.numpy(), predicted.numpy().astype(np.int64)
         videos = tags.values_by_item(self, 0, count, VIDEO)
-        errors, lost = set(), set()
+        errors, lost, fit, fit_threshold = set(), set(), {}, 0.0
         for port in range(len(input_items)):
             errors |= {item // self.segments for item in tags.values_by_item(self, port, count, tags.ERROR)}
             lost |= {item // self.segments for item in tags.values_by_item(self, port, count, tags.LOST)}
+            for item, info in tags.values_by_item(self, port, count, tags.LS_INFO).items():
+                if isinstance(info, dict) and "fit" in info:     # the uplink's pilot fit, worst per video
+                    fit[item // self.segments] = max(fit.get(item // self.segments, -1.0), float(info["fit"]))
+                    fit_threshold = float(info.get("fit_threshold", 0.0))
         rows = []
         now = time.monotonic()
         done = {r["position"] for r in self.results if r["status"] != "lost"} if self.resumed else set()
@@ -104,7 +108,8 @@ class multimodal_receiver(gr.sync_block):
             result = {"position": position, "video": video, "predicted": predicted[v], "confidence": confidence[v],
                       "status": status, "received_at": now}
             self.results.append(result)
-            meta = pmt.to_pmt({"video": video, "position": position, "status": status})
+            meta = pmt.to_pmt({"video": video, "position": position, "status": status,
+                               "pilot_fit": fit.get(v, -1.0), "fit_threshold": fit_threshold})
             self.message_port_pub(self._port, pmt.cons(meta, pmt.init_s32vector(self.segments, classes)))
             if not self.results_file:
                 continue

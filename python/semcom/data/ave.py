@@ -22,6 +22,7 @@ CLASS_NAMES = (
     "Rodents, rats, mice", "Accordion", "Mandolin",
 )
 BACKGROUND = 28
+LABEL_NAMES = CLASS_NAMES + ("background",)      # by class index
 NUM_CLASSES = 29                     # 28 events + background
 SEGMENTS = 10                        # one-second segments per video
 AUDIO_SHAPE = (SEGMENTS, 128)        # VGGish per second
@@ -194,6 +195,19 @@ def read_order(folder: str, split: str) -> np.ndarray:
     name, key = ORDER_FILES[split]
     with _h5py().File(os.path.join(folder, name), "r") as f:
         return np.asarray(f[key], np.int64)
+
+
+def read_labels(folder: str) -> np.ndarray:
+    """Every video's segment labels (N, 10), class indices 0..28 (28 = background), from labels.h5;
+    InputError naming the file where it is missing or not (N, 10, 29)."""
+    name, key, shape = FEATURE_FILES["labels"]
+    path = os.path.join(folder, name)
+    if not os.path.isfile(path):
+        raise InputError(f"{path}: missing (an AVE-format dataset folder holds labels.h5)")
+    with _h5py().File(path, "r") as f:
+        if key not in f or tuple(f[key].shape[1:]) != shape:
+            raise InputError(f"{path}: expected a dataset {key!r} of shape (N, {', '.join(map(str, shape))})")
+        return np.asarray(f[key]).argmax(axis=-1).astype(np.int64)
 
 
 def require_valid(folder: str) -> None:
