@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Wall time of the paper's sweep through GNU Radio, by part, now and as before, measured in one run.
+"""Wall time of the paper's sweep through GNU Radio, by part, with the sweep's per-process caches and
+vectorised LDPC and without them (fresh loads, gr-fec's blocks), measured in one run.
 
 The grid is `semcom sweep`'s (plan(): every system, channel, SNR and CSI mode); its runs go to
 ``--jobs`` local processes as the sweep sends them. Per approach, one pool of worker processes:

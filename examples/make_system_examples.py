@@ -191,13 +191,13 @@ def loopback_flowgraph() -> dict:
                                 "-> OTA demodulator (detection, CFO, timing) -> LS -> ZF -> video terminal, which "
                                 "looks up the visual features of the videos it heard; the 2x2 uplink is simulated "
                                 "and its slot aligner marks videos lost on the air. Runs until stopped; prints the "
-                                "accuracy then. Parameters: --device (SoapySDR driver), --samp-rate, --freq, "
+                                "accuracy then. Parameters: --device (SoapySDR driver name), --sample-rate, --frequency, "
                                 "--tx-gain, --rx-gain."))
     keep = [b for b in graph["blocks"] if not b["name"].startswith("siso_") or b["id"] == "variable"]
     graph["blocks"] = keep + [
         parameter("device", "SoapySDR driver (e.g. uhd, hackrf, lime)", "str", "uhd", 1320, "d"),
-        parameter("samp_rate", "Sample rate (S/s)", "eng_float", "1e6", 1460),
-        parameter("freq", "Centre frequency (Hz)", "eng_float", "915e6", 1600),
+        parameter("sample_rate", "Sample rate (S/s)", "eng_float", "1e6", 1460),
+        parameter("frequency", "Centre frequency (Hz)", "eng_float", "915e6", 1600),
         parameter("tx_gain", "TX gain (dB)", "eng_float", "0", 1740),
         parameter("rx_gain", "RX gain (dB)", "eng_float", "20", 1880),
         block("siso_burst_len", "variable", 1000, 100, value="pilot_steps * siso_pilot_len + segments * L"),
@@ -210,12 +210,12 @@ def loopback_flowgraph() -> dict:
         block("ota_tx", "semcom_ota_modulator", 960, 220, burst_len="siso_burst_len", sps=4, rolloff=0.35,
               preamble_len=31, guard=32, length_tag="packet_len"),
         block("radio_tx", "soapy_custom_sink", 1160, 220, driver="device", type="fc32", nchan=1, dev_args="''",
-              stream_args="''", samp_rate="samp_rate", tune_args0="''", settings0="''", bandwidth0=0,
-              antenna0="''", center_freq0="freq", freq_correction0=0, gain0="tx_gain", dc_offset0=0,
+              stream_args="''", samp_rate="sample_rate", tune_args0="''", settings0="''", bandwidth0=0,
+              antenna0="''", center_freq0="frequency", freq_correction0=0, gain0="tx_gain", dc_offset0=0,
               iq_balance0=0),
         block("radio_rx", "soapy_custom_source", 1160, 360, driver="device", type="fc32", nchan=1, dev_args="''",
-              stream_args="''", samp_rate="samp_rate", tune_args0="''", settings0="''", bandwidth0=0,
-              antenna0="''", center_freq0="freq", freq_correction0=0, agc0="False", gain0="rx_gain",
+              stream_args="''", samp_rate="sample_rate", tune_args0="''", settings0="''", bandwidth0=0,
+              antenna0="''", center_freq0="frequency", freq_correction0=0, agc0="False", gain0="rx_gain",
               dc_removal0="False", dc_offset0=0, iq_balance0=0),
         block("ota_rx", "semcom_ota_demodulator", 1360, 360, burst_len="siso_burst_len", sps=4, rolloff=0.35,
               preamble_len=31, threshold=0.3),

@@ -51,19 +51,19 @@ def add_parser(commands) -> None:
                    "segments, as published; paper = MSE(cos, G) with G in {0, 1}")
     p.add_argument("--tau", type=float, default=0.099, help="PSP threshold τ₁ (eq. 12-13)")
     p.add_argument("--agva", choices=("per_cell", "per_feature"), default="per_cell",
-                   help="AGVA's audio term added per spatial cell (AVEL/PSP) or per hidden feature (earlier versions)")
+                   help="AGVA's audio term added per spatial cell (AVEL/PSP) or per hidden feature (the layout of models without an architecture in their manifest)")
     p.add_argument("--visual-norm", action="store_true",
-                   help="LayerNorm on each visual cell before AGVA (earlier versions; not in AVEL/PSP)")
+                   help="LayerNorm on each visual cell before AGVA (not in AVEL/PSP)")
     p.add_argument("--psp-projection", choices=("relu_dropout", "linear"), default="relu_dropout",
                    help="PSP's four projections: Linear+ReLU+Dropout (published) or linear (the equations)")
     p.add_argument("--psp-output", choices=("fc_layernorm", "none"), default="fc_layernorm",
                    help="after propagation: per-stream Linear+ReLU+Dropout and a shared LayerNorm (published), "
-                   "or nothing (earlier versions)")
+                   "or nothing (models without an architecture in their manifest)")
     p.add_argument("--visual-encoder", choices=("conv_bn", "conv"), default="conv_bn",
                    help="first block of the visual channel encoder: Conv1d + BatchNorm + ReLU, which keeps its ReLUs "
-                   "alive on non-negative VGG-19 features, or Conv1d + ReLU (earlier versions)")
+                   "alive on non-negative VGG-19 features, or Conv1d + ReLU (models without an architecture in their manifest)")
     p.add_argument("--classifier", choices=("psp", "wide"), default="psp",
-                   help="256-64-29 without biases (published) or 256-256-29 with biases (earlier versions)")
+                   help="256-64-29 without biases (published) or 256-256-29 with biases (models without an architecture in their manifest)")
     p.add_argument("--processes", type=int, default=1,
                    help="training processes on this machine (DistributedDataParallel; one per GPU)")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))

@@ -8,7 +8,7 @@ and after the ZF detector, for the semantic system and for the separate source/c
   (bit-flipping) LDPC decoding and PCM reconstruction. The LDPC encoder and the soft decoder
   (gr-fec's sum-product algorithm) run either vectorised over the frames of all bursts at hand
   (:mod:`semcom.phy.ldpc`, ``ldpc_backend`` 'numpy': the same codewords and decoded bits) or frame
-  by frame in gr-fec ('gr-fec', the slower original).
+  by frame in gr-fec's blocks ('gr-fec', slower).
 Each ``transmit`` chain ends in burst vectors of ``payload_len`` symbols; each ``receive`` chain
 starts from them and ends in the receiver's 2L float vectors per segment.
 """
