@@ -388,3 +388,34 @@ def test_grc_block_files_build_their_blocks(weights, clips, block_id):
     namespace = {}
     exec(block.templates.render("imports"), namespace)
     assert eval(block.templates.render("make"), namespace).name() == block_id
+
+
+def test_split_all_keeps_each_clips_rows_together_and_holds_out_a_tenth_each():
+    from gnuradio.semcom.data.features import split_by_clip
+    clips = [f"clip{i // 2 if i < 20 else i}" for i in range(50)]     # ten clips of two rows, thirty of one
+    parts = split_by_clip(clips, seed=4)
+    rows = np.concatenate([parts[s] for s in ("train", "val", "test")])
+    assert sorted(rows.tolist()) == list(range(50))                    # every row once
+    where = {clips[r]: s for s in parts for r in parts[s]}
+    assert all(where[clips[r]] == s for s in parts for r in parts[s])  # a clip's rows in one split
+    assert [len({clips[r] for r in parts[s]}) for s in ("train", "val", "test")] == [32, 4, 4]
+    assert all(np.array_equal(parts[s], split_by_clip(clips, seed=4)[s]) for s in parts)   # seeded
+    assert not all(np.array_equal(parts[s], split_by_clip(clips, seed=5)[s]) for s in parts)
+    with pytest.raises(ValueError, match="at least 3 clips"):
+        split_by_clip(["a", "a", "b"])
+
+
+def test_features_split_all_writes_three_usable_splits(tmp_path, clips, weights):
+    """Three clips (the long one makes two rows): each split gets one clip, the long clip's rows together."""
+    import shutil
+    out = str(tmp_path / "data")
+    third = str(tmp_path / "third.mp4")
+    shutil.copy(clips["short"], third)
+    rc = semcom_main(["features", clips["short"], clips["long"], third, "--out", out, "--vggish", weights[0],
+                      "--vgg19", weights[1], "--frames-per-second", "2", "--split", "all"])
+    assert rc == 0
+    require_valid(out)
+    sizes = {s: load_split(out, s).indices.size for s in ("train", "val", "test")}
+    assert sorted(sizes.values()) == [1, 1, 2] and sum(sizes.values()) == 4, sizes
+    long_split = next(s for s in sizes if sizes[s] == 2)
+    assert sorted(load_split(out, long_split).indices.tolist()) == [1, 2]        # rows 1 and 2: the long clip

@@ -28,8 +28,11 @@ def add_parser(commands) -> None:
                         help="AVE-format Annotations.txt for the labels (VideoID = file name without extension); "
                         "without it every segment is background")
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="where the networks run")
-    parser.add_argument("--split", choices=("train", "val", "test"), default="test",
-                        help="order file that lists the rows (the others stay empty)")
+    parser.add_argument("--split", choices=("train", "val", "test", "all"), default="test",
+                        help="order file that lists the rows (the others stay empty); all: every clip's rows go "
+                        "to one split, 10 %% of the clips to val, 10 %% to test, the rest to train (for training "
+                        "on your own media)")
+    parser.add_argument("--seed", type=int, default=0, help="with --split all: which clips go where")
     parser.add_argument("--frames-per-second", type=int, default=16,
                         help="frames per second through VGG-19, evenly spread (AVE used 16)")
     parser.add_argument("--visual-dtype", choices=("float16", "float32", "float64"), default="float64",
@@ -46,7 +49,7 @@ def run_features(args) -> int:
         if not torch.cuda.is_available():
             raise InputError("--device cuda: torch sees no CUDA device here (use --device cpu)")
     config = FeatureConfig(videos=args.videos, out=args.out, vggish=args.vggish, vgg19=args.vgg19,
-                           annotations=args.annotations, device=args.device, split=args.split,
+                           annotations=args.annotations, device=args.device, split=args.split, seed=args.seed,
                            frames_per_second=args.frames_per_second, visual_dtype=args.visual_dtype)
     report = write_features(config)
     log.info("wrote %s: %d rows from %d clips, %d one-second segments in %.1f s (%.2f s of media per second)",

@@ -44,7 +44,8 @@ class FeatureConfig:
     vgg19: str                        # vgg19-dcbb9e9d.pth
     annotations: str | None = None    # AVE-format Annotations.txt (labels); None: all background
     device: str = "cpu"
-    split: str = "test"
+    split: str = "test"               # the order file that lists every row, or 'all' (split_by_clip)
+    seed: int = 0                     # split 'all': which clips go where
     frames_per_second: int = FRAMES_PER_SECOND
     visual_dtype: str = "float64"     # AVE's release: float64 (float32 halves the file, float16 quarters it)
     audio_dtype: str = "float64"      # AVE's release: float64
@@ -62,6 +63,25 @@ class FeatureReport:
     def speed(self) -> float:
         """Seconds of media per second of computing."""
         return self.seconds / self.wall_seconds if self.wall_seconds > 0 else float("inf")
+
+
+SPLIT_ALL = "all"
+HELD_OUT = 0.1                        # split 'all': the share of clips for validation, and for test
+
+
+def split_by_clip(clips: list, seed: int = 0) -> dict:
+    """{split: row indices} for rows whose clips are ``clips`` (one entry per row): a seeded draw of
+    the distinct clips, 10 % for validation, 10 % for test (at least one each) and the rest for
+    training; all rows of a clip stay in one split, so no clip is both trained and tested on."""
+    distinct = sorted(set(clips))
+    if len(distinct) < 3:
+        raise InputError(f"split 'all' needs at least 3 clips (one each for train, val and test), got "
+                         f"{len(distinct)}")
+    order = [distinct[i] for i in np.random.default_rng(seed).permutation(len(distinct))]
+    held = max(1, round(HELD_OUT * len(distinct)))
+    where = {clip: "val" if i < held else "test" if i < 2 * held else "train" for i, clip in enumerate(order)}
+    return {split: np.array([row for row, clip in enumerate(clips) if where[clip] == split], np.int64)
+            for split in SPLITS}
 
 
 def clip_id(path: str) -> str:
@@ -97,8 +117,10 @@ def write_features(config: FeatureConfig, progress: bool = True) -> FeatureRepor
 
     if not config.videos:
         raise InputError("no media files given")
-    if config.split not in SPLITS:
-        raise InputError(f"split must be one of {', '.join(SPLITS)}, got {config.split!r}")
+    if config.split not in SPLITS + (SPLIT_ALL,):
+        raise InputError(f"split must be one of {', '.join(SPLITS + (SPLIT_ALL,))}, got {config.split!r}")
+    if config.split == SPLIT_ALL and len({clip_id(p) for p in config.videos}) < 3:
+        raise InputError("split 'all' needs media files of at least 3 clips (one each for train, val and test)")
     for path in config.videos:                 # cheap checks first: every file opens and has both streams
         open_media(path).close()
     labels = _labels_by_clip(config)
@@ -125,7 +147,10 @@ def write_features(config: FeatureConfig, progress: bool = True) -> FeatureRepor
                 report.sources.append((row, path, i * SEGMENTS, min(SEGMENTS, n - i * SEGMENTS)))
             report.seconds += n
             log.debug("%s: %d s → rows %d..%d", path, n, rows[0], rows[-1])
-        writer.write_orders({config.split: np.arange(writer.rows)})
+        if config.split == SPLIT_ALL:
+            writer.write_orders(split_by_clip([clip_id(path) for _, path, _, _ in report.sources], config.seed))
+        else:
+            writer.write_orders({config.split: np.arange(writer.rows)})
     finally:
         writer.close()
     report.rows, report.wall_seconds = writer.rows, time.perf_counter() - start
