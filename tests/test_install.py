@@ -237,18 +237,13 @@ int main()
     assert ran.returncode == 0 and ran.stdout.split() == ["2", "-1"], (ran.stdout, ran.stderr)
 
 
-def as_a_user(tmp_path_factory):
-    """(run, home, env): commands run as a user who is not root, as a GNU Radio Companion user would run
-    them (uid 65534 with a fresh home of its own when the suite runs as root; this user otherwise)."""
-    import tempfile
-    home = tempfile.mkdtemp(prefix="semcom-user-", dir=str(tmp_path_factory.getbasetemp()))
+def as_a_user(home: str):
+    """(run, env): commands run as a user who is not root, as a GNU Radio Companion user would run them
+    (uid 65534 with ``home`` as its own when the suite runs as root; this user otherwise). ``home`` is
+    not under pytest's folders: a pytest starting beside this one makes those root's alone again."""
     os.chmod(home, 0o755)
     ids = {}
     if os.geteuid() == 0:
-        folder = home
-        while folder != "/":                   # pytest's base folder is root's alone: let the user through
-            os.chmod(folder, os.stat(folder).st_mode | 0o111)
-            folder = os.path.dirname(folder)
         os.chown(home, 65534, 65534)
         ids = dict(user=65534, group=65534, extra_groups=[])
     env = user_env(PREFIX, home)
@@ -256,17 +251,23 @@ def as_a_user(tmp_path_factory):
     def run_as_user(command, cwd, timeout=1200, **extra_env):
         return subprocess.run(command, env=dict(env, **extra_env), cwd=cwd, capture_output=True, timeout=timeout,
                               **ids)
-    return run_as_user, home, env
+    return run_as_user, env
 
 
 @pytest.fixture(scope="module")
-def demo_user(tmp_path_factory):
+def demo_user():
     """A user who is not root ran a small `semcom demo` with no --out: (run, home, demo output)."""
-    run_as_user, home, _ = as_a_user(tmp_path_factory)
-    done = run_as_user(["semcom", "demo", "--videos", "30", "--epochs", "1", "--snr", "10", "--jobs", "1"], home)
-    output = (done.stdout + done.stderr).decode(errors="replace")    # bytes: text mode would turn \r into \n
-    assert done.returncode == 0, output[-3000:]
-    return run_as_user, home, output
+    import tempfile
+    home = tempfile.mkdtemp(prefix="semcom-user-", dir="/var/tmp")
+    try:
+        run_as_user, _ = as_a_user(home)
+        done = run_as_user(["semcom", "demo", "--videos", "30", "--epochs", "1", "--snr", "10", "--jobs", "1"],
+                           home)
+        output = (done.stdout + done.stderr).decode(errors="replace")   # bytes: text mode would turn \r into \n
+        assert done.returncode == 0, output[-3000:]
+        yield run_as_user, home, output
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def test_demo_output_is_quiet_and_says_where_it_wrote(demo_user):
@@ -288,7 +289,7 @@ def test_demo_output_is_quiet_and_says_where_it_wrote(demo_user):
 SYSTEM_EXAMPLES = ("system_awgn", "system_rayleigh", "system_rician")
 
 
-def test_installed_examples_run_with_no_arguments_after_the_demo(demo_user, tmp_path_factory):
+def test_installed_examples_run_with_no_arguments_after_the_demo(demo_user):
     """What GNU Radio Companion does with an installed example, as a user who is not root: grcc writes the
     flowgraph into a folder of the user's (not the read-only examples folder), Debian's python3 runs it from
     a working folder unrelated to the demo's, with no arguments: the models and data are the demo's."""
