@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 # gr-semcom set-up and entry point for Debian 13 (trixie) and Debian 12 (bookworm); Ubuntu 24.04 has
 # the same packages.
 #   ./bootstrap.sh demo [--prefix DIR] [--pip-deps] [semcom demo options]   install what is missing, build, install, run the main job
@@ -49,9 +51,9 @@ if [ "$pip_deps" = ON ]; then
 else
     debs="$debs python3-torch python3-av python3-dask python3-distributed python3-tqdm libopenblas0-pthread"
 fi
-# the test runner; git: the documentation tests list the checkout's files; libblas3: the reference BLAS,
-# for the test of the warning about it
-if [ "$job" = test ]; then debs="$debs python3-pytest python3-pytest-timeout git libblas3"; fi
+# the test runner; git: the documentation and tree tests list the checkout's files; libblas3: the reference BLAS,
+# for the test of the warning about it; flake8, clang-format: the tree's lint and layout checks (tests/test_tree.py)
+if [ "$job" = test ]; then debs="$debs python3-pytest python3-pytest-timeout git libblas3 python3-flake8 clang-format"; fi
 missing=$(for p in $debs; do dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' || echo "$p"; done)
 if [ -n "$missing" ]; then
     say "installing Debian packages:" $missing

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Per-timestep LS (eq. 5-6): the C++ kernel vs NumPy, against the memory-read floor.
 
 Prints, for T pilot steps with M = K = 2 and L = 64: the time of the C++ kernel, of a per-timestep

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The over-the-air waveform with impairments: detection rate, header failures, carrier-offset error
 and BER (against the QPSK closed form) vs SNR through gr-channels channel_model, false detections on
 noise alone, and (with --model/--data) the system's accuracy with the SISO link over the waveform
@@ -35,7 +37,8 @@ def link_table(snrs, frames: int, cfo: float, epsilon: float) -> None:
         sent = bursts[positions]
         h = np.sum(received[:, :64] * np.conj(sent[:, :64]), axis=1) / 64        # as the pilots and LS would
         x = received[:, 64:] / h[:, None]
-        errors = np.sum(np.sign(x.real) != np.sign(sent[:, 64:].real)) + np.sum(np.sign(x.imag) != np.sign(sent[:, 64:].imag))
+        errors = (np.sum(np.sign(x.real) != np.sign(sent[:, 64:].real))
+                  + np.sum(np.sign(x.imag) != np.sign(sent[:, 64:].imag)))
         ber = errors / max(1, 2 * x.size)
         theory = 0.5 * math.erfc(math.sqrt(10 ** (snr / 10) / 2))
         cfo_err = np.sqrt(np.mean([(t["cfo"] - cfo) ** 2 for t in ota])) if ota else float("nan")

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Debian's PyTorch against pip's, in one run: the rows of benchmarks/system.py under each.
 
 Runs benchmarks/system.py twice, each time in a fresh Debian /usr/bin/python3: first with the

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Wall time of the paper's sweep through GNU Radio, by part, with the sweep's per-process caches and
 vectorised LDPC and without them (fresh loads, gr-fec's blocks), measured in one run.
 
@@ -13,10 +15,10 @@ The grid is `semcom sweep`'s (plan(): every system, channel, SNR and CSI mode); 
 its runs, semcom.memo, and uses one BLAS thread; the baseline's LDPC encoder and decoder vectorised,
 semcom.phy.ldpc). ``previous``: each run loads everything afresh, BLAS keeps its default threads and
 the baseline runs gr-fec's LDPC encoder and decoder frame by frame, as the sweep did before. Other
-changes that cannot be switched off (wider block buffers, the receiver's per-video loop) are in both. Both approaches run the same jobs (``--snr``: the
-full grid by default; a subset is labelled so, with the full grid's time scaled from it by runs per
-part) and every run writes its receiver's per-segment results file: the table says in how many runs
-the two approaches' files are identical.
+changes that cannot be switched off (wider block buffers, the receiver's per-video loop) are in both.
+Both approaches run the same jobs (``--snr``: the full grid by default; a subset is labelled so,
+with the full grid's time scaled from it by runs per part) and every run writes its receiver's
+per-segment results file: the table says in how many runs the two approaches' files are identical.
 
 Run from the build tree: PYTHONPATH=build/test_modules python3 benchmarks/sweep.py --data D \\
     --system multimodal=M --system audio_only=A --system video_only=V --system multimodal_retrained=R \\
@@ -112,7 +114,8 @@ def main() -> int:
     common = dict(data=args.data, split="test", videos=args.videos, torch_threads=1 if args.jobs > 1 else 0,
                   check_data=False)
     folder = args.out or tempfile.mkdtemp(prefix="semcom_sweep_bench_")
-    print(f"{len(jobs)} runs ({'a subset of the grid: SNRs ' + ' '.join(f'{s:g}' for s in sorted(args.snr)) if subset else 'the full grid'}; "
+    grid = "a subset of the grid: SNRs " + " ".join(f"{s:g}" for s in sorted(args.snr)) if subset else "the full grid"
+    print(f"{len(jobs)} runs ({grid}; "
           f"{full_counts['semantic runs']} semantic + {full_counts['baseline runs']} baseline in the full grid) "
           f"on {args.jobs} processes; results files in {folder}", flush=True)
     measured = {}
@@ -136,7 +139,8 @@ def main() -> int:
                 elif part == "start-up":
                     cells.append(f"{measured[name][part]:.0f}")
                 else:
-                    cells.append(f"{measured[name]['start-up'] + sum(measured[name][p] * full_counts[p] / max(len(parts[p]), 1) for p in parts):.0f}")
+                    scaled = sum(measured[name][p] * full_counts[p] / max(len(parts[p]), 1) for p in parts)
+                    cells.append(f"{measured[name]['start-up'] + scaled:.0f}")
         rows.append(cells)
     header = ["part", "runs", "previous s", "current s", "previous/current"]
     if subset:

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Throughput and latency of the full semantic system in GNU Radio vs its networks called directly.
 
 Prints, in one run, for a model directory and an AVE-format dataset (test split):
@@ -94,7 +96,8 @@ def main() -> None:
     print(f"{'GNU Radio system (estimated CSI)':<40} {gnuradio_rate:>11.1f}   accuracy {accuracy:.4f}")
     print(f"ratio GNU Radio / direct: {gnuradio_rate / direct:.3f} (goal >= 0.7)")
     config.videos = args.latency_videos
-    print(f"\nstreaming latency per segment, {args.latency_videos} videos at {args.rate:g} segments/s (goal: p99 <= 20 ms)")
+    print(f"\nstreaming latency per segment, {args.latency_videos} videos at {args.rate:g} segments/s "
+          "(goal: p99 <= 20 ms)")
     print(f"{'video terminal, tuning, receiver':<80} {'median ms':>9} {'p99 ms':>7} {'p99 / first':>11}")
     tunings = [("none", -1, False)]
     if args.cpu_latency_us >= 0:

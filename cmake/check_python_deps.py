@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Prunes and checks a python-deps folder. setuptools (which pip adds for PyTorch's C++-extension
 helpers, not needed to import torch) is removed so Debian's stays in effect; a numpy, gnuradio or pmt
 there is refused: it would hide Debian's copy from GNU Radio (NumPy 2 breaks GNU Radio 3.10's bindings)."""

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Writes docs/blocks.md, the block reference, from the GRC block files in grc/ (their labels,
 parameters, defaults, ports and documentation), so the two never disagree.
 Rerun after changing a block file: ``python3 docs/make_block_reference.py``; a test checks it."""

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Writes the full-system example flowgraphs (examples/system_*.grc, examples/sdr_loopback.grc) for
 GNU Radio Companion.
 
@@ -33,7 +35,8 @@ def link(prefix, users, antennas, x, y, siso, align=False):
     for k in range(users):
         yk = y + 120 * k
         blocks += [
-            block(f"{prefix}mapper_{k}", "semcom_euler_mapper", x, yk, d="2 * L", segments_per_burst="segments", user=k),
+            block(f"{prefix}mapper_{k}", "semcom_euler_mapper", x, yk, d="2 * L", segments_per_burst="segments",
+                  user=k),
             block(f"{prefix}to_burst_{k}", "blocks_stream_to_vector", x + 180, yk, num_items="segments",
                   type="complex", vlen="L"),
             block(f"{prefix}pilots_{k}", "semcom_pilot_inserter", x + 360, yk, payload_len="segments * L", user=k,
@@ -191,7 +194,8 @@ def loopback_flowgraph() -> dict:
                                 "-> OTA demodulator (detection, CFO, timing) -> LS -> ZF -> video terminal, which "
                                 "looks up the visual features of the videos it heard; the 2x2 uplink is simulated "
                                 "and its slot aligner marks videos lost on the air. Runs until stopped; prints the "
-                                "accuracy then. Parameters: --device (SoapySDR driver name), --sample-rate, --frequency, "
+                                "accuracy then. Parameters: --device (SoapySDR driver name), --sample-rate, "
+                                "--frequency, "
                                 "--tx-gain, --rx-gain."))
     keep = [b for b in graph["blocks"] if not b["name"].startswith("siso_") or b["id"] == "variable"]
     graph["blocks"] = keep + [
@@ -228,7 +232,8 @@ def loopback_flowgraph() -> dict:
               vlen="L"),
         block("siso_demapper_0", "semcom_euler_demapper", 2140, 360, d="2 * L", user=0),
         block("lookup", "semcom_feature_lookup", 200, 900, data="data_dir", split="test", vlen="2 * L", check="False"),
-        block("visual_sink", "blocks_null_sink", 200, 1000, type="float", vlen=25088, num_inputs=1, bus_structure_sink="[[0,],]"),
+        block("visual_sink", "blocks_null_sink", 200, 1000, type="float", vlen=25088, num_inputs=1,
+              bus_structure_sink="[[0,],]"),
     ]
     graph["blocks"] = [b for b in graph["blocks"] if not b["name"].startswith("up_")]
     up_blocks, up_conn = link("up_", 2, 2, 400, 500, False, align=True)

@@ -3,32 +3,37 @@
  * Copyright 2026 gr-semcom authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#include <gnuradio/semcom/ls_kernel.h>
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <gnuradio/semcom/ls_kernel.h>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
-namespace gr {
-namespace semcom {
+namespace gr
+{
+namespace semcom
+{
 
 using cf = std::complex<float>;
 using kernel_fn = void (*)(const cf*, const cf*, const ls_dims&, const ls_outputs&, size_t, size_t);
 
 // The same loops built for two instruction sets (ls_kernel_impl.h).
-namespace generic {
+namespace generic
+{
 void dispatch(const cf*, const cf*, const ls_dims&, const ls_outputs&, size_t, size_t);
 }
 #ifdef SEMCOM_HAVE_AVX2_BUILD
-namespace avx2 {
+namespace avx2
+{
 void dispatch(const cf*, const cf*, const ls_dims&, const ls_outputs&, size_t, size_t);
 }
 #endif
 
-namespace {
+namespace
+{
 //! AVX2+FMA where the processor has it, unless SEMCOM_LS_KERNEL=generic asks for the portable build.
 bool use_avx2()
 {
@@ -56,7 +61,10 @@ const kernel_fn kernel = pick_kernel();
 constexpr size_t min_work_per_thread = 1 << 20;
 } // namespace
 
-const char* ls_kernel_isa() { return avx2_chosen ? "avx2" : "generic"; }
+const char* ls_kernel_isa()
+{
+    return avx2_chosen ? "avx2" : "generic";
+}
 
 void check_ls_dims(const ls_dims& d)
 {
@@ -70,11 +78,11 @@ void check_ls_dims(const ls_dims& d)
         fail("pilot length L must be >= K = " + std::to_string(d.users) + ", got " +
              std::to_string(d.length));
     if (d.group < 1 || d.steps % d.group != 0)
-        fail("steps T = " + std::to_string(d.steps) + " is not a multiple of group = " +
-             std::to_string(d.group));
+        fail("steps T = " + std::to_string(d.steps) +
+             " is not a multiple of group = " + std::to_string(d.group));
     if (d.pilot_steps != d.steps && d.pilot_steps != d.group)
-        fail("pilot steps must equal T = " + std::to_string(d.steps) + " or group = " +
-             std::to_string(d.group) + ", got " + std::to_string(d.pilot_steps));
+        fail("pilot steps must equal T = " + std::to_string(d.steps) +
+             " or group = " + std::to_string(d.group) + ", got " + std::to_string(d.pilot_steps));
 }
 
 void ls_per_timestep(const cf* pilots, const cf* received, const ls_dims& dims, const ls_outputs& out)
@@ -84,11 +92,11 @@ void ls_per_timestep(const cf* pilots, const cf* received, const ls_dims& dims, 
     const size_t groups = dims.steps / dims.group;
     const size_t work = dims.steps * dims.length * (dims.users + dims.antennas);
     const size_t threads = std::max<size_t>(
-        1, std::min<size_t>({ std::thread::hardware_concurrency(), groups, work / min_work_per_thread }));
+        1, std::min<size_t>({std::thread::hardware_concurrency(), groups, work / min_work_per_thread}));
     std::vector<std::thread> pool;
     for (size_t i = 1; i < threads; ++i)
-        pool.emplace_back(kernel, pilots, received, std::cref(dims), std::cref(out),
-                          groups * i / threads, groups * (i + 1) / threads);
+        pool.emplace_back(kernel, pilots, received, std::cref(dims), std::cref(out), groups * i / threads,
+                          groups * (i + 1) / threads);
     kernel(pilots, received, dims, out, 0, groups / threads);
     for (auto& thread : pool)
         thread.join();

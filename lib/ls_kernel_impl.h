@@ -10,13 +10,16 @@
  * vectors a, b and jb = i·b = [-b_im, b_re, ...]:  sum a·conj(b) = (sum_f a_f b_f) + i (sum_f a_f jb_f),
  * so every accumulation is a plain float multiply-add that the compiler vectorises in chunks of 8.
  */
-#include <gnuradio/semcom/ls_kernel.h>
 #include <cmath>
+#include <gnuradio/semcom/ls_kernel.h>
 #include <limits>
 
-namespace gr {
-namespace semcom {
-namespace SEMCOM_ISA {
+namespace gr
+{
+namespace semcom
+{
+namespace SEMCOM_ISA
+{
 
 using cf = std::complex<float>;
 using cd = std::complex<double>;
@@ -24,8 +27,7 @@ constexpr size_t chunk = 8; // floats per vector accumulator
 
 //! Solves H G = C for H (M x K), G Hermitian positive definite (K x K), by Cholesky in double.
 //! Returns false (H untouched) when G is numerically singular.
-template <int K, int M>
-bool solve_right(const cd (&g)[K][K], const cd (&c)[M][K], cd (&h)[M][K])
+template <int K, int M> bool solve_right(const cd (&g)[K][K], const cd (&c)[M][K], cd (&h)[M][K])
 {
     cd l[K][K] = {};
     double trace = 0.0;
@@ -68,8 +70,7 @@ bool solve_right(const cd (&g)[K][K], const cd (&c)[M][K], cd (&h)[M][K])
 }
 
 //! One pass over a pilot step: g = X X^H (K x K) and c = Y X^H (M x K).
-template <int K, int M>
-void correlate(const float* x, const float* y, size_t n, cd (&g)[K][K], cd (&c)[M][K])
+template <int K, int M> void correlate(const float* x, const float* y, size_t n, cd (&g)[K][K], cd (&c)[M][K])
 {
     float gr_[K][K][chunk] = {}, gi_[K][K][chunk] = {};
     float cr_[M][K][chunk] = {}, ci_[M][K][chunk] = {};
@@ -111,7 +112,7 @@ void correlate(const float* x, const float* y, size_t n, cd (&g)[K][K], cd (&c)[
                 ci_[m][k][0] += a[1] * b[0] - a[0] * b[1];
             }
     }
-    auto total = [](const float (&v)[chunk]) {
+    auto total = [](const float(&v)[chunk]) {
         double s = 0.0;
         for (size_t f = 0; f < chunk; ++f)
             s += v[f];
@@ -128,8 +129,7 @@ void correlate(const float* x, const float* y, size_t n, cd (&g)[K][K], cd (&c)[
 }
 
 //! r = |Y - H X|^2 for one step, second pass over data that is still in cache.
-template <int K, int M>
-float residual_of(const float* x, const float* y, size_t n, const cd (&h)[M][K])
+template <int K, int M> float residual_of(const float* x, const float* y, size_t n, const cd (&h)[M][K])
 {
     const size_t nf = 2 * n, whole = nf - nf % chunk;
     float acc[chunk] = {};
@@ -169,11 +169,7 @@ float residual_of(const float* x, const float* y, size_t n, const cd (&h)[M][K])
 }
 
 template <int K, int M>
-void run(const cf* pilots,
-         const cf* received,
-         const ls_dims& dims,
-         const ls_outputs& out,
-         size_t first_group,
+void run(const cf* pilots, const cf* received, const ls_dims& dims, const ls_outputs& out, size_t first_group,
          size_t end_group)
 {
     const size_t n = dims.length;
@@ -221,15 +217,11 @@ void run(const cf* pilots,
 }
 
 //! Runs groups [first_group, end_group) for the (K, M) of `dims` (checked: 1 <= K <= M <= 4).
-void dispatch(const cf* pilots,
-              const cf* received,
-              const ls_dims& dims,
-              const ls_outputs& out,
-              size_t first_group,
-              size_t end_group)
+void dispatch(const cf* pilots, const cf* received, const ls_dims& dims, const ls_outputs& out,
+              size_t first_group, size_t end_group)
 {
-#define SEMCOM_LS_CASE(K, M)                                                             \
-    if (dims.users == K && dims.antennas == M)                                          \
+#define SEMCOM_LS_CASE(K, M)                                                                                 \
+    if (dims.users == K && dims.antennas == M)                                                               \
         return run<K, M>(pilots, received, dims, out, first_group, end_group);
     SEMCOM_LS_CASE(1, 1)
     SEMCOM_LS_CASE(1, 2)

@@ -6,9 +6,9 @@
  * Checks ls_per_timestep against a textbook double-precision LS (Gauss-Jordan inverse of
  * X X^H) on random inputs of every supported (K, M), with shared and per-step pilots.
  */
-#include <gnuradio/semcom/ls_kernel.h>
 #include <cmath>
 #include <cstdio>
+#include <gnuradio/semcom/ls_kernel.h>
 #include <limits>
 #include <random>
 #include <stdexcept>
@@ -18,7 +18,8 @@ using cf = std::complex<float>;
 using cd = std::complex<double>;
 using gr::semcom::ls_dims;
 
-namespace {
+namespace
+{
 
 int failures = 0;
 
@@ -26,8 +27,8 @@ void expect(bool ok, const char* what, const ls_dims& d)
 {
     if (!ok) {
         ++failures;
-        std::printf("FAIL %s (K=%zu M=%zu L=%zu T=%zu group=%zu)\n",
-                    what, d.users, d.antennas, d.length, d.steps, d.group);
+        std::printf("FAIL %s (K=%zu M=%zu L=%zu T=%zu group=%zu)\n", what, d.users, d.antennas, d.length,
+                    d.steps, d.group);
     }
 }
 
@@ -76,13 +77,16 @@ std::vector<cd> solve(const std::vector<cd>& c, const std::vector<cd>& g, size_t
     return h;
 }
 
-bool close(cd a, cd b, double scale, double rtol = 1e-5) { return std::abs(a - b) <= rtol * scale; }
+bool close(cd a, cd b, double scale, double rtol = 1e-5)
+{
+    return std::abs(a - b) <= rtol * scale;
+}
 
 void check_case(size_t K, size_t M, size_t L, size_t group, size_t groups, bool shared, std::mt19937& rng)
 {
     std::normal_distribution<float> n01(0.0f, 1.0f);
     const size_t T = group * groups;
-    ls_dims d{ T, shared ? group : T, K, M, L, group };
+    ls_dims d{T, shared ? group : T, K, M, L, group};
     std::vector<cf> x(d.pilot_steps * K * L), y(T * M * L);
     for (auto& v : x)
         v = cf(n01(rng), n01(rng));
@@ -92,8 +96,8 @@ void check_case(size_t K, size_t M, size_t L, size_t group, size_t groups, bool 
     std::vector<float> r(T);
     std::vector<int64_t> tmin(groups);
     std::vector<cd> gram(groups * K * K), cross(groups * M * K);
-    gr::semcom::ls_per_timestep(
-        x.data(), y.data(), d, { h.data(), r.data(), tmin.data(), gram.data(), cross.data(), hj.data() });
+    gr::semcom::ls_per_timestep(x.data(), y.data(), d,
+                                {h.data(), r.data(), tmin.data(), gram.data(), cross.data(), hj.data()});
 
     for (size_t gi = 0; gi < groups; ++gi) {
         std::vector<cd> gsum(K * K, 0.0), csum(M * K, 0.0);
@@ -155,8 +159,8 @@ int main()
     int cases = 0;
     for (size_t K = 1; K <= 4; ++K)
         for (size_t M = K; M <= 4; ++M)
-            for (size_t L : { 2 * K, size_t(7), size_t(64) })
-                for (bool shared : { false, true }) {
+            for (size_t L : {2 * K, size_t(7), size_t(64)})
+                for (bool shared : {false, true}) {
                     check_case(K, M, std::max(L, K), 5, 3, shared, rng);
                     ++cases;
                 }
@@ -166,7 +170,7 @@ int main()
 
     // a singular step (all-zero pilots) gives H = 0 and r = +inf, never NaN
     {
-        ls_dims d{ 2, 2, 2, 2, 4, 2 };
+        ls_dims d{2, 2, 2, 2, 4, 2};
         std::vector<cf> x(2 * 2 * 4, cf(0.0f)), y(2 * 2 * 4, cf(1.0f, -1.0f));
         for (size_t l = 0; l < 4; ++l) { // step 1 has independent rows
             x[(1 * 2 + 0) * 4 + l] = cf(l % 2 ? 1.0f : -1.0f);
@@ -176,19 +180,19 @@ int main()
         std::vector<float> r(2);
         std::vector<int64_t> tmin(1);
         std::vector<cd> gram(4), cross(4);
-        gr::semcom::ls_per_timestep(
-            x.data(), y.data(), d, { h.data(), r.data(), tmin.data(), gram.data(), cross.data(), hj.data() });
+        gr::semcom::ls_per_timestep(x.data(), y.data(), d,
+                                    {h.data(), r.data(), tmin.data(), gram.data(), cross.data(), hj.data()});
         expect(std::isinf(r[0]) && std::abs(h[0]) == 0.0f, "singular step flagged", d);
         expect(std::isfinite(r[1]) && tmin[0] == 1, "regular step chosen", d);
         ++cases;
     }
 
     // inconsistent sizes are rejected with std::invalid_argument
-    for (const ls_dims& bad : { ls_dims{ 4, 4, 2, 1, 8, 2 },    // M < K
-                                ls_dims{ 4, 4, 3, 3, 2, 2 },    // L < K
-                                ls_dims{ 5, 5, 1, 1, 8, 2 },    // T not multiple of group
-                                ls_dims{ 4, 3, 1, 1, 8, 2 },    // pilot steps neither T nor group
-                                ls_dims{ 4, 4, 5, 5, 8, 2 } }) { // K > 4
+    for (const ls_dims& bad : {ls_dims{4, 4, 2, 1, 8, 2},    // M < K
+                               ls_dims{4, 4, 3, 3, 2, 2},    // L < K
+                               ls_dims{5, 5, 1, 1, 8, 2},    // T not multiple of group
+                               ls_dims{4, 3, 1, 1, 8, 2},    // pilot steps neither T nor group
+                               ls_dims{4, 4, 5, 5, 8, 2}}) { // K > 4
         bool threw = false;
         try {
             gr::semcom::check_ls_dims(bad);

@@ -1,11 +1,29 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Shared helpers for the gr-semcom tests (run by ctest against the build-tree package)."""
 from __future__ import annotations
+
+import os
 
 import numpy as np
 import pmt
 import pytest
 from gnuradio import blocks, gr
 from gnuradio import semcom  # noqa: F401  (puts the PyTorch installed for the module on sys.path, as users get it)
+
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+
+
+def tracked_files(*endings: str) -> list:
+    """The checkout's tracked files (relative to ROOT) whose names end with one of ``endings``."""
+    import subprocess
+    try:
+        names = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
+                               check=True).stdout.split()
+    except (OSError, subprocess.CalledProcessError):
+        pytest.fail("the tests need the git checkout (git ls-files)")
+    return [n for n in names if n.endswith(endings)]
 
 
 def complex_gaussian(rng: np.random.Generator, shape, var: float = 1.0) -> np.ndarray:
@@ -63,7 +81,8 @@ def run_chain(source_data: list, vlen_in: int, chain: list, out_vlen: int, out_t
     sources = []
     for data in source_data:
         flat = np.ascontiguousarray(data).ravel()
-        src = (blocks.vector_source_c if np.iscomplexobj(flat) else blocks.vector_source_f)(flat.tolist(), False, vlen_in)
+        make = blocks.vector_source_c if np.iscomplexobj(flat) else blocks.vector_source_f
+        src = make(flat.tolist(), False, vlen_in)
         sources.append(src)
     for i, src in enumerate(sources):
         tb.connect(src, (chain[0], i))

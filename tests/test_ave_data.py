@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """AVE data: the reader on AVE's real metadata (Annotations.txt, order and label files: the folder in
 SEMCOM_AVE_METADATA, by default shared/ave beside the checkout), the dataset checker, the synthetic AVE."""
 import hashlib
@@ -100,7 +102,10 @@ def test_synthetic_set_passes_the_checker_and_looks_like_ave(synth_folder):
 def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path, synth_folder):
     write_synthetic(str(tmp_path / "again"), SynthConfig(videos=90, seed=5), progress=False)
     write_synthetic(str(tmp_path / "other"), SynthConfig(videos=90, seed=6), progress=False)
-    digest = lambda folder, name: hashlib.sha256(open(os.path.join(folder, name), "rb").read()).hexdigest()
+
+    def digest(folder, name):
+        with open(os.path.join(folder, name), "rb") as f:
+            return hashlib.sha256(f.read()).hexdigest()
     for name in os.listdir(synth_folder):
         assert digest(synth_folder, name) == digest(tmp_path / "again", name), name
     assert digest(synth_folder, "visual_feature.h5") != digest(tmp_path / "other", "visual_feature.h5")
@@ -135,7 +140,8 @@ def corrupt(folder, name, key, data):
     (lambda d: corrupt(d, "audio_feature.h5", "features", np.zeros((90, 10, 128))), "no dataset 'avadataset'"),
     (lambda d: corrupt(d, "audio_feature.h5", "avadataset", np.zeros((90, 10, 64))),
      r"has shape \(90, 10, 64\), expected \(N, 10, 128\)"),
-    (lambda d: corrupt(d, "labels.h5", "avadataset", np.full((90, 10, 29), 0.5)), "is not one-hot at video 0, segment 0"),
+    (lambda d: corrupt(d, "labels.h5", "avadataset", np.full((90, 10, 29), 0.5)),
+     "is not one-hot at video 0, segment 0"),
     (lambda d: corrupt(d, "test_order.h5", "order", np.array([3, 95])), "indices 3..95, outside 0..89"),
     (lambda d: corrupt(d, "audio_feature.h5", "avadataset", np.full((90, 10, 128), np.nan)),
      "holds NaN or Inf \\(first at video 0"),

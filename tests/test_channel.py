@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The mimo_channel hier block: SNR definition, Rician K-factor, fading models and seeds."""
 import numpy as np
 import pytest

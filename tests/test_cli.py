@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The `semcom` command: help, a short link run with its result files, and clear errors for bad input."""
 import csv
 import json
@@ -37,7 +39,8 @@ def test_installed_script_shows_help():
                    "--slot-timeout")),
     (["video-terminal"], ("--model", "--data", "--siso", "--uplink-out", "--csi")),
     (["receiver"], ("--antenna", "--results", "--summary", "--start-timeout", "--cpu-latency-us")),
-    (["loopback"], ("--device", "--api", "--sample-rate", "--frequency", "--tx-gain", "--rx-gain", "--emulate", "--realtime",
+    (["loopback"], ("--device", "--api", "--sample-rate", "--frequency", "--tx-gain", "--rx-gain", "--emulate",
+                    "--realtime",
                     "--cfo", "--epsilon", "--taps", "--sps", "--rolloff", "--threshold")),
 ])
 def test_help_of_every_subcommand(command, options):
@@ -90,7 +93,8 @@ def test_data_check_lists_every_problem(tmp_path):
 
 
 @pytest.mark.parametrize("args,message", [
-    (["receiver", "--antenna", "tcp://999.1.1.1:1", "garbage"], "endpoint 'tcp://999.1.1.1:1': expected tcp://HOST:PORT"),
+    (["receiver", "--antenna", "tcp://999.1.1.1:1", "garbage"],
+     "endpoint 'tcp://999.1.1.1:1': expected tcp://HOST:PORT"),
     (["receiver", "--antenna", "tcp://127.0.0.1:99999", "tcp://127.0.0.1:5606"], "PORT in 1..65535"),
     (["receiver", "--antenna", "udp://127.0.0.1:5605", "tcp://127.0.0.1:5606"], "expected tcp://HOST:PORT"),
     (["audio-terminal", "--siso-out", "tcp://198.51.100.7:5601"], "ZMQ cannot bind it"),

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """CURVE PUSH sink / PULL source: bursts and tags arrive unchanged between keyed peers; strangers and
 plain sockets get nothing and are counted; a burst of another size is dropped and counted; bad keys,
 folders and endpoints get clear errors."""

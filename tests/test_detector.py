@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """ZF (eq. 7) and MMSE detection: against a pseudo-inverse reference, and never NaN/Inf."""
 import numpy as np
 import pmt

@@ -1,23 +1,18 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The documentation lives in the repository and stays true to it: the block reference is generated
 from grc/, every relative link resolves, and nothing points at documents users do not have."""
 import os
 import re
-import subprocess
 import sys
 
-import pytest
+from conftest import ROOT, tracked_files
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(ROOT, "docs"))
 
 
 def tracked_text_files() -> list:
-    try:
-        names = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
-                               check=True).stdout.split()
-    except (OSError, subprocess.CalledProcessError):
-        pytest.fail("the tests need the git checkout (git ls-files)")
-    return [n for n in names if n.endswith((".py", ".md", ".yml", ".txt", ".sh", ".in", ".cc", ".h", ".grc", "run"))]
+    return tracked_files(".py", ".md", ".yml", ".txt", ".sh", ".in", ".cc", ".h", ".grc", "run")
 
 
 def test_block_reference_is_generated_from_the_block_files():

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """LS channel estimation through GNU Radio: MSE against σ²/Σ|p|², modes, pilot sources, outputs."""
 import numpy as np
 import pmt

@@ -1,8 +1,9 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Euler map (eq. 1) and its inverse (eq. 8-9), through GNU Radio, with per-burst power normalisation."""
 import numpy as np
 import pytest
 from conftest import run_chain, tags_of
-from gnuradio import gr
 
 from gnuradio import semcom
 from gnuradio.semcom.blocks import tags
@@ -22,7 +23,8 @@ def test_numpy_map_matches_definition(rng):
 @pytest.mark.parametrize("d,segments", [(128, 10), (2, 1), (64, 3)])
 def test_round_trip_and_unit_power_through_flowgraph(rng, d, segments):
     bursts = 7
-    features = (rng.standard_normal((bursts * segments, d)) * rng.uniform(0.01, 50, (bursts * segments, 1))).astype(np.float32)
+    scales = rng.uniform(0.01, 50, (bursts * segments, 1))
+    features = (rng.standard_normal((bursts * segments, d)) * scales).astype(np.float32)
     mapper = semcom.euler_mapper(d, segments, user=1)
     demapper = semcom.euler_demapper(d, user=1)
     (out,), tb = run_chain([features], d, [mapper, demapper], d, out_type=float)

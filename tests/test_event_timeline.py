@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The live view's block: decided vs true events per second, the running accuracy and the pilot fit, from
 the receiver's and the estimator's own messages; its Qt view drawn off screen."""
 import os

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Semantic front ends from media: VGGish log-mel against a NumPy reference, the two
 networks and their weight files, decoding and segmentation, `semcom features` end to end, the live
 blocks, and the produced dataset through the system flowgraph. Weights are random, never real."""
@@ -34,7 +36,9 @@ def reference_log_mel(audio: np.ndarray) -> np.ndarray:
     spectrum = np.empty((count, nfft // 2 + 1))
     for i in range(count):
         spectrum[i] = np.abs(np.fft.rfft(audio[i * hop:i * hop + window] * hann, nfft))
-    mel = lambda f: 1127.0 * np.log(1.0 + np.asarray(f) / 700.0)
+
+    def mel(f):
+        return 1127.0 * np.log(1.0 + np.asarray(f) / 700.0)
     bin_mel = mel(np.linspace(0, rate / 2, nfft // 2 + 1))
     edges = np.linspace(mel(125.0), mel(7500.0), bands + 2)
     weights = np.zeros((nfft // 2 + 1, bands))

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The fused blocks of the system flowgraph give what the separate blocks give: the same samples, floats and tags.
 
 burst_mapper = euler_mapper → stream_to_vector → pilot_inserter; mimo_channel's block fading with the noise
@@ -63,7 +65,8 @@ def run(fused: bool, rng_seed: int, csi: str = "estimated"):
         if fused:
             chain = [src, burst_mapper(D, SEGMENTS, k, USERS, *PILOTS)]
         else:
-            chain = [src, euler_mapper(D, SEGMENTS, k), blocks.stream_to_vector(gr.sizeof_gr_complex * D // 2, SEGMENTS),
+            chain = [src, euler_mapper(D, SEGMENTS, k),
+                     blocks.stream_to_vector(gr.sizeof_gr_complex * D // 2, SEGMENTS),
                      pilot_inserter(PAYLOAD, k, USERS, *PILOTS)]
         sink = blocks.vector_sink_c(BURST)
         tb.connect(*chain)
@@ -107,7 +110,7 @@ def test_fused_blocks_give_the_separate_blocks_output(csi):
     for old, new in zip(old_bursts, new_bursts):
         assert len(new.data()) == BURSTS * BURST
         assert np.array_equal(np.array(old.data()), np.array(new.data()))        # the same symbols, bit for bit
-        assert tag_list(old) == tag_list(new)                                     # frames (scale, layout), videos, errors
+        assert tag_list(old) == tag_list(new)              # frames (scale, layout), videos, errors
     for old, new in zip(old_floats, new_floats):
         assert len(new.data()) == BURSTS * SEGMENTS * D
         assert np.array_equal(np.array(old.data()), np.array(new.data()))

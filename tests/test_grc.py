@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """GNU Radio Companion: every semcom block file loads and builds its block; every example compiles and runs."""
 import glob
 import os

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The install as users run it: Debian's /usr/bin/python3, a PATH without any venv, no PYTHONPATH,
 nothing taken from the source checkout (bootstrap.sh test sets SEMCOM_INSTALL_PREFIX after installing)."""
 import glob

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The vectorised LDPC codec of the digital baseline against gr-fec on the same inputs: the same codewords
 as gr-fec's parity-check-matrix encoder, the same decoded bits as gr-fec's sum-product decoder from
 above its threshold down to where most frames fail, the information bits where gr-fec's decoder reads

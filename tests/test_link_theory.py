@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """QPSK through the whole GNU Radio link (Euler map, pilots, channel, LS, ZF, inverse Euler) vs closed forms.
 
 Independent truth (closed forms): P_b = Q(√(2Eb/N0)) on AWGN; ½(1 − √(γ/(1+γ))) on flat

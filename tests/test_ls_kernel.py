@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The C++ per-timestep LS kernel against the NumPy reference (eq. 5-6) and against eq. 5 as written."""
 import numpy as np
 import pytest

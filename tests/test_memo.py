@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """What a sweep worker keeps between runs (semcom.memo): the same objects for unchanged files, a fresh
 load after a file changes, nothing kept unless asked; a worker's runs give the results of fresh runs."""
 import os

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The paper's networks and the channel twin: TorchScript equals eager, gradients through the channel,
 the twin agrees with the physical layer and with closed forms."""
 import re
@@ -47,7 +49,8 @@ def test_torchscript_equals_eager(tmp_path, inputs, build, args):
     loaded = torch.jit.load(str(tmp_path / "m.pt"))
     with torch.no_grad():
         eager, script = module(*args(*inputs)), loaded(*args(*inputs))
-    for e, s in zip(eager if isinstance(eager, tuple) else (eager,), script if isinstance(script, tuple) else (script,)):
+    eager, script = (x if isinstance(x, tuple) else (x,) for x in (eager, script))
+    for e, s in zip(eager, script):
         torch.testing.assert_close(e, s, rtol=1e-5, atol=1e-6)
 
 
@@ -142,7 +145,8 @@ def test_zero_forcing_never_returns_nan():
 
 
 def test_bad_twin_parameters():
-    with pytest.raises(ValueError, match="csi must be one of 'estimated', 'perfect', 'none_retrained', 'none_no_retraining', 'error_free'"):
+    with pytest.raises(ValueError, match="csi must be one of 'estimated', 'perfect', 'none_retrained', "
+                                         "'none_no_retraining', 'error_free'"):
         ChannelTwin(csi="blind")
     with pytest.raises(ValueError, match="modality must be one of 'av', 'a', 'v'"):
         SemanticSystem(L, "audio")

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The receiver (PSP) and the AGVA against their equations written out here in NumPy, independently of
 nn/models.py: the PSP paper's eq. and the layer list of its published code (Linear + ReLU + Dropout
 projections, per-stream Linear + ReLU + Dropout and a shared LayerNorm after propagation, classifier

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The over-the-air waveform: header round trip, exact recovery without impairments, and through
 gr-channels channel_model with carrier offset, clock offset, multipath, noise and a random start
 delay: detection rate, carrier-offset estimate, BER against the QPSK closed form, no false alarms."""

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """PCM of the digital baseline: round trip, quantisation noise Δ²/12, clipping, and the GNU Radio blocks."""
 import numpy as np
 import pytest

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The estimator notices pilots that are not where it expects them (pilot-fit check, semcom_pilot_misfit):
 no false alarm on aligned bursts from -5 to 40 dB, a shifted stream or wrong pilot settings flagged."""
 import numpy as np

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Pilot preambles: orthogonality, the inserter's burst layout and tags, and every bad pilot input."""
 import numpy as np
 import pytest
@@ -55,7 +57,8 @@ def test_inserter_keeps_the_mappers_frame_fields(rng):
     (dict(pilot_steps=0), r"pilot_steps \(T_p\) must be >= 1, got 0"),
     (dict(pilot_source="walsh"), "pilot_source must be one of 'zadoff_chu', 'zadoff_chu_shifted', 'file'"),
     (dict(pilot_source="file"), "pilot_file must be given when pilot_source is 'file'"),
-    (dict(pilot_source="file", pilot_file="/nonexistent/pilot.npy"), "pilot_file '/nonexistent/pilot.npy' does not exist"),
+    (dict(pilot_source="file", pilot_file="/nonexistent/pilot.npy"),
+     "pilot_file '/nonexistent/pilot.npy' does not exist"),
     (dict(payload_len=0), "payload_len must be >= 1, got 0"),
 ])
 def test_inserter_bad_parameters(kwargs, message):

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The streaming programs' tuning: the CPU wake-up latency bound (Linux PM QoS, /dev/cpu_dma_latency) and
 GNU Radio's real-time scheduling."""
 import logging

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """`semcom sweep --scheduler` on a real Dask cluster on this host (a scheduler and two single-thread
 workers started as users start them, `python3 -m dask ...`): the results file equals the local
 sweep's byte for byte, also when a worker is killed while it holds a run; an unreachable scheduler

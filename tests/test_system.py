@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The whole system in GNU Radio: agrees with the PyTorch twin, orders the CSI modes, reports lost
 videos, resumes sweeps, and rejects bad input before any flowgraph starts."""
 import glob
@@ -87,7 +89,8 @@ def test_csi_modes_are_ordered_on_rayleigh_at_15_db(trained):
     data, model, none = trained
     runs = {csi: np.mean([run_system(SystemConfig(model=none if csi == "none_retrained" else model, data=data,
                                                   channel="rayleigh", snr_db=15.0, csi=csi, seed=s)).accuracy
-                          for s in (1, 2, 3)]) for csi in ("perfect", "estimated", "none_retrained", "none_no_retraining")}
+                          for s in (1, 2, 3)])
+            for csi in ("perfect", "estimated", "none_retrained", "none_no_retraining")}
     assert runs["perfect"] >= runs["estimated"] - 0.01, runs      # equal up to estimation error at 15 dB
     assert runs["estimated"] > runs["none_retrained"] + 0.05, runs
     assert runs["estimated"] > runs["none_no_retraining"] + 0.05, runs      # the diagnostic: no retraining
@@ -245,7 +248,8 @@ def test_results_file_has_a_row_per_segment(tmp_path, tiny_system):
     assert len(lines) == 1 + 30 and result.received == 3 and result.lost == []
 
 
-@pytest.mark.parametrize("modality,csi", [("a", "estimated"), ("v", "perfect"), ("a", "none_no_retraining"), ("v", "error_free")])
+@pytest.mark.parametrize("modality,csi", [("a", "estimated"), ("v", "perfect"), ("a", "none_no_retraining"),
+                                          ("v", "error_free")])
 def test_unimodal_systems_run(tiny_system, modality, csi):
     data, models = tiny_system
     result = run_system(SystemConfig(model=models[modality], data=data, videos=2, csi=csi))

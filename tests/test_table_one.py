@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Table I in the sweep's plan and report: csi 'none_retrained' (a receiver retrained for the raw antenna
 signals, as the paper ran it) and the diagnostic 'none_no_retraining' (the trained system without its
 estimation block, no retraining)."""
@@ -22,7 +24,8 @@ def test_table_one_reports_the_retrained_receiver_and_the_diagnostic(tmp_path):
             row("multimodal", "rayleigh", 6.0, "none_no_retraining", 0.2),
             row("multimodal_retrained", "rayleigh", 6.0, "none_retrained", 0.6),
             row("multimodal", "rayleigh", 6.0, "perfect", 0.82),
-            row("audio_only", "awgn", 0.0, "estimated", 0.5), row("audio_only", "awgn", 0.0, "none_no_retraining", 0.45),
+            row("audio_only", "awgn", 0.0, "estimated", 0.5),
+            row("audio_only", "awgn", 0.0, "none_no_retraining", 0.45),
             row("video_only", "awgn", 0.0, "estimated", 0.4)]          # no run without estimation: no line
     table = table_one(rows)
     assert [(r["system"], r["channel"]) for r in table] == [("audio_only", "awgn"), ("multimodal", "rayleigh")]

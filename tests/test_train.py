@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """`semcom train`: a short run beats chance, exports TorchScript + manifest, resumes, and reports bad input."""
 import json
 import os
@@ -42,7 +44,8 @@ def test_multimodal_export_runs_and_resumes(tmp_path, data):
     manifest = json.load(open(os.path.join(out, "manifest.json")))
     assert manifest["symbols_per_segment"] == 8 and manifest["csi"] == "estimated"
     assert manifest["pilots"] == {"source": "zadoff_chu", "steps": 10, "length": 16}
-    assert manifest["architecture"] == PUBLISHED.to_dict() and manifest["loss"] == {"lambda": 100.0, "similarity": "psp"}
+    assert manifest["architecture"] == PUBLISHED.to_dict()
+    assert manifest["loss"] == {"lambda": 100.0, "similarity": "psp"}
     assert manifest["train_config"]["lr"] == 3e-4 and manifest["train_config"]["batch_size"] == 64
     assert (manifest["train_config"]["lr_step"], manifest["train_config"]["lr_gamma"]) == (10, 0.1)
     assert len(manifest["class_names"]) == 29 and manifest["class_names"][28] == "background"

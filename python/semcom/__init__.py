@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """gr-semcom: pilot-guided multimodal semantic communication for GNU Radio.
 
 ``from gnuradio import semcom`` gives the GNU Radio blocks; the algorithms live in
@@ -36,4 +38,5 @@ from .user_data import data_home, data_folder, model_folder, missing_inputs
 __all__ = ["euler_mapper", "euler_demapper", "pilot_inserter", "awgn", "block_fading", "mimo_channel",
            "ls_channel_estimator", "zf_detector", "feature_source", "audio_transmitter", "video_terminal",
            "multimodal_receiver", "audio_frontend", "video_frontend", "feature_lookup", "slot_aligner",
-           "progress_probe", "event_timeline", "ota_modulator", "ota_demodulator", "curve_push_sink", "curve_pull_source"]
+           "progress_probe", "event_timeline", "ota_modulator", "ota_demodulator", "curve_push_sink",
+           "curve_pull_source"]     # the blocks; model_ports and the user_data helpers are for flowgraphs too

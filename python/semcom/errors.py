@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The one exception type for bad input: a parameter, file or field that is not what was expected.
 
 Every check of user input raises :class:`InputError` with a message that names what is wrong and what

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """What a process that runs many flowgraphs loads once: the dataset split, the TorchScript networks
 and the digital baseline's PCM range, kept per process after :func:`keep_loads` (a sweep worker's
 runs differ in channel, SNR and CSI only, so they read the same files and get the same objects).

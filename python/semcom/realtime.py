@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Real-time streaming on Linux: keep the CPUs from sleeping deeply between videos.
 
 A streaming flowgraph is idle most of the time (a video every 200 ms at 50 segments/s) and then runs

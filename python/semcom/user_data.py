@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The per-user folder where ``semcom demo`` writes its data and models, and where the examples and
 the ``semcom`` commands look for them when no folder is given.
 

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Runs gr-semcom as a new user would on a fresh Debian release: a minimal system made with debootstrap
 # from Debian's mirror, a clone of this repository's committed HEAD inside it, the README's commands.
 #

@@ -6,13 +6,15 @@
 #ifndef INCLUDED_SEMCOM_LS_KERNEL_H
 #define INCLUDED_SEMCOM_LS_KERNEL_H
 
-#include <gnuradio/semcom/api.h>
 #include <complex>
 #include <cstddef>
 #include <cstdint>
+#include <gnuradio/semcom/api.h>
 
-namespace gr {
-namespace semcom {
+namespace gr
+{
+namespace semcom
+{
 
 /*! Sizes of a batched per-timestep LS problem (all arrays row-major, C order). */
 struct ls_dims {
@@ -26,12 +28,12 @@ struct ls_dims {
 
 /*! Where ls_per_timestep writes its results (caller-owned, row-major, G = T / group). */
 struct ls_outputs {
-    std::complex<float>* h_steps;  //!< (T, M, K): H_t per step
-    float* residual;               //!< (T): r_t, +inf for a step with singular X_t X_t^H
-    int64_t* t_min;                //!< (G): argmin of r_t inside each group
-    std::complex<double>* gram;    //!< (G, K, K): sum of X_t X_t^H over the group
-    std::complex<double>* cross;   //!< (G, M, K): sum of Y_t X_t^H over the group
-    std::complex<float>* h_joint;  //!< (G, M, K): cross gram^-1
+    std::complex<float>* h_steps; //!< (T, M, K): H_t per step
+    float* residual;              //!< (T): r_t, +inf for a step with singular X_t X_t^H
+    int64_t* t_min;               //!< (G): argmin of r_t inside each group
+    std::complex<double>* gram;   //!< (G, K, K): sum of X_t X_t^H over the group
+    std::complex<double>* cross;  //!< (G, M, K): sum of Y_t X_t^H over the group
+    std::complex<float>* h_joint; //!< (G, M, K): cross gram^-1
 };
 
 /*! Per-timestep least squares (paper eq. 5-6) over a batch of pilot steps.
@@ -45,10 +47,8 @@ struct ls_outputs {
  * Large batches are split over the cores by groups. Throws std::invalid_argument on
  * inconsistent sizes.
  */
-SEMCOM_API void ls_per_timestep(const std::complex<float>* pilots,
-                                const std::complex<float>* received,
-                                const ls_dims& dims,
-                                const ls_outputs& out);
+SEMCOM_API void ls_per_timestep(const std::complex<float>* pilots, const std::complex<float>* received,
+                                const ls_dims& dims, const ls_outputs& out);
 
 /*! The instruction set of the kernel in use: "avx2" (AVX2 + FMA, chosen where the processor has
  * them) or "generic"; the environment variable SEMCOM_LS_KERNEL=generic forces the generic build. */

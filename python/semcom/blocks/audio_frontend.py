@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """GNU Radio block: VGGish front end of the audio terminal, 16 kHz audio → one 128-d feature per second."""
 from __future__ import annotations
 

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """GNU Radio block: complex white Gaussian noise CN(0, σ²) added to a vector stream, seeded."""
 from __future__ import annotations
 

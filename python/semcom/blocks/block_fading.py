@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """GNU Radio block: i.i.d. block fading, one channel matrix per burst (docs/signal-model.md), without noise."""
 from __future__ import annotations
 

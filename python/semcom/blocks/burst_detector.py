@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """GNU Radio block: LS estimation, ZF detection and the inverse Euler map of every user in one block."""
 from __future__ import annotations
 

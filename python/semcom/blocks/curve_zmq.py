@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """GNU Radio blocks: a ZMQ PUSH sink and PULL source whose peers authenticate with CURVE keys.
 
 gr-zeromq's sockets take no security options, so anyone who reaches a bound port can take bursts

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """ZMQ endpoints of the terminal links: checked before a socket is made, refusals named."""
 from __future__ import annotations
 

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """GNU Radio block: inverse Euler map (eq. 8-9), undoing the transmitter's power normalisation."""
 from __future__ import annotations
 

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """GNU Radio block: Euler map (eq. 1) of feature vectors to complex symbols, unit power per burst."""
 from __future__ import annotations
 

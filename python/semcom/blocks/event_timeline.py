@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """GNU Radio block (QT GUI): what the receiver decides for each second of the current video, beside
 the truth, with the running segment accuracy and the state of the pilot-fit check."""
 from __future__ import annotations
@@ -5,7 +7,6 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field, replace
 
-import numpy as np
 import pmt
 from gnuradio import gr
 

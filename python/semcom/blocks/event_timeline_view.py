@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The Qt view of :class:`semcom.blocks.event_timeline.event_timeline` (imported only when a flowgraph
 asks for the widget, so that headless programs never load Qt)."""
 from __future__ import annotations

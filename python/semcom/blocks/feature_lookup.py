@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """GNU Radio block: a terminal's own features for the videos announced on another stream."""
 from __future__ import annotations
 

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """GNU Radio block: AVE-format features of one dataset split, one vector per one-second segment."""
 from __future__ import annotations
 

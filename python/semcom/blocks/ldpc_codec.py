@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """GNU Radio blocks: LDPC encoding and soft decoding of whole bursts (:mod:`semcom.phy.ldpc`, all
 frames of a call at once)."""
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """GNU Radio block: LS channel estimation from the pilot preamble (eq. 5-6), pilots stripped."""
 from __future__ import annotations
 

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Hier block: the M×K (or SISO) radio channel of docs/signal-model.md, Y = H X + N, built from GNU Radio blocks."""
 from __future__ import annotations
 

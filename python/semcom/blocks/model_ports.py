@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """What GNU Radio Companion reads from a model directory while a flowgraph is drawn.
 
 The terminal blocks' port sizes, the receiver's inputs and the pilot settings are defined by the

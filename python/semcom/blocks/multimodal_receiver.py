@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """GNU Radio block: the receiver's networks (channel decoders, PSP, classifier; TorchScript)."""
 from __future__ import annotations
 
@@ -25,9 +27,10 @@ class multimodal_receiver(gr.sync_block):
 
     Per video it publishes a PDU on ``predictions`` (metadata {video, position, status, pilot_fit,
     fit_threshold}, s32 vector of the 10 classes; pilot_fit: the largest pilot residual over the
-    noise's among the video's uplink bursts, from their ``semcom_ls`` tags, -1 where none) and, if ``results_file`` is set, appends one CSV row per segment. Videos are
-    identified by the ``semcom_video`` tags of :class:`feature_source`; :meth:`summary` lists the
-    videos that never arrived, or arrived without a user's burst (a ``semcom_lost`` tag of
+    noise's among the video's uplink bursts, from their ``semcom_ls`` tags, -1 where none) and, if
+    ``results_file`` is set, appends one CSV row per segment. Videos are identified by the
+    ``semcom_video`` tags of :class:`feature_source`; :meth:`summary` lists the videos that never
+    arrived, or arrived without a user's burst (a ``semcom_lost`` tag of
     :class:`slot_aligner`: status ``lost``, not decoded). A video with a ``semcom_error`` tag on the
     way is decoded and marked ``error``. A video that arrives alone (streaming) is decoded beside a zero
     video, so that it gets the classes and confidences it would get in a batch; ``pad_lone_video``

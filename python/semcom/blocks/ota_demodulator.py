@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """GNU Radio block: received radio samples → detected, synchronised bursts with their metadata tags."""
 from __future__ import annotations
 

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """GNU Radio block: bursts → the over-the-air waveform (preamble, header, RRC pulses) for a radio sink."""
 from __future__ import annotations
 

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """GNU Radio blocks: PCM encoder and decoder of per-segment feature vectors, one bit frame per burst."""
 from __future__ import annotations
 

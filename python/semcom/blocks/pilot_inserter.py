@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """GNU Radio block: prepend one user's pilot preamble to every payload burst (docs/signal-model.md)."""
 from __future__ import annotations
 

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """GNU Radio block: a sink that watches a stream for the end of the videos (headless stop rules)."""
 from __future__ import annotations
 

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """GNU Radio block: line the users' bursts up by video before a shared channel (separate terminals)."""
 from __future__ import annotations
 

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Stream-tag names and helpers shared by the semcom blocks (docs/signal-model.md, "Tags").
 
 Every tag sits on the first item of a frame (a burst vector, or a segment vector):

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """What the terminal blocks share: the model directory, torch threads, whole-video batches."""
 from __future__ import annotations
 

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """GNU Radio block: VGG-19 front end of the video terminal, frames → one 7·7·512 feature per second."""
 from __future__ import annotations
 

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """GNU Radio block: the video terminal (audio channel decoder, AGVA, visual channel encoder; TorchScript)."""
 from __future__ import annotations
 

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """GNU Radio block: zero-forcing (eq. 7) or MMSE detection with the tagged channel matrix."""
 from __future__ import annotations
 

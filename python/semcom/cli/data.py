@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """``semcom data``: check an AVE-format dataset folder, or write the synthetic AVE."""
 from __future__ import annotations
 
@@ -45,5 +47,6 @@ def run_synth(args) -> int:
     config = SynthConfig(videos=args.videos, seed=args.seed, annotations=args.annotations,
                          visual_dtype=args.visual_dtype)
     sizes = write_synthetic(args.out, config)
-    log.info("wrote %s: %s videos (train/val/test)", args.out, "/".join(str(sizes[s]) for s in ("train", "val", "test")))
+    log.info("wrote %s: %s videos (train/val/test)", args.out,
+             "/".join(str(sizes[s]) for s in ("train", "val", "test")))
     return 0

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """``semcom demo``: the whole pipeline on the embedded synthetic AVE, no downloads.
 
 Writes a small synthetic AVE, trains the multimodal, audio-only and video-only systems briefly

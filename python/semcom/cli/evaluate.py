@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """``semcom evaluate``: a trained model's test accuracy through the PyTorch channel twin (fast; the GNU
 Radio system is ``semcom sweep``), per channel, SNR and CSI mode, with the ratios the paper's goals use."""
 from __future__ import annotations
@@ -18,7 +20,8 @@ log = logging.getLogger("semcom.evaluate")
 
 def add_parser(commands) -> None:
     p = commands.add_parser("evaluate", help="test accuracy through the PyTorch channel twin per channel, SNR, CSI",
-                            description=__doc__.split(": ", 1)[1], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                            description=__doc__.split(": ", 1)[1],
+                            formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--model", default=demo_model(), help="model directory (semcom train)")
     p.add_argument("--data", default=demo_data(), help="AVE-format dataset folder")
     p.add_argument("--split", choices=("train", "val", "test"), default="test")

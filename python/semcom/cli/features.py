@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """``semcom features``: media files → an AVE-format dataset (VGGish audio, VGG-19 pool5 visual)."""
 from __future__ import annotations
 

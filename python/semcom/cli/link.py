@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """``semcom link``: the physical-layer link through GNU Radio, measured against theory vs SNR."""
 from __future__ import annotations
 

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """``semcom loopback``: the system with its SISO link (audio terminal → video terminal) over the
 over-the-air waveform, through a real radio in loopback (gr-soapy or gr-uhd; cable the TX port to the
 RX port through an attenuator of 30 dB or more) or, with ``--emulate``, through gr-channels'
@@ -18,7 +20,8 @@ log = logging.getLogger("semcom.loopback")
 
 def add_parser(commands) -> None:
     p = commands.add_parser("loopback", help="the SISO link over a radio waveform: SDR loopback or emulated",
-                            description=__doc__.split(": ", 1)[1], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                            description=__doc__.split(": ", 1)[1],
+                            formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--model", default=demo_model(), help="multimodal model directory")
     p.add_argument("--data", default=demo_data(), help="AVE-format dataset folder")
     p.add_argument("--split", choices=("train", "val", "test"), default="test")

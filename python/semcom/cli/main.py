@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The ``semcom`` command: one subcommand per job (``semcom --help``).
 
 Quiet by default: INFO lines of gr-semcom, warnings of GNU Radio; ``-v`` adds gr-semcom's debug

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """``semcom sweep``: the paper's experiments through GNU Radio: accuracy vs SNR per channel, system and CSI mode."""
 from __future__ import annotations
 

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """``semcom audio-terminal | channel | video-terminal | receiver``: the system as four programs
 joined by gr-zeromq (separate processes or hosts); see gnuradio.semcom.flowgraphs.terminals."""
 from __future__ import annotations
@@ -32,7 +34,8 @@ def add_parsers(commands) -> None:
     def program(name: str, help_text: str, description: str):
         p = commands.add_parser(name, help=help_text, description=description + " Ports: " + PORTS + ".",
                                 formatter_class=fmt)
-        p.add_argument("--model", default=demo_model(), help="multimodal model directory (the burst format comes from it)")
+        p.add_argument("--model", default=demo_model(),
+                       help="multimodal model directory (the burst format comes from it)")
         p.add_argument("--idle-timeout", type=seconds, default=10.0, help="stop after this many seconds without items")
         p.add_argument("--start-timeout", type=seconds, default=60.0, help="stop if nothing arrives for this long")
         p.add_argument("--linger", type=lambda text: seconds(text, allow_zero=True), default=1.0,
@@ -84,8 +87,8 @@ def add_parsers(commands) -> None:
 
     p = program("channel", "the air-interface emulator: SISO link and 2×2 uplink between the programs",
                 "Applies the SISO link (audio terminal → video terminal) and the 2×2 uplink (both terminals → "
-                "the receiver's two antennas) of docs/signal-model.md. A terminal that is gone gets silence in its slots, "
-                "tagged so the receiver reports those videos as lost.")
+                "the receiver's two antennas) of docs/signal-model.md. A terminal that is gone gets silence in "
+                "its slots, tagged so the receiver reports those videos as lost.")
     air(p, channel=True)
     p.add_argument("--audio-siso", default=E["audio_siso"], help="audio terminal's SISO bursts (connect)")
     p.add_argument("--audio-uplink", default=E["audio_uplink"], help="audio terminal's uplink bursts (connect)")

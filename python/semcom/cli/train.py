@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """``semcom train``: train the semantic system through the channel twin and export a model directory.
 
 The defaults are the paper's setup (Adam at 3e-4, ×0.1 every 10 epochs, batch 64, λ = 100, τ₁ = 0.099)
@@ -51,7 +53,8 @@ def add_parser(commands) -> None:
                    "segments, as published; paper = MSE(cos, G) with G in {0, 1}")
     p.add_argument("--tau", type=float, default=0.099, help="PSP threshold τ₁ (eq. 12-13)")
     p.add_argument("--agva", choices=("per_cell", "per_feature"), default="per_cell",
-                   help="AGVA's audio term added per spatial cell (AVEL/PSP) or per hidden feature (the layout of models without an architecture in their manifest)")
+                   help="AGVA's audio term added per spatial cell (AVEL/PSP) or per hidden feature (the layout of "
+                   "models without an architecture in their manifest)")
     p.add_argument("--visual-norm", action="store_true",
                    help="LayerNorm on each visual cell before AGVA (not in AVEL/PSP)")
     p.add_argument("--psp-projection", choices=("relu_dropout", "linear"), default="relu_dropout",
@@ -61,9 +64,11 @@ def add_parser(commands) -> None:
                    "or nothing (models without an architecture in their manifest)")
     p.add_argument("--visual-encoder", choices=("conv_bn", "conv"), default="conv_bn",
                    help="first block of the visual channel encoder: Conv1d + BatchNorm + ReLU, which keeps its ReLUs "
-                   "alive on non-negative VGG-19 features, or Conv1d + ReLU (models without an architecture in their manifest)")
+                   "alive on non-negative VGG-19 features, or Conv1d + ReLU (models without an architecture in "
+                   "their manifest)")
     p.add_argument("--classifier", choices=("psp", "wide"), default="psp",
-                   help="256-64-29 without biases (published) or 256-256-29 with biases (models without an architecture in their manifest)")
+                   help="256-64-29 without biases (published) or 256-256-29 with biases (models without an "
+                   "architecture in their manifest)")
     p.add_argument("--processes", type=int, default=1,
                    help="training processes on this machine (DistributedDataParallel; one per GPU)")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))

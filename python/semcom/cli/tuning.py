@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The latency options of the commands that stream in real time (``--cpu-latency-us``, ``--realtime``;
 :mod:`gnuradio.semcom.realtime`)."""
 from __future__ import annotations

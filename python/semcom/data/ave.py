@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The AVE dataset layout (docs/data-formats.md): class names, Annotations.txt, and the HDF5 feature files.
 
 A dataset folder holds ``audio_feature.h5`` (N, 10, 128), ``visual_feature.h5`` (N, 10, 7, 7, 512)
@@ -263,7 +265,8 @@ def _read_split(folder: str, split: str, limit: int | None, check: bool) -> Spli
     for kind, (name, key, _) in FEATURE_FILES.items():
         with h5py.File(os.path.join(folder, name), "r") as f:
             rows = read_rows(f[key], sorted_rows)
-            arrays[kind] = (rows if kind == "visual" and rows.dtype == np.float16 else rows.astype(np.float32))[position]
+            kept_type = kind == "visual" and rows.dtype == np.float16
+            arrays[kind] = (rows if kept_type else rows.astype(np.float32))[position]
     return Split(split, indices, arrays["audio"], arrays["visual"], arrays["labels"].argmax(axis=-1))
 
 

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Media files → an AVE-format dataset folder, with the terminals' semantic front ends.
 
 Each clip is decoded into N aligned one-second segments (:mod:`.media`). A dataset row is one AVE

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Decoding media files with PyAV: 16 kHz mono audio (mean of the channels, as VGGish does) and RGB
 frames, cut into aligned 1-second segments.
 

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A synthetic AVE that behaves like the real features and needs both modalities (docs/data-formats.md).
 
 Labels follow AVE's statistics (28 classes of 60-188 videos each at full size, about two thirds of

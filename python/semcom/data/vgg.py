@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """VGG-19 (Simonyan & Zisserman, 2015) up to pool5 for the visual feature of a one-second segment.
 
 Frames (RGB uint8) are resized to 224×224 (bilinear) if they are not already, scaled to [0, 1] and

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """VGGish (Hershey et al., ICASSP 2017) in PyTorch: the log-mel front end and the network, producing
 what AVE's released ``audio_feature.h5`` holds.
 

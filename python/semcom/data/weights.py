@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Pretrained weights from local files only: the project never downloads at run time."""
 from __future__ import annotations
 

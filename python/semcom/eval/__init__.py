@@ -1,1 +1,3 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Experiments over the GNU Radio system: sweeps, result files, tables and plots."""

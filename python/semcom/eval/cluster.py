@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A sweep's runs on a Dask distributed cluster (``semcom sweep --scheduler``).
 
 :func:`executor` connects to a running scheduler and gives a ``concurrent.futures`` executor whose

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Results of a sweep as files: CSV and JSON rows, accuracy-vs-SNR plots (Fig. 6), Table I."""
 from __future__ import annotations
 
@@ -43,7 +45,8 @@ def plot_channels(rows: list, folder: str) -> list:
             if csi == "error_free":
                 ax.axhline(line[0][1], ls=":", lw=1, color=colours[system], label=f"{system}, error-free")
                 continue
-            style = {"estimated": "-o", "perfect": "--s", "none_retrained": "-.v", "none_no_retraining": ":^"}.get(csi, "-")
+            style = {"estimated": "-o", "perfect": "--s", "none_retrained": "-.v",
+                     "none_no_retraining": ":^"}.get(csi, "-")
             ax.plot([s for s, _ in line], [a for _, a in line], style, ms=4, color=colours[system],
                     label=f"{system}, {CSI_LABELS.get(csi, csi + ' CSI')}")
         ax.set(xlabel="SNR (dB)", ylabel="segment accuracy", title=f"{channel} channel",

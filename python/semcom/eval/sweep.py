@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The paper's experiments as a resumable grid of GNU Radio system runs (Fig. 6, Table I).
 
 A job is one (system, channel, SNR, CSI mode) run of :func:`semcom.flowgraphs.system.run_system`

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The air interface of docs/signal-model.md as block chains, shared by the one-process system and the
 separate terminal processes: transmit (the phy's chain + pilot inserter), the channel
 (mimo_channel) and detection (LS → ZF, or raw antenna signals for csi ``none``, then the phy's

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The physical-layer link as a GNU Radio top block: K single-antenna users → M-antenna receiver.
 
 Per user: float ±1 vectors (QPSK bits) → euler_mapper → pilot_inserter → mimo_channel →

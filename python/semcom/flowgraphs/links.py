@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """What a terminal's features become on the air, and back: the block chains around the pilot inserter
 and after the ZF detector, for the semantic system and for the separate source/channel coding baseline.
 
@@ -92,7 +94,8 @@ class DigitalPhy:
     def transmit(self, user: int) -> list:
         from gnuradio import digital, fec
         if self.backend == "numpy":
-            coded = [ldpc_encoder(self.alist, self.frames), blocks.vector_to_stream(gr.sizeof_char, self.frames * self.n)]
+            coded = [ldpc_encoder(self.alist, self.frames),
+                     blocks.vector_to_stream(gr.sizeof_char, self.frames * self.n)]
         else:
             coded = [blocks.vector_to_stream(gr.sizeof_char, self.frame_bits),
                      fec.extended_encoder(fec.ldpc_par_mtrx_encoder.make_H(self.matrix), None, "11")]

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The system with its SISO link (audio terminal → video terminal) over the over-the-air waveform
 (:mod:`..phy.ota`): ota_modulator → radio path → ota_demodulator → LS → ZF, where the radio path is
 
@@ -84,11 +86,12 @@ class ota_system_top_block(system_top_block):
         if config.digital:
             raise InputError("the over-the-air SISO link carries the semantic system, not the digital baseline")
         if config.csi in ("perfect", "error_free"):
-            raise InputError(f"csi {config.csi!r} has no over-the-air meaning: use 'estimated' (or 'none_retrained', 'none_no_retraining')")
+            raise InputError(f"csi {config.csi!r} has no over-the-air meaning: use 'estimated' (or "
+                             "'none_retrained', 'none_no_retraining')")
         modality = open_model_dir(config.model).modality
         if modality != "av":
-            raise InputError(f"{config.model}: {'an audio' if modality == 'a' else 'a video'}-only model has no SISO link "
-                             "(audio terminal to video terminal) to send over the air; the loopback needs a "
+            raise InputError(f"{config.model}: {'an audio' if modality == 'a' else 'a video'}-only model has no "
+                             "SISO link (audio terminal to video terminal) to send over the air; the loopback needs a "
                              "multimodal ('av') model")
         self.waveform = waveform or Waveform()
         self.waveform.settings()

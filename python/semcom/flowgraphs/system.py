@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The whole semantic system as a GNU Radio top block (Fig. 1).
 
 feature_source → audio_transmitter → [SISO link] → video_terminal (AGVA on the received audio);
@@ -7,7 +9,8 @@ multimodal_receiver. A link is ``euler_mapper → stream_to_vector → pilot_ins
 ``perfect`` detects with the channel's true H, ``none_retrained`` and ``none_no_retraining`` give the
 receiver the raw antenna signals (pilots stripped, no detection; ``none_retrained``, Table I as the
 paper ran it, needs a model whose receiver was retrained for these signals; ``none_no_retraining``, a
-diagnostic, runs a model trained with channel estimation as it is), ``error_free`` connects each Euler mapper straight to its demapper. Audio-only and video-only models send one user to the two
+diagnostic, runs a model trained with channel estimation as it is), ``error_free`` connects each
+Euler mapper straight to its demapper. Audio-only and video-only models send one user to the two
 receive antennas.
 """
 from __future__ import annotations
@@ -75,7 +78,8 @@ class SystemConfig:
     ldpc: str = "n_0500_k_0202_gap_11.alist"
     ldpc_gap: int = 11
     decoding: str = "soft"
-    ldpc_backend: str = "numpy"    # LDPC encoder and soft decoder: phy/ldpc.py over whole bursts, or 'gr-fec' frame by frame
+    ldpc_backend: str = "numpy"    # LDPC encoder and soft decoder: phy/ldpc.py over whole bursts, or 'gr-fec'
+    #                                frame by frame
 
     def validate(self) -> None:
         require_choice("channel", self.channel, CHANNELS)

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The system of docs/architecture.md as separate programs (processes, or hosts) joined by gr-zeromq PUSH/PULL
 with tags passed: the audio terminal, the channel (an air-interface emulator: the SISO link to the
 video terminal and the 2×2 uplink to the receiver), the video terminal and the receiver.
@@ -326,7 +328,8 @@ class video_terminal_program(_Program):
         (heard,) = self.detect([bursts], 1, siso_csi, 1)
         self.lookup = self.add(feature_lookup(data, split, self.phy.d, check_data))
         check_data_matches(self.model, self.lookup.split.audio.shape[1:], self.lookup.split.visual.shape[1:], data)
-        self.video_tx = video_terminal(model, torch_threads=torch_threads)   # whole: visual looked up from the heard audio
+        # whole (not split): the visual features are looked up from the heard audio
+        self.video_tx = video_terminal(model, torch_threads=torch_threads)
         self.connect(heard, self.lookup, (self.video_tx, 0))
         self.connect(heard, (self.video_tx, 1))
         self.send(self.transmit((self.video_tx, 0), 1, 2), endpoints["video_uplink"], 2)
@@ -362,7 +365,8 @@ PROGRAM_KEYS = tuple(p.KEY for p in (audio_terminal_program, channel_program, vi
 def make_keys(folder: str) -> list:
     """A key folder for the programs' CURVE links: one ZMQ certificate pair (NAME.key, NAME.key_secret) per
     program, NAME in :data:`PROGRAM_KEYS`; refuses to overwrite existing keys. Returns the files written."""
-    existing = [n for n in PROGRAM_KEYS if any(os.path.exists(os.path.join(folder, n + x)) for x in (".key", ".key_secret"))]
+    existing = [n for n in PROGRAM_KEYS
+                if any(os.path.exists(os.path.join(folder, n + x)) for x in (".key", ".key_secret"))]
     if existing:
         raise InputError(f"{folder}: holds keys already ({', '.join(existing)}); give a new folder")
     os.makedirs(folder, exist_ok=True)

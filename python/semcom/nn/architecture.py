@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Named choices of the networks where the paper's text, the published code it builds on and earlier
 versions of this package differ.
 

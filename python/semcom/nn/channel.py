@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Differentiable twin of the physical layer: pilots, channel, LS (eq. 5-6) and ZF (eq. 7).
 
 Same definitions as :mod:`semcom.phy` (SNR with unit power per user, block fading per burst,

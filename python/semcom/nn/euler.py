@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Differentiable Euler map (eq. 1), its inverse (eq. 8-9) and per-burst power normalisation.
 
 The same definitions as :mod:`semcom.phy.euler`, in torch, so that training sees what GNU Radio sends.

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A trained model directory: ``manifest.json`` + one TorchScript file per terminal network.
 
 Written by :meth:`semcom.train.trainer.Trainer.export`; read by the terminal blocks and the apps,

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The paper's networks: transmitters, the video terminal's AGVA, the receiver with PSP (Fig. 1-5).
 
 Every forward is scriptable (``torch.jit.script``). Terminal networks work in the real domain: a

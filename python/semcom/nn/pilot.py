@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The neural pilot source-channel encoder of the paper (Fig. 4, §III-B): raw audio → pilot symbols.
 
 Conv1d (C channels, kernel 7) → B blocks of [residual unit (two kernel-3 convolutions and a skip)

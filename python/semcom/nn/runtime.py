@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The PyTorch this process runs and the BLAS under it.
 
 Debian's PyTorch calls whatever ``libblas.so.3`` the system selects. GNU Radio's packages leave Debian's

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The whole semantic system for training: terminals, SISO link, 2×2 uplink twin, receiver (Fig. 1)."""
 from __future__ import annotations
 
@@ -75,7 +77,7 @@ class SemanticSystem(nn.Module):
             sent.append(a_symbols)
             scales.append(a_scale)
         if self.modality == "av":
-            heard = siso(a_symbols[:, None, :], snr_db, generator, siso_pilots)[:, 0]          # the video terminal's copy
+            heard = siso(a_symbols[:, None, :], snr_db, generator, siso_pilots)[:, 0]    # the video terminal's copy
             v_features = self.video_tx(visual, to_features(heard, a_scale, segments))
         elif self.modality == "v":
             v_features = self.video_tx(visual)

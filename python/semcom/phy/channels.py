@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Channel draws and noise with the SNR definition of docs/signal-model.md (P = 1 per user, σ² per antenna)."""
 from __future__ import annotations
 

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Argument checks shared by the physical layer: each error names the parameter and what was expected."""
 from __future__ import annotations
 

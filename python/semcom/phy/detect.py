@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Linear MIMO detection (eq. 7): zero forcing X̂ = (ĤᴴĤ)⁻¹ĤᴴY, or MMSE, never producing NaN/Inf."""
 from __future__ import annotations
 

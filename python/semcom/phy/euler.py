@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Euler transformation of the paper (eq. 1) and its inverse (eq. 8-9), with per-burst power normalisation."""
 from __future__ import annotations
 

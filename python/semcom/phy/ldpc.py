@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Soft LDPC decoding of many frames at once: gr-fec's sum-product decoder (``awgn_bp``), vectorised.
 
 :func:`decode` runs the algorithm of gr-fec's ``ldpc_decoder`` (gr-fec/lib/awgn_bp.cc, GNU Radio

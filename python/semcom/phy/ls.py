@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Per-timestep least-squares channel estimation from pilots (eq. 5-6) and its estimator modes.
 
 Shapes: pilots X (T, K, L) or (T_p, K, L) shared by every group of T_p steps; received Y (T, M, L);

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Over-the-air waveform for real radios: each burst of docs/signal-model.md (pilots + payload symbols) is sent as
 
     preamble (a Zadoff-Chu sequence of N symbols, twice) | header (BPSK, repetition-coded, CRC-32) | burst
@@ -143,7 +145,8 @@ class Demodulator:
         shaped = np.zeros(2 * self.lag, np.complex64)
         shaped[::self.s.sps] = preamble(self.s)
         # the preamble as the receiver sees it after TX and RX filters (a raised-cosine pulse per symbol)
-        self.reference = np.convolve(shaped, np.convolve(self.taps, self.taps))[self.s.span * self.s.sps:][:2 * self.lag]
+        full = np.convolve(shaped, np.convolve(self.taps, self.taps))
+        self.reference = full[self.s.span * self.s.sps:][:2 * self.lag]
         self.needed = (2 * self.s.preamble_len + self.s.header_symbols + self.burst_len + 2) * self.s.sps
         self.half = (self.taps.size - 1) // 2
 

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Uniform PCM of feature values for the separate source/channel coding baseline (the paper's RQ1)."""
 from __future__ import annotations
 

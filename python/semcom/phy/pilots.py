@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Pilot preambles: T_p time steps × L_p symbols per user, orthogonal across the K users (docs/signal-model.md).
 
 A pilot array has shape (T_p, K, L_p): ``pilots[t, k]`` is what user k sends in pilot step t.

@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Closed forms used as ground truth by the tests and printed beside measurements by the apps."""
 from __future__ import annotations
 

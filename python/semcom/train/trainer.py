@@ -1,3 +1,5 @@
+# Copyright 2026 gr-semcom authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Offline training of the semantic system through the channel twin, and export to a model directory.
 
 Several processes (``torchrun --nproc_per_node N -m gnuradio.semcom.cli.main train ...``) train with
