@@ -12,8 +12,8 @@ import pytest
 PREFIX = os.environ.get("SEMCOM_INSTALL_PREFIX", "")
 BUILD = os.environ.get("SEMCOM_BUILD_DIR", "")
 SOURCE = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-pytestmark = pytest.mark.skipif(not (PREFIX and BUILD), reason="set SEMCOM_INSTALL_PREFIX and SEMCOM_BUILD_DIR "
-                                "after installing (bootstrap.sh test does)")
+pytestmark = [pytest.mark.skipif(not (PREFIX and BUILD), reason="set SEMCOM_INSTALL_PREFIX and SEMCOM_BUILD_DIR "
+                                 "after installing (bootstrap.sh test does)"), pytest.mark.slow]
 PYTHON = "/usr/bin/python3"                  # what GNU Radio Companion and `python3 flowgraph.py` use on Debian
 
 

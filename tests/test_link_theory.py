@@ -27,14 +27,18 @@ def test_awgn_siso(snr_db):
     check(run_link(config), theory.qpsk_ber_awgn(snr_db))
 
 
-@pytest.mark.parametrize("snr_db", [0.0, 5.0, 10.0])
+# one SNR of each in the fast loop (pytest -m "not slow"), all of them in the full suite
+ONE_FAST = [0.0, pytest.param(5.0, marks=pytest.mark.slow), pytest.param(10.0, marks=pytest.mark.slow)]
+
+
+@pytest.mark.parametrize("snr_db", ONE_FAST)
 def test_rayleigh_siso_perfect_csi(snr_db):
     config = LinkConfig(channel="rayleigh", snr_db=snr_db, antennas=1, users=1, bursts=8000, csi="perfect",
                         seed=12, **SHORT_BURSTS)
     check(run_link(config), theory.qpsk_ber_rayleigh(snr_db))
 
 
-@pytest.mark.parametrize("snr_db", [0.0, 5.0, 10.0])
+@pytest.mark.parametrize("snr_db", ONE_FAST)
 def test_rayleigh_2x2_zf(snr_db):
     common = dict(channel="rayleigh", snr_db=snr_db, antennas=2, users=2, bursts=5000, seed=13, **SHORT_BURSTS)
     perfect = run_link(LinkConfig(csi="perfect", **common))

@@ -17,7 +17,7 @@ from gnuradio.semcom import _site
 
 from conftest import easy_synth, free_port, stop, untrained_model
 
-pytestmark = pytest.mark.timeout(600)
+pytestmark = [pytest.mark.timeout(600), pytest.mark.slow]
 ARGS = ["--channels", "awgn", "rayleigh", "--snr", "0", "10", "--csi", "estimated", "--split", "train",
         "--videos", "200"]          # 4 runs of a few seconds each
 

@@ -25,7 +25,7 @@ from gnuradio.semcom.train.trainer import twin_accuracy  # noqa: E402
 
 from conftest import easy_synth  # noqa: E402
 
-pytestmark = pytest.mark.timeout(1800)     # the module's fixture trains two models first
+pytestmark = [pytest.mark.timeout(1800), pytest.mark.slow]     # the module's fixture trains two models first
 
 
 def semcom(*args, timeout=900):

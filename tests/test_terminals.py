@@ -22,7 +22,7 @@ from gnuradio.semcom.flowgraphs.system import SystemConfig, run_system  # noqa: 
 
 from conftest import easy_synth, untrained_model  # noqa: E402
 
-pytestmark = pytest.mark.timeout(900)
+pytestmark = [pytest.mark.timeout(900), pytest.mark.slow]
 SNR = "15"
 
 
