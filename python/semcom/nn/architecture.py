@@ -1,16 +1,16 @@
 # Copyright 2026 gr-semcom authors.
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Named choices of the networks where the paper's text, the published code it builds on and earlier
-versions of this package differ.
+"""Named choices of the networks where the paper's text, the published code it builds on and the
+layer list of :data:`LEGACY` model directories differ.
 
 The defaults follow the published code of the paper's building blocks (and, for the paper's own visual
 channel encoder, a conventional convolution block with batch norm, see ``visual_encoder``): the audio-guided visual
 attention (AGVA) of AVEL (Tian et al., ECCV 2018) and the positive sample propagation (PSP) receiver
 of Zhou et al. (CVPR 2021), whose λ = 100 and τ₁ = 0.099 the paper adopts. Each alternative is kept
 under its own name, with the reason, and a model directory records the choices it was trained with
-in ``manifest.json`` (field ``architecture``). A manifest without that field was written before
-these options existed: it is read as :data:`LEGACY` (the layer list of those versions), so that
-older model directories keep loading and their transmitters keep fitting ``--transmitters-from``.
+in ``manifest.json`` (field ``architecture``). A manifest without that field is read as
+:data:`LEGACY` (the layer list such model directories were trained with), so that they keep loading
+and their transmitters keep fitting ``--transmitters-from`` (CHANGELOG.md).
 
 This module does not import torch: the GNU Radio blocks read manifests without it.
 """
@@ -23,7 +23,7 @@ CHOICES = {
     # AGVA (eq. 2-3). 'per_cell': as AVEL/PSP, W_a¹ M_a(a*_t) ∈ R^k with k = 49 spatial cells is added
     # to row i of W_v¹ M_v(v_t) ∈ R^(49×k) (one audio term per cell), d = 512. 'per_feature': one
     # reading of eq. 3's text, the audio term is added per hidden feature (broadcast over the
-    # cells), k = d = 256; the earlier versions of this package.
+    # cells), k = d = 256; the LEGACY layout.
     "agva": ("per_cell", "per_feature"),
     # PSP's four projections W_v², W_a², W₂ᵛ, W₂ᵃ (eq. 10, 14-15). 'relu_dropout': Linear without
     # bias + ReLU + Dropout(0.1), as published; 'linear': the plain linear maps of the equations.
@@ -33,12 +33,12 @@ CHOICES = {
     # layers, then simple averaging"); 'none': SD_a and SD_v of eq. 14-15 are averaged directly.
     "psp_output": ("fc_layernorm", "none"),
     # The two fully connected layers after fusion. 'psp': 256 → 64 → 29 without biases, as
-    # published; 'wide': 256 → 256 → 29 with biases (earlier versions).
+    # published; 'wide': 256 → 256 → 29 with biases (LEGACY).
     "classifier": ("psp", "wide"),
     # The first of the visual channel encoder's two convolution blocks (Fig. 3, "two Conv2 blocks"; the
     # paper's own layer, not in AVEL/PSP, which feed the attended features to an LSTM). 'conv_bn':
     # Conv1d (no bias) + BatchNorm1d + ReLU, the conventional convolution block; 'conv': Conv1d + ReLU
-    # (earlier versions). Why the batch norm: the block's input, pooled or attended VGG-19 pool5
+    # (LEGACY). Why the batch norm: the block's input, pooled or attended VGG-19 pool5
     # features, is non-negative with a mean that dominates its variation from segment to segment. While
     # the network fits the class prior, every weight of a hidden unit then gets a gradient of the same
     # sign, Adam moves each by about the learning rate, and the unit's pre-activation shifts by about
@@ -60,8 +60,8 @@ class Architecture:
 
     agva: str = "per_cell"
     # LayerNorm over the 512 channels of each visual cell before AGVA (and before the video-only
-    # system's average pooling). Not in AVEL/PSP, which attend over the raw VGG-19 maps; earlier
-    # versions used it to make training independent of the feature scale (synthetic vs VGG-19).
+    # system's average pooling). Not in AVEL/PSP, which attend over the raw VGG-19 maps; LEGACY
+    # models have it: it makes training independent of the feature scale (synthetic vs VGG-19).
     visual_norm: bool = False
     psp_projection: str = "relu_dropout"
     psp_output: str = "fc_layernorm"

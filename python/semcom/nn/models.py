@@ -104,7 +104,7 @@ class AudioGuidedVisualAttention(nn.Module):
 
 class FeatureWiseAudioGuidedAttention(nn.Module):
     """AGVA with the audio term added per hidden feature (architecture ``agva='per_feature'``, the
-    earlier versions of this package; one reading of eq. 3): α_t = softmax_i(W_f tanh(W_v M_v(v_t,i) +
+    LEGACY layout; one reading of eq. 3): α_t = softmax_i(W_f tanh(W_v M_v(v_t,i) +
     W_a M_a(a*_t))) with the audio term broadcast over the cells, d = k = 256.
     """
 
