@@ -37,8 +37,7 @@ from concurrent.futures import ProcessPoolExecutor, wait
 
 from gnuradio.semcom.cli.sweep import system_spec
 from gnuradio.semcom.eval.sweep import _local_pool, _run, plan
-from gnuradio.semcom.flowgraphs.system import CSI_MODES
-from gnuradio.semcom.nn.channel import SNR_GRID_DB
+from gnuradio.semcom.modes import CSI_MODES, SNR_GRID_DB
 from gnuradio.semcom.phy.channels import CHANNELS
 
 APPROACHES = {"previous": dict(keep=False, ldpc_backend="gr-fec", pool="plain"),

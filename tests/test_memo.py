@@ -8,7 +8,7 @@ import pytest
 
 from gnuradio.semcom import memo
 from gnuradio.semcom.data.ave import load_split
-from gnuradio.semcom.blocks.terminal import open_network
+from gnuradio.semcom.blocks.torchscript import open_network
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from gnuradio import blocks, channels, gr
 
 from gnuradio.semcom.blocks.ota_demodulator import OTA, ota_demodulator
 from gnuradio.semcom.blocks.ota_modulator import ota_modulator
-from gnuradio.semcom.blocks.terminal import VIDEO
+from gnuradio.semcom.blocks.tags import VIDEO
 from gnuradio.semcom.phy.ota import Demodulator, OtaSettings, header_bits, modulate, parse_header
 
 pmt_video, pmt_ota = pmt.intern(VIDEO), pmt.intern(OTA)

@@ -117,7 +117,7 @@ def test_receiver_reports_lost_videos(tiny_system):
     """Videos 0, 1 and 3 of 4 arrive: the summary names video 2 as lost and keeps the others."""
     data, models = tiny_system
     from gnuradio.semcom.blocks.multimodal_receiver import multimodal_receiver
-    from gnuradio.semcom.blocks.terminal import VIDEO
+    from gnuradio.semcom.blocks.tags import VIDEO
     receiver = multimodal_receiver(models["av"])
     d = receiver.d
     video_tags = []
@@ -141,7 +141,7 @@ def test_receiver_decodes_a_video_alone_as_in_a_batch(tiny_system):
     within float rounding."""
     data, models = tiny_system
     from gnuradio.semcom.blocks.multimodal_receiver import multimodal_receiver
-    from gnuradio.semcom.blocks.terminal import VIDEO
+    from gnuradio.semcom.blocks.tags import VIDEO
     d = multimodal_receiver(models["av"]).d
     rng = np.random.default_rng(5)
     inputs = rng.standard_normal((2, 4 * 10, d)).astype(np.float32)
@@ -179,7 +179,7 @@ def test_receiver_decodes_a_video_alone_as_in_a_batch(tiny_system):
 def _video_terminal_outputs(model: str, visual: np.ndarray, audio: np.ndarray):
     """Run ``video_terminal(model)`` on (videos, 10, ...) visual and received-audio arrays, the first
     segment of each video tagged ``semcom_video``; returns (block, (videos·10, d) output, tags by key)."""
-    from gnuradio.semcom.blocks.terminal import VIDEO
+    from gnuradio.semcom.blocks.tags import VIDEO
     from gnuradio.semcom.blocks.video_terminal import video_terminal
     terminal = video_terminal(model, split=True)
     video_tags = []

@@ -7,7 +7,8 @@ import numpy as np
 from gnuradio import gr
 
 from .ports import vector
-from .terminal import as_videos, open_network, reserve_batches, tag_nonfinite, warm_up
+from .buffers import reserve_batches
+from .torchscript import as_videos, open_network, tag_nonfinite, warm_up
 
 
 class audio_transmitter(gr.sync_block):

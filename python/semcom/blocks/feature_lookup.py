@@ -10,7 +10,8 @@ from ..data.ave import SEGMENTS, load_split
 from ..phy.checks import require_int_range
 from . import tags
 from .ports import vector
-from .terminal import VIDEO, reserve_batches
+from .buffers import reserve_batches
+from .tags import VIDEO
 from ..user_data import data_folder
 
 

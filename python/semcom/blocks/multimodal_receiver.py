@@ -14,7 +14,8 @@ from gnuradio import gr
 from ..data.ave import LABEL_NAMES
 from . import tags
 from .ports import vector
-from .terminal import VIDEO, as_videos, open_network, warm_up
+from .torchscript import as_videos, open_network, warm_up
+from .tags import VIDEO
 from ..errors import InputError
 
 RESULT_FIELDS = ("position", "video", "segment", "predicted", "class_name", "confidence", "status")

@@ -10,7 +10,7 @@ from ..phy.checks import require_int_range
 from ..phy.ota import Demodulator, OtaSettings, frame_samples
 from . import tags
 from .ports import vector
-from .terminal import VIDEO
+from .tags import VIDEO
 
 OTA = "semcom_ota"
 

@@ -11,7 +11,7 @@ from ..phy.checks import require_int_range
 from ..phy.ota import OtaSettings, frame_samples, modulate
 from . import tags
 from .ports import vector
-from .terminal import VIDEO
+from .tags import VIDEO
 
 
 class ota_modulator(gr.interp_block):

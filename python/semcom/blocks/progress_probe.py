@@ -11,7 +11,7 @@ from gnuradio import gr
 from ..phy.checks import require_int_range
 from . import tags
 from .ports import vector
-from .terminal import VIDEO
+from .tags import VIDEO
 
 
 class progress_probe(gr.sync_block):

@@ -13,7 +13,7 @@ from gnuradio import gr
 from ..phy.checks import require_int_range
 from . import tags
 from .ports import vector
-from .terminal import VIDEO
+from .tags import VIDEO
 from ..errors import InputError
 
 

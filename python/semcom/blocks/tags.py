@@ -7,7 +7,8 @@ Every tag sits on the first item of a frame (a burst vector, or a segment vector
   (the power normalisation to undo), the pilot inserter adds the pilot layout;
 - ``semcom_h_true``: the channel matrix that the channel applied to this burst (M×K, row-major);
 - ``semcom_h_est``: the receiver's estimate of it, same layout;
-- ``semcom_ls``: the estimator's diagnostics (mode, t_min, per-step residuals);
+- ``semcom_video``: a video's first segment (feature source): {video: dataset row, position, count};
+- ``semcom_ls``: the estimator's diagnostics (mode, t_min, per-step residuals, pilot fit);
 - ``semcom_zf_regularised``: the detector had to regularise an ill-conditioned channel;
 - ``semcom_error``: a burst whose input was unusable; the block zeroed it and says why;
 - ``semcom_pilot_misfit``: the estimator found this burst's pilots far from where it expects them
@@ -21,6 +22,7 @@ import numpy as np
 import pmt
 from ..errors import InputError
 
+VIDEO = "semcom_video"   # a video's first segment: {"video": dataset row, "position": i, "count": n}
 FRAME = "semcom_frame"
 H_TRUE = "semcom_h_true"
 H_EST = "semcom_h_est"

@@ -11,7 +11,8 @@ from gnuradio import gr
 from ..data.ave import SEGMENTS
 from . import tags
 from .ports import vector
-from .terminal import VIDEO, set_torch_threads
+from .torchscript import set_torch_threads
+from .tags import VIDEO
 from ..errors import InputError
 
 POOL5_SIZE = 7 * 7 * 512

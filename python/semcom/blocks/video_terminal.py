@@ -10,7 +10,8 @@ from gnuradio import gr
 
 from . import tags
 from .ports import vector
-from .terminal import BATCH_VIDEOS, as_videos, open_network, reserve_batches, tag_nonfinite, warm_up
+from .buffers import BATCH_VIDEOS, reserve_batches
+from .torchscript import as_videos, open_network, tag_nonfinite, warm_up
 
 
 class video_terminal(gr.basic_block):

@@ -49,7 +49,7 @@ def run(args) -> int:
     from ..train.trainer import TrainConfig
     from .sweep import RUNS_FILE, publish
     from .train import train_and_export
-    from ..flowgraphs.system import check_snr_db
+    from ..modes import check_snr_db
     if args.videos < 30 or args.epochs < 1 or args.jobs < 1:
         raise InputError("--videos must be >= 30, --epochs and --jobs >= 1")
     for snr in args.snr:                 # before any data is written or system trained

@@ -10,8 +10,7 @@ import logging
 import os
 
 from ..user_data import demo_data, demo_model
-from ..flowgraphs.system import CSI_MODES
-from ..nn.channel import SNR_GRID_DB
+from ..modes import CSI_MODES, SNR_GRID_DB
 from ..phy.channels import CHANNELS
 from ..errors import InputError
 
@@ -43,7 +42,7 @@ def run(args) -> int:
     from ..nn.system import SemanticSystem
     from ..train.trainer import twin_accuracy
     from ..nn.model_dir import open_model_dir
-    from ..flowgraphs.system import check_snr_db
+    from ..modes import check_snr_db
     from ..nn.model_dir import check_data_matches
     if args.seeds < 1:
         raise InputError(f"--seeds must be >= 1, got {args.seeds}")

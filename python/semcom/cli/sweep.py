@@ -11,8 +11,7 @@ import re
 
 from ..user_data import demo_data
 from ..flowgraphs.links import LDPC_BACKENDS
-from ..flowgraphs.system import CSI_MODES
-from ..nn.channel import SNR_GRID_DB
+from ..modes import CSI_MODES, SNR_GRID_DB
 from ..phy.channels import CHANNELS
 from ..phy.ls import ESTIMATOR_MODES
 from ..errors import InputError

@@ -28,7 +28,8 @@ def seconds(text: str, allow_zero: bool = False) -> float:
 
 
 def add_parsers(commands) -> None:
-    from ..flowgraphs.terminals import CSI_MODES, ENDPOINTS as E
+    from ..flowgraphs.terminals import ENDPOINTS as E
+    from ..modes import AIR_CSI_MODES
     fmt = argparse.ArgumentDefaultsHelpFormatter
 
     def program(name: str, help_text: str, description: str):
@@ -54,7 +55,7 @@ def add_parsers(commands) -> None:
             p.add_argument("--rician-k", type=float, default=4.0)
             p.add_argument("--seed", type=int, default=1, help="channel and noise seed (as `semcom sweep --seed`)")
         else:
-            p.add_argument("--csi", choices=CSI_MODES, default="estimated",
+            p.add_argument("--csi", choices=AIR_CSI_MODES, default="estimated",
                            help="none: no channel estimation, the receiver gets the antennas' signals (Table I as the "
                            "paper ran it with a receiver retrained by semcom train --csi none_retrained)")
             p.add_argument("--estimator", choices=ESTIMATOR_MODES, default="min_residual")

@@ -17,6 +17,7 @@ import math
 import os
 import subprocess
 import sys
+from ..modes import TRAIN_CSI_MODES
 from ..user_data import demo_data
 from ..errors import InputError
 
@@ -32,7 +33,7 @@ def add_parser(commands) -> None:
     p.add_argument("--modality", choices=("av", "a", "v"), default="av", help="multimodal, audio-only, video-only")
     p.add_argument("--channels", nargs="+", choices=("awgn", "rayleigh", "rician"),
                    default=["awgn", "rayleigh", "rician"], help="channels drawn per batch")
-    p.add_argument("--csi", choices=("estimated", "perfect", "none_retrained", "error_free"), default="estimated",
+    p.add_argument("--csi", choices=TRAIN_CSI_MODES, default="estimated",
                    help="CSI mode of the uplink in training; none_retrained, Table I as the paper ran it: the "
                    "receiver learns from the raw antenna signals, the transmitters of --transmitters-from kept "
                    "(the diagnostic without retraining needs no training: evaluate an estimated-CSI model "

@@ -19,11 +19,11 @@ import multiprocessing
 from dataclasses import dataclass
 
 from ..memo import keep_loads
-from ..nn.channel import NO_ESTIMATION
+from ..modes import CSI_MODES, NO_ESTIMATION, check_snr_db
 from ..nn.model_dir import open_model_dir
 from ..phy.channels import CHANNELS
 from ..phy.checks import require_choice
-from ..flowgraphs.system import CSI_MODES, SystemConfig, check_snr_db, run_system
+from ..flowgraphs.system import SystemConfig, run_system
 from ..errors import InputError
 
 log = logging.getLogger("semcom.sweep")

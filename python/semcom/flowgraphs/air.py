@@ -14,38 +14,12 @@ from ..blocks.euler_mapper import burst_mapper
 from ..blocks.ls_channel_estimator import LsEstimation, ls_channel_estimator
 from ..blocks.mimo_channel import mimo_channel
 from ..blocks.pilot_inserter import pilot_inserter
-from ..blocks.terminal import set_min_output_buffer_quietly
+from ..blocks.buffers import page_aligned_buffers, set_min_output_buffer_quietly
 from ..blocks.zf_detector import zf_detector
 from ..phy.pilots import load_pilots
 from .links import SemanticPhy
 
 BUFFER_BYTES = 1 << 19            # 512 kB: 80 bursts of 640 symbols
-PAGE_BYTES = 4096                 # GNU Radio's buffer granularity on Linux (one page)
-
-
-def page_aligned_buffers(block) -> None:
-    """Ask for output buffers as large as GNU Radio will allocate anyway. A buffer holds a whole number
-    of pages, so items of S bytes come in multiples of 4096 / gcd(S, 4096) (2048 items of the digital
-    baseline's 1010-byte PCM frames); where that is more than twice what GNU Radio asks for, it
-    allocates it all the same and logs a warning that nobody can act on. Asking for it says the same
-    without the warning; items whose size divides a page are left alone."""
-    import math
-    if isinstance(block, gr.hier_block2):
-        return
-    signature = block.output_signature()
-    streams = signature.max_streams()
-    if streams == 0:
-        return
-    size = max(signature.sizeof_stream_item(i) for i in range(max(streams, 1)))
-    whole = PAGE_BYTES // math.gcd(size, PAGE_BYTES)
-    if whole * size <= PAGE_BYTES:
-        return
-    multiple = max(1, block.output_multiple())
-    need = -(-whole // multiple) * multiple
-    if block.min_output_buffer(0) < need:
-        set_min_output_buffer_quietly(block, need)
-
-
 class AirBuilder:
     """Mixin for a ``gr.top_block`` that sets ``config`` (channel, snr_db, rician_k, estimator),
     ``phy`` (:class:`.links.SemanticPhy` or :class:`.links.DigitalPhy`), ``pilots`` (the model

@@ -24,7 +24,7 @@ from gnuradio import blocks, gr
 from ..blocks.euler_demapper import euler_demapper
 from ..blocks.euler_mapper import euler_mapper
 from ..blocks.pcm_codec import burst_resize, pcm_decoder, pcm_encoder
-from ..blocks.terminal import set_min_output_buffer_quietly
+from ..blocks.buffers import set_min_output_buffer_quietly
 from ..blocks.ldpc_codec import grfec_ldpc_decoder, ldpc_decoder, ldpc_encoder
 from ..memo import kept
 from ..phy.channels import noise_variance

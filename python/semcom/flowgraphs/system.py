@@ -30,7 +30,7 @@ from ..blocks.slot_aligner import slot_aligner
 from ..blocks.video_terminal import video_terminal
 from ..data.ave import split_files
 from ..memo import kept
-from ..nn.channel import NO_ESTIMATION
+from ..modes import CSI_MODES, NO_ESTIMATION, check_snr_db
 from ..nn.model_dir import check_data_matches, open_model_dir
 from ..phy.channels import CHANNELS
 from ..phy.checks import require_choice
@@ -38,18 +38,7 @@ from .air import AirBuilder
 from .links import DigitalPhy, SemanticPhy, transmitter_range
 from ..errors import InputError
 
-CSI_MODES = ("estimated", "perfect", "none_retrained", "none_no_retraining", "error_free")
 ANTENNAS = 2
-SNR_RANGE_DB = (-10.0, 40.0)      # the models are trained on 0..30 dB
-
-
-def check_snr_db(snr_db, name: str = "snr_db") -> float:
-    """``snr_db`` if it is a number of dB in :data:`SNR_RANGE_DB` (NaN and inf are not); InputError naming
-    ``name`` otherwise."""
-    if isinstance(snr_db, bool) or not isinstance(snr_db, (int, float)) or not (
-            SNR_RANGE_DB[0] <= snr_db <= SNR_RANGE_DB[1]):
-        raise InputError(f"{name} must be a number of dB in {SNR_RANGE_DB[0]}..{SNR_RANGE_DB[1]}, got {snr_db!r}")
-    return float(snr_db)
 
 
 @dataclass

@@ -58,7 +58,8 @@ from ..phy.checks import require_choice
 from .air import AirBuilder
 from .links import SemanticPhy
 from .loopback import open_radio
-from .system import ANTENNAS, check_snr_db
+from ..modes import AIR_CSI_MODES, check_snr_db
+from .system import ANTENNAS
 from ..errors import InputError
 
 ENDPOINTS = {
@@ -66,7 +67,6 @@ ENDPOINTS = {
     "video_uplink": "tcp://127.0.0.1:5603", "siso": "tcp://127.0.0.1:5604",
     "antennas": ["tcp://127.0.0.1:5605", "tcp://127.0.0.1:5606"],
 }
-CSI_MODES = ("estimated", "perfect", "none")
 ZMQ_TIMEOUT_MS = 100
 
 
@@ -93,7 +93,7 @@ class AirSettings:
 
     def validate(self) -> None:
         require_choice("channel", self.channel, CHANNELS)
-        require_choice("csi", self.csi, CSI_MODES)
+        require_choice("csi", self.csi, AIR_CSI_MODES)
         check_snr_db(self.snr_db)
 
 

@@ -11,17 +11,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ..modes import CSI_MODES, NO_ESTIMATION
 from ..phy.pilots import make_pilots
 from ..errors import InputError
 
-CSI_MODES = ("estimated", "perfect", "none_retrained", "none_no_retraining", "error_free")
-# Without channel estimation (Table I). 'none_retrained', the paper's protocol (§IV-D3): the transmitters
-# of the estimated-CSI system kept fixed, the receiver retrained on the faded, noisy antenna signals
-# that reach it in place of the ZF output (`semcom train --csi none_retrained --transmitters-from DIR`).
-# 'none_no_retraining', a diagnostic: the estimated-CSI system run on those signals as it is. On the
-# channel both are the raw antenna signals.
-NO_ESTIMATION = ("none_retrained", "none_no_retraining")
-SNR_GRID_DB = tuple(range(0, 31, 3))     # the paper's training and test SNRs
 
 
 def draw_channels(kind: str, batch: int, antennas: int, users: int, rician_k: float,

@@ -7,7 +7,8 @@ import torch
 from torch import nn
 
 from .architecture import PUBLISHED, Architecture
-from .channel import NO_ESTIMATION, ChannelTwin
+from ..modes import NO_ESTIMATION
+from .channel import ChannelTwin
 from .euler import euler_map, euler_unmap
 from .models import AudioTransmitter, Receiver, VideoTransmitter, VisualOnlyTransmitter
 from .pilot import PilotEncoder, pilot_sequence, sinusoid, time_division

@@ -24,7 +24,8 @@ import torch
 
 from ..data.ave import CLASS_NAMES, load_split, require_valid
 from ..nn.architecture import PUBLISHED, TRANSMITTER_FIELDS, Architecture
-from ..nn.channel import SNR_GRID_DB, ChannelTwin
+from ..modes import SNR_GRID_DB, TRAIN_CSI_MODES
+from ..nn.channel import ChannelTwin
 from ..nn.model_dir import FORMAT_VERSION
 from ..nn.models import SIMILARITY_LOSSES, semantic_loss
 from ..nn.pilot import neural_pilot
@@ -37,7 +38,6 @@ TRANSMITTER_PARTS = ("audio_tx.", "video_tx.", "pilot_encoder.")
 PILOT_FILE = "pilot.npy"
 
 
-TRAIN_CSI_MODES = ("estimated", "perfect", "none_retrained", "error_free")
 
 
 @dataclass

@@ -1,36 +1,11 @@
 # Copyright 2026 gr-semcom authors.
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""What the terminal blocks share: the model directory, torch threads, whole-video batches."""
+"""What the TorchScript blocks share: loading a network from the model directory, torch threads,
+warm-up, and turning stream items into video batches."""
 from __future__ import annotations
 
 import numpy as np
 from ..errors import InputError
-
-BATCH_VIDEOS = 64        # output buffers hold this many videos, so neural blocks can batch them
-VIDEO = "semcom_video"   # tag on a video's first segment: {"video": dataset row, "position": i, "count": n}
-
-
-def reserve_batches(block, segments: int) -> None:
-    """Output buffers of BATCH_VIDEOS whole videos: the next neural block then gets batches, not one
-    or two videos per work() call (GNU Radio sizes buffers in bytes, and a visual item is 100 kB)."""
-    set_min_output_buffer_quietly(block, BATCH_VIDEOS * segments)
-
-
-def set_min_output_buffer_quietly(block, items: int) -> None:
-    """``block.set_min_output_buffer(items)`` for a Python or a C++ block, without the info line
-    GNU Radio logs for every such call (routine here)."""
-    from gnuradio import gr
-    if hasattr(block, "set_log_level"):          # C++ blocks
-        level = block.log_level()
-        block.set_log_level("warn")
-        block.set_min_output_buffer(int(items))
-        block.set_log_level(level)
-    else:
-        level = block.logger.get_string_level()
-        block.logger.set_level(gr.log_levels.warn)
-        block.set_min_output_buffer(int(items))
-        block.logger.set_level(level)
-
 
 def open_network(model: str, network: str, symbols: int, torch_threads: int, modalities=("av", "a", "v")):
     """(checked model directory, TorchScript ``network``) for a terminal block (``model`` '' = the
