@@ -9,7 +9,7 @@ import numpy as np
 import pmt
 import pytest
 from gnuradio import blocks, gr
-from gnuradio import semcom  # noqa: F401  (puts the PyTorch installed for the module on sys.path, as users get it)
+import gnuradio.semcom  # noqa: F401  (puts the PyTorch installed for the module on sys.path, as users get it)
 
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
@@ -24,6 +24,27 @@ def tracked_files(*endings: str) -> list:
     except (OSError, subprocess.CalledProcessError):
         pytest.fail("the tests need the git checkout (git ls-files)")
     return [n for n in names if n.endswith(endings)]
+
+
+def semcom(*args, timeout: float = 900, env: dict | None = None):
+    """The `semcom` command of the package under test (``python -m gnuradio.semcom.cli.main``), its
+    output captured as text."""
+    import subprocess
+    import sys
+    return subprocess.run([sys.executable, "-m", "gnuradio.semcom.cli.main", *args], capture_output=True,
+                          text=True, timeout=timeout, env=env)
+
+
+def video_tags(values: dict) -> list:
+    """``semcom_video`` stream tags {item offset: tag value}, as feature_source puts them on the first
+    segment of each video (for a vector source)."""
+    from gnuradio.semcom.blocks.tags import VIDEO
+    found = []
+    for offset, value in values.items():
+        tag = gr.tag_t()
+        tag.offset, tag.key, tag.value = offset, pmt.intern(VIDEO), pmt.to_pmt(value)
+        found.append(tag)
+    return found
 
 
 def complex_gaussian(rng: np.random.Generator, shape, var: float = 1.0) -> np.ndarray:

@@ -10,12 +10,9 @@ import sysconfig
 
 import pytest
 
+from conftest import semcom
+
 BUILD = os.environ.get("SEMCOM_BUILD_DIR", "")
-
-
-def semcom(*args, timeout=300):
-    command = [sys.executable, "-m", "gnuradio.semcom.cli.main", *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.mark.skipif(not BUILD, reason="needs SEMCOM_BUILD_DIR (set by ctest)")

@@ -15,7 +15,7 @@ import pytest
 
 from gnuradio.semcom import _site
 
-from conftest import easy_synth, free_port, stop, untrained_model
+from conftest import easy_synth, free_port, semcom, stop, untrained_model
 
 pytestmark = [pytest.mark.timeout(600), pytest.mark.slow]
 ARGS = ["--channels", "awgn", "rayleigh", "--snr", "0", "10", "--csi", "estimated", "--split", "train",
@@ -30,9 +30,9 @@ def child_env() -> dict:
     return {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
 
 
-def semcom(*args, timeout=400):
-    return subprocess.run([sys.executable, "-m", "gnuradio.semcom.cli.main", *args], capture_output=True,
-                          text=True, timeout=timeout, env=child_env())
+def cluster_semcom(*args, timeout=400):
+    """`semcom` in the environment of the cluster's processes (the same Python path)."""
+    return semcom(*args, timeout=timeout, env=child_env())
 
 
 def dask(role: str, *args, log):
@@ -47,7 +47,7 @@ def inputs(tmp_path_factory):
     data = easy_synth(str(base / "data"), videos=300)
     model = untrained_model(data, str(base / "av"))
     args = ["sweep", "--data", data, "--system", f"multimodal={model}", *ARGS]
-    local = semcom(*args, "--out", str(base / "local"))
+    local = cluster_semcom(*args, "--out", str(base / "local"))
     assert local.returncode == 0, local.stderr[-3000:]
     return args, (base / "local" / "results.csv").read_bytes()
 
@@ -91,7 +91,7 @@ def run_lines(path) -> list:
 def test_cluster_sweep_gives_the_local_results_file(tmp_path, inputs, cluster):
     args, local_csv = inputs
     address, _ = cluster
-    done = semcom(*args, "--scheduler", address, "--out", str(tmp_path / "dask"))
+    done = cluster_semcom(*args, "--scheduler", address, "--out", str(tmp_path / "dask"))
     assert done.returncode == 0, done.stderr[-3000:]
     assert f"Dask scheduler at {address}: 2 worker(s), 2 thread(s)" in done.stderr
     assert (tmp_path / "dask" / "results.csv").read_bytes() == local_csv
@@ -132,7 +132,7 @@ def test_a_worker_killed_mid_run_loses_nothing(tmp_path, inputs, cluster):
 def test_unreachable_scheduler_is_one_line(tmp_path, inputs):
     args, _ = inputs
     address = f"tcp://127.0.0.1:{free_port()}"
-    done = semcom(*args, "--scheduler", address, "--scheduler-timeout", "2", "--out", str(tmp_path / "out"))
+    done = cluster_semcom(*args, "--scheduler", address, "--scheduler-timeout", "2", "--out", str(tmp_path / "out"))
     assert done.returncode == 2, done.stderr[-2000:]
     assert f"no Dask scheduler answers at {address}" in done.stderr and "python3 -m dask scheduler" in done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "out" / "runs.jsonl").exists()
@@ -140,7 +140,7 @@ def test_unreachable_scheduler_is_one_line(tmp_path, inputs):
 
 def test_scheduler_without_workers_is_one_line(tmp_path, inputs, scheduler):
     args, _ = inputs
-    done = semcom(*args, "--scheduler", scheduler, "--scheduler-timeout", "3", "--out", str(tmp_path / "out"))
+    done = cluster_semcom(*args, "--scheduler", scheduler, "--scheduler-timeout", "3", "--out", str(tmp_path / "out"))
     assert done.returncode == 2, done.stderr[-2000:]
     assert f"the Dask scheduler at {scheduler} has no workers after 3 s" in done.stderr
     assert f"python3 -m dask worker {scheduler}" in done.stderr and "Traceback" not in done.stderr

@@ -10,15 +10,10 @@ import pytest
 
 import torch  # noqa: E402  (a missing PyTorch fails the suite)
 
-from conftest import easy_synth  # noqa: E402
+from conftest import easy_synth, semcom  # noqa: E402
 from gnuradio.semcom.nn.architecture import PUBLISHED  # noqa: E402
 
 pytestmark = pytest.mark.slow                  # trains several small models through the command
-
-
-def semcom(*args):
-    return subprocess.run([sys.executable, "-m", "gnuradio.semcom.cli.main", *args], capture_output=True,
-                          text=True, timeout=900)
 
 
 @pytest.fixture(scope="module")
