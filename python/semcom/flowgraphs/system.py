@@ -57,6 +57,7 @@ class SystemConfig:
     results_file: str = ""
     split_video_terminal: bool = False   # streaming: the video terminal's visual part before the audio (video_terminal)
     pad_lone_video: bool = True          # the receiver decodes a lone video beside a zero video (batch-exact floats)
+    slot_timeout: float = 1.0            # over-the-air SISO: how long an uplink slot waits for the video terminal
     check_data: bool = True
     # separate source/channel coding baseline (RQ1): PCM + LDPC + 16-QAM in place of the Euler map,
     # with the same channel uses per segment as the semantic system; the model is trained error-free
@@ -167,7 +168,8 @@ class system_top_block(gr.top_block, AirBuilder):
             return [self.chain(port, self.phy.loopback(k)) for k, port in enumerate(sent)]
         bursts = [self.transmit(port, k, users) for k, port in enumerate(sent)]
         if align:
-            aligner = self.add(slot_aligner(self.burst_len(users), users))
+            aligner = self.add(slot_aligner(self.burst_len(users), users, self.config.slot_timeout,
+                                            max(10.0, self.config.slot_timeout)))
             for k, port in enumerate(bursts):
                 self.connect(port, (aligner, k))
             bursts = [(aligner, k) for k in range(users)]
