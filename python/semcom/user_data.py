@@ -17,7 +17,7 @@ import os
 
 from .errors import InputError
 
-MODALITY_FOLDERS = {"av": "av", "a": "a", "v": "v"}
+MODALITIES = ("av", "a", "v")                # models/<modality>
 
 
 def data_home() -> str:
@@ -35,9 +35,9 @@ def demo_data() -> str:
 
 def demo_model(modality: str = "av") -> str:
     """The demo's model directory of ``modality`` ('av', 'a' or 'v')."""
-    if modality not in MODALITY_FOLDERS:
-        raise InputError(f"modality must be one of {', '.join(MODALITY_FOLDERS)}, got {modality!r}")
-    return os.path.join(data_home(), "models", MODALITY_FOLDERS[modality])
+    if modality not in MODALITIES:
+        raise InputError(f"modality must be one of {', '.join(MODALITIES)}, got {modality!r}")
+    return os.path.join(data_home(), "models", modality)
 
 
 def examples_folder() -> str:
@@ -64,10 +64,11 @@ def data_folder(given: str = "") -> str:
 
 def missing_inputs(model: str = "", data: str = "", program: str = "this flowgraph") -> str:
     """One line saying what is missing and what to run, or '' when the model directory ``model`` has
-    its manifest and network files and the dataset folder ``data`` its files ('' skips that check;
+    its manifest and network files and the dataset folder ``data`` the files of its test split, which
+    the examples run ('' skips that check;
     the blocks check the contents when they load them). For a flowgraph's start:
     ``raise SystemExit(line)`` ends it with that line and no traceback."""
-    from .data.ave import FEATURE_FILES, ORDER_FILES
+    from .data.ave import split_files
     from .nn.model_dir import open_model_dir
     problems, options = [], []
     if model:
@@ -77,8 +78,7 @@ def missing_inputs(model: str = "", data: str = "", program: str = "this flowgra
             problems.append(f"model: {error}")
             options.append("--model")
     if data:
-        names = [name for name, _, _ in FEATURE_FILES.values()] + [name for name, _ in ORDER_FILES.values()]
-        absent = [name for name in names if not os.path.isfile(os.path.join(data, name))]
+        absent = [os.path.basename(f) for f in split_files(data, "test") if not os.path.isfile(f)]
         if absent:
             problems.append(f"data: {data} has no {', '.join(absent)}" if os.path.isdir(data)
                             else f"data: {data} does not exist")

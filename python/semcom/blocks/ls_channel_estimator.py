@@ -107,11 +107,12 @@ class LsEstimation:
         count = len(finite)
         residual = result.residual.reshape(count, self.steps)
         fit = self.check_fit(residual, finite, unit)
+        fit = np.where(np.isfinite(fit), fit, -1.0)          # -1: no fit for a burst that was not finite
         first = self.nitems_read(0)
         for b in range(count):
             info = {"mode": self.mode, "t_min": int(result.t_min[b]),
                     "residual": [float(r) for r in residual[b]],
-                    "fit": float(fit[b]) if np.isfinite(fit[b]) else -1.0, "fit_threshold": self.fit_threshold}
+                    "fit": float(fit[b]), "fit_threshold": self.fit_threshold}
             tags.add_tags(self, outputs, b * unit, tags.H_EST, h[b])
             tags.add_tags(self, outputs, b * unit, tags.LS_INFO, info)
             if not finite[b]:
@@ -120,7 +121,7 @@ class LsEstimation:
                 tags.add_tag(self, 0, b * unit, tags.ERROR, message)
             self.message_port_pub(self._h_est_port, pmt.to_pmt(
                 {"burst": first + b, "h": h[b].ravel(), "t_min": int(result.t_min[b]),
-                 "fit": float(fit[b]) if np.isfinite(fit[b]) else -1.0, "fit_threshold": self.fit_threshold}))
+                 "fit": float(fit[b]), "fit_threshold": self.fit_threshold}))
 
 
 class ls_channel_estimator(LsEstimation, gr.sync_block):
