@@ -9,7 +9,7 @@ Prints, in one run, for a model directory and an AVE-format dataset (test split)
   segments, with no GNU Radio and no channel (transmitters → receiver), and the ratio (goal >= 0.7);
 - per-segment latency in streaming mode (the source paced in real time, one video at a time):
   median and 99th percentile from a video leaving the source to its labels leaving the receiver
-  (goal <= 20 ms), with the video terminal whole and split (``video_terminal(split=True)``), each
+  (goal <= 20 ms), with the video terminal whole and split (``video_transmitter(split=True)``), each
   untuned, with the CPUs' wake-up latency bounded (Linux PM QoS) and with that and GNU Radio's
   real-time scheduling (SCHED_RR), as ``--cpu-latency-us 0 --realtime`` do (root), and last with
   the receiver decoding a lone video alone (``multimodal_receiver(pad_lone_video=False)``);
@@ -107,7 +107,7 @@ def main() -> None:
     rows.append((True, False, tunings[-1]))            # the receiver also decodes a lone video alone
     first = None
     for split, pad, (tuning, bound_us, fifo) in rows:
-        config.split_video_terminal, config.pad_lone_video = split, pad
+        config.split_video_transmitter, config.pad_lone_video = split, pad
         with cpu_latency_bound(bound_us) as bound, realtime_scheduling(fifo) as scheduling:
             if (bound_us >= 0 and not bound.held) or (fifo and not scheduling.held):
                 print(f"{tuning}: skipped (not permitted here; needs root)")

@@ -131,7 +131,7 @@ def flowgraph(channel: str, gui: bool) -> dict:
         block("source", "semcom_feature_source", 8, 300, data="data_dir", split="test", videos="videos",
               segments_per_second="rate" if gui else "0", check="True"),
         block("audio_tx", "semcom_audio_transmitter", 200, 220, model="model_dir", torch_threads=0),
-        block("video_tx", "semcom_video_terminal", 200, 700, model="model_dir", torch_threads=0),
+        block("video_tx", "semcom_video_transmitter", 200, 700, model="model_dir", torch_threads=0),
         block("receiver", "semcom_multimodal_receiver", 1700, 500, model="model_dir", results_file="results",
               torch_threads=0),
         block("snippet_0", "snippet", 1300, 8, code=SUMMARY, priority="0", section="main_after_stop"),

@@ -16,7 +16,7 @@ from gnuradio import blocks, gr
 
 from gnuradio.semcom import curve_pull_source, curve_push_sink
 from gnuradio.semcom.errors import InputError
-from gnuradio.semcom.flowgraphs.terminals import PROGRAM_KEYS, make_keys
+from gnuradio.semcom.flowgraphs.programs import PROGRAM_KEYS, make_keys
 
 pytestmark = pytest.mark.timeout(300)
 VLEN = 6

@@ -34,7 +34,7 @@ def test_every_block_of_the_package_has_a_block_file():
 @pytest.fixture(scope="module")
 def curve_keys(tmp_path_factory):
     """A key folder for the CURVE blocks (their defaults name its keys)."""
-    from gnuradio.semcom.flowgraphs.terminals import make_keys
+    from gnuradio.semcom.flowgraphs.programs import make_keys
     folder = str(tmp_path_factory.mktemp("keys"))
     make_keys(folder)
     return folder
@@ -53,7 +53,7 @@ def test_block_file_loads_and_builds_its_block(platform, path, tiny_system, curv
     if "keys" in block.params:
         block.params["keys"].set_value(repr(curve_keys))
     if "model" in block.params:
-        block.params["model"].set_value(repr(models["v" if block_id == "semcom_video_terminal" else "av"]))
+        block.params["model"].set_value(repr(models["v" if block_id == "semcom_video_transmitter" else "av"]))
     flow_graph.rewrite()
     flow_graph.validate()
     assert block.category == ["Semantic Communication"]

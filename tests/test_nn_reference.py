@@ -232,7 +232,7 @@ VIDEO_OPTIONS = {
 
 
 @pytest.mark.parametrize("name", VIDEO_OPTIONS)
-def test_video_terminal_equals_written_out_agva(name):
+def test_video_transmitter_equals_written_out_agva(name):
     arch = VIDEO_OPTIONS[name]
     w = video_weights(arch)
     module = load(VideoTransmitter(L, architecture=arch).double(), w)

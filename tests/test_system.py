@@ -163,11 +163,11 @@ def test_receiver_decodes_a_video_alone_as_in_a_batch(tiny_system):
     np.testing.assert_allclose([u[2] for u in unpadded], [t[2] for t in together], rtol=1e-5)
 
 
-def _video_terminal_outputs(model: str, visual: np.ndarray, audio: np.ndarray):
-    """Run ``video_terminal(model)`` on (videos, 10, ...) visual and received-audio arrays, the first
+def _video_transmitter_outputs(model: str, visual: np.ndarray, audio: np.ndarray):
+    """Run ``video_transmitter(model)`` on (videos, 10, ...) visual and received-audio arrays, the first
     segment of each video tagged ``semcom_video``; returns (block, (videos·10, d) output, tags by key)."""
-    from gnuradio.semcom.blocks.video_terminal import video_terminal
-    terminal = video_terminal(model, split=True)
+    from gnuradio.semcom.blocks.video_transmitter import video_transmitter
+    terminal = video_transmitter(model, split=True)
     tags = video_tags({v * 10: {"video": v, "position": v} for v in range(visual.shape[0])})
     tb = gr.top_block()
     visual_size, d = int(np.prod(visual.shape[2:])), audio.shape[-1]
@@ -182,7 +182,7 @@ def _video_terminal_outputs(model: str, visual: np.ndarray, audio: np.ndarray):
     return terminal, np.array(sink.data(), np.float32).reshape(-1, d), found
 
 
-def test_video_terminal_split_gives_the_whole_networks_output(tmp_path, tiny_system):
+def test_video_transmitter_split_gives_the_whole_networks_output(tmp_path, tiny_system):
     """The video terminal runs the audio-free part of its network when the visual features arrive and
     the rest with the audio: the same floats as the whole network on the same videos (and as a model
     without the split methods, which runs whole), the video tags on their segments, a video with NaN
@@ -213,7 +213,7 @@ def test_video_terminal_split_gives_the_whole_networks_output(tmp_path, tiny_sys
     shutil.copytree(models["av"], whole_model)
     torch.jit.script(Whole(network)).save(f"{whole_model}/video_transmitter.pt")
     for model, split in ((models["av"], True), (whole_model, False)):
-        terminal, out, found = _video_terminal_outputs(model, visual, audio)
+        terminal, out, found = _video_transmitter_outputs(model, visual, audio)
         assert terminal.split is split
         np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-6)
         assert sorted(found["semcom_video"]) == [0, 10, 20] and found["semcom_video"][10]["position"] == 1

@@ -23,7 +23,7 @@ from .blocks.feature_source import feature_source
 from .blocks.audio_frontend import audio_frontend
 from .blocks.video_frontend import video_frontend
 from .blocks.audio_transmitter import audio_transmitter
-from .blocks.video_terminal import video_terminal
+from .blocks.video_transmitter import video_transmitter
 from .blocks.multimodal_receiver import multimodal_receiver
 from .blocks.feature_lookup import feature_lookup
 from .blocks.slot_aligner import slot_aligner
@@ -36,7 +36,7 @@ from .blocks.model_ports import model_ports
 from .user_data import data_home, data_folder, model_folder, missing_inputs
 
 __all__ = ["euler_mapper", "euler_demapper", "pilot_inserter", "awgn", "block_fading", "mimo_channel",
-           "ls_channel_estimator", "zf_detector", "feature_source", "audio_transmitter", "video_terminal",
+           "ls_channel_estimator", "zf_detector", "feature_source", "audio_transmitter", "video_transmitter",
            "multimodal_receiver", "audio_frontend", "video_frontend", "feature_lookup", "slot_aligner",
            "progress_probe", "event_timeline", "ota_modulator", "ota_demodulator", "curve_push_sink",
            "curve_pull_source"]     # the blocks; model_ports and the user_data helpers are for flowgraphs too

@@ -14,7 +14,7 @@ from .errors import InputError
 CSI_MODES = ("estimated", "perfect", "none_retrained", "none_no_retraining", "error_free")
 NO_ESTIMATION = ("none_retrained", "none_no_retraining")
 TRAIN_CSI_MODES = ("estimated", "perfect", "none_retrained", "error_free")
-# What a receiving program over the air does (flowgraphs/terminals.py): 'none' gives the receiver the
+# What a receiving program over the air does (flowgraphs/programs.py): 'none' gives the receiver the
 # antennas' signals, whichever model it runs.
 AIR_CSI_MODES = ("estimated", "perfect", "none")
 

@@ -64,7 +64,7 @@ def add_radio_arguments(group) -> None:
 
 
 def radio_from_args(device: str, args):
-    from ..flowgraphs.loopback import Radio
+    from ..flowgraphs.radio import Radio
     return Radio(device, args.api, args.sample_rate, args.frequency, args.tx_gain, args.rx_gain, args.tx_antenna,
                  args.rx_antenna)
 

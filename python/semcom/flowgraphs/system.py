@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The whole semantic system as a GNU Radio top block (Fig. 1).
 
-feature_source → audio_transmitter → [SISO link] → video_terminal (AGVA on the received audio);
+feature_source → audio_transmitter → [SISO link] → video_transmitter (AGVA on the received audio);
 both terminals → Euler map → pilots → 2×2 uplink (mimo_channel) → LS → ZF → inverse Euler →
 multimodal_receiver. A link is ``euler_mapper → stream_to_vector → pilot_inserter → mimo_channel
 → ls_channel_estimator → zf_detector → vector_to_stream → euler_demapper`` per user; CSI mode
@@ -27,7 +27,7 @@ from ..blocks.feature_source import feature_source
 from ..blocks.mimo_channel import seeds
 from ..blocks.multimodal_receiver import multimodal_receiver
 from ..blocks.slot_aligner import slot_aligner
-from ..blocks.video_terminal import video_terminal
+from ..blocks.video_transmitter import video_transmitter
 from ..data.ave import split_files
 from ..memo import kept
 from ..modes import CSI_MODES, NO_ESTIMATION, check_snr_db
@@ -55,7 +55,7 @@ class SystemConfig:
     seed: int = 1
     torch_threads: int = 0
     results_file: str = ""
-    split_video_terminal: bool = False   # streaming: the video terminal's visual part before the audio (video_terminal)
+    split_video_transmitter: bool = False   # streaming: the visual part before the audio (video_transmitter)
     pad_lone_video: bool = True          # the receiver decodes a lone video beside a zero video (batch-exact floats)
     slot_timeout: float = 1.0            # over-the-air SISO: how long an uplink slot waits for the video terminal
     check_data: bool = True
@@ -122,8 +122,8 @@ class system_top_block(gr.top_block, AirBuilder):
             self.connect((self.source, 1), self.add(blocks.null_sink(gr.sizeof_float * self.source.visual_size)))
         if m.modality in ("av", "v"):
             # the split needs the visual features before the audio: not where they are looked up from it
-            self.video_tx = video_terminal(c.model, torch_threads=c.torch_threads,
-                                           split=c.split_video_terminal and not self.LOSSY_SISO)
+            self.video_tx = video_transmitter(c.model, torch_threads=c.torch_threads,
+                                           split=c.split_video_transmitter and not self.LOSSY_SISO)
             heard = None
             if m.modality == "av":
                 siso_csi = "estimated" if c.csi in NO_ESTIMATION else c.csi

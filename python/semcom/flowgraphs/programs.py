@@ -51,13 +51,13 @@ from ..blocks.ota_demodulator import ota_demodulator
 from ..blocks.ota_modulator import ota_modulator
 from ..blocks.progress_probe import progress_probe
 from ..blocks.slot_aligner import slot_aligner
-from ..blocks.video_terminal import video_terminal
+from ..blocks.video_transmitter import video_transmitter
 from ..nn.model_dir import check_data_matches, open_model_dir
 from ..phy.channels import CHANNELS
 from ..phy.checks import require_choice
 from .air import AirBuilder
 from .links import SemanticPhy
-from .loopback import open_radio
+from .radio import open_radio
 from ..modes import AIR_CSI_MODES, check_snr_db
 from .system import ANTENNAS
 from ..errors import InputError
@@ -313,13 +313,13 @@ class channel_program(_Program):
 
 
 class video_terminal_program(_Program):
-    """SISO bursts → LS → ZF → inverse Euler (a*_t) → video_terminal (AGVA) with the visual features
+    """SISO bursts → LS → ZF → inverse Euler (a*_t) → video_transmitter (AGVA) with the visual features
     of the same videos (feature_lookup) → uplink bursts (user 1 of 2) → ZMQ."""
     KEY = "video-terminal"
 
     def __init__(self, model: str, data: str, air: AirSettings, split: str = "test", endpoints: dict = ENDPOINTS,
                  torch_threads: int = 0, check_data: bool = True, siso_radio=None, keys: str = ""):
-        super().__init__("semcom_video_terminal", model, air, keys)
+        super().__init__("semcom_video_transmitter", model, air, keys)
         siso_csi = "estimated" if air.csi == "none" else air.csi
         if siso_radio is not None and siso_csi == "perfect":
             raise InputError("csi 'perfect' needs the simulated channel's H: over the air use 'estimated'")
@@ -329,7 +329,7 @@ class video_terminal_program(_Program):
         self.lookup = self.add(feature_lookup(data, split, self.phy.d, check_data))
         check_data_matches(self.model, self.lookup.split.audio.shape[1:], self.lookup.split.visual.shape[1:], data)
         # whole (not split): the visual features are looked up from the heard audio
-        self.video_tx = video_terminal(model, torch_threads=torch_threads)
+        self.video_tx = video_transmitter(model, torch_threads=torch_threads)
         self.connect(heard, self.lookup, (self.video_tx, 0))
         self.connect(heard, (self.video_tx, 1))
         self.send(self.transmit((self.video_tx, 0), 1, 2), endpoints["video_uplink"], 2)

@@ -1,7 +1,7 @@
 # Copyright 2026 gr-semcom authors.
 # SPDX-License-Identifier: GPL-3.0-or-later
 """``semcom audio-terminal | channel | video-terminal | receiver``: the system as four programs
-joined by gr-zeromq (separate processes or hosts); see gnuradio.semcom.flowgraphs.terminals."""
+joined by gr-zeromq (separate processes or hosts); see gnuradio.semcom.flowgraphs.programs."""
 from __future__ import annotations
 
 import argparse
@@ -13,7 +13,7 @@ from ..phy.channels import CHANNELS
 from ..phy.ls import ESTIMATOR_MODES
 from .tuning import add_tuning_options, tuned
 
-log = logging.getLogger("semcom.terminals")
+log = logging.getLogger("semcom.programs")
 PORTS = "audio terminal → :5601 (SISO), :5602 (uplink); channel → :5604 (SISO), :5605 :5606 (antennas); " \
         "video terminal → :5603 (uplink)"
 
@@ -28,7 +28,7 @@ def seconds(text: str, allow_zero: bool = False) -> float:
 
 
 def add_parsers(commands) -> None:
-    from ..flowgraphs.terminals import ENDPOINTS as E
+    from ..flowgraphs.programs import ENDPOINTS as E
     from ..modes import AIR_CSI_MODES
     fmt = argparse.ArgumentDefaultsHelpFormatter
 
@@ -137,7 +137,7 @@ def add_parsers(commands) -> None:
 
 
 def run_keys(args) -> int:
-    from ..flowgraphs.terminals import make_keys
+    from ..flowgraphs.programs import make_keys
     written = make_keys(args.folder)
     log.info("wrote %d key files to %s; give every program --keys %s (copy the folder to each host, or just "
              "the .key files and that program's own .key_secret)", len(written), args.folder, args.folder)
@@ -145,7 +145,7 @@ def run_keys(args) -> int:
 
 
 def _air(args):
-    from ..flowgraphs.terminals import AirSettings
+    from ..flowgraphs.programs import AirSettings
     return AirSettings(**{k: v for k, v in dict(channel=getattr(args, "channel", None), snr_db=args.snr,
                                                   rician_k=getattr(args, "rician_k", None),
                                                   seed=getattr(args, "seed", None), csi=getattr(args, "csi", None),
@@ -159,7 +159,7 @@ def _radio(args):
 
 
 def _serve(tb, args, extra=None) -> int:
-    from ..flowgraphs.terminals import print_summary
+    from ..flowgraphs.programs import print_summary
     log.info("%s running; stops at the end of the stream or after %g s without items", tb.name_, args.idle_timeout)
     summary = tb.serve(args.idle_timeout, args.start_timeout, args.linger)
     if extra:
@@ -173,14 +173,14 @@ def _serve(tb, args, extra=None) -> int:
 
 
 def run_audio_terminal(args) -> int:
-    from ..flowgraphs.terminals import ENDPOINTS, audio_terminal_program
+    from ..flowgraphs.programs import ENDPOINTS, audio_terminal_program
     endpoints = dict(ENDPOINTS, audio_siso=args.siso_out, audio_uplink=args.uplink_out)
     return _serve(audio_terminal_program(args.model, args.data, args.split, args.videos, args.rate, endpoints,
                                          args.torch_threads, siso_radio=_radio(args), keys=args.keys), args)
 
 
 def run_channel(args) -> int:
-    from ..flowgraphs.terminals import channel_program
+    from ..flowgraphs.programs import channel_program
     endpoints = dict(audio_siso=args.audio_siso, audio_uplink=args.audio_uplink, video_uplink=args.video_uplink,
                      siso=args.siso_out, antennas=list(args.antenna_out))
     return _serve(channel_program(args.model, _air(args), endpoints, args.slot_timeout, siso=not args.no_siso,
@@ -188,7 +188,7 @@ def run_channel(args) -> int:
 
 
 def run_video_terminal(args) -> int:
-    from ..flowgraphs.terminals import ENDPOINTS, video_terminal_program
+    from ..flowgraphs.programs import ENDPOINTS, video_terminal_program
     endpoints = dict(ENDPOINTS, siso=args.siso, video_uplink=args.uplink_out)
     return _serve(video_terminal_program(args.model, args.data, _air(args), args.split, endpoints,
                                          args.torch_threads, siso_radio=_radio(args), keys=args.keys), args)
@@ -209,7 +209,7 @@ def _scorer(data: str, split: str):
 
 
 def run_receiver(args) -> int:
-    from ..flowgraphs.terminals import ENDPOINTS, receiver_program
+    from ..flowgraphs.programs import ENDPOINTS, receiver_program
     endpoints = dict(ENDPOINTS, antennas=list(args.antenna))
     score = _scorer(args.data, args.split) if args.data else None
     program = receiver_program(args.model, _air(args), endpoints, args.results, args.torch_threads,

@@ -14,7 +14,7 @@ from .buffers import BATCH_VIDEOS, reserve_batches
 from .torchscript import as_videos, open_network, tag_nonfinite, warm_up
 
 
-class video_terminal(gr.basic_block):
+class video_transmitter(gr.basic_block):
     """Visual features (7·7·512 floats per segment) on input 0 and, for a multimodal model, the
     audio received over the SISO link (2L floats per segment, after the Euler demapper) on input 1
     → 2L floats per segment for the Euler mapper (``video_transmitter.pt``: decodes a*_t, AGVA
@@ -47,7 +47,7 @@ class video_terminal(gr.basic_block):
         else:
             warm_up(self.network, visual, *[audio][:self.with_audio])
         inputs = [vector(np.float32, int(np.prod(self.visual_shape)))] + [vector(np.float32, self.d)] * self.with_audio
-        gr.basic_block.__init__(self, name="semcom_video_terminal", in_sig=inputs,
+        gr.basic_block.__init__(self, name="semcom_video_transmitter", in_sig=inputs,
                                 out_sig=[vector(np.float32, self.d)])
         self.set_output_multiple(self.segments)
         reserve_batches(self, self.segments)
