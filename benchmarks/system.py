@@ -107,7 +107,7 @@ def main() -> None:
     rows.append((True, False, tunings[-1]))            # the receiver also decodes a lone video alone
     first = None
     for split, pad, (tuning, bound_us, fifo) in rows:
-        config.split_video_transmitter, config.pad_lone_video = split, pad
+        config.blocks.split_video_transmitter, config.blocks.pad_lone_video = split, pad
         with cpu_latency_bound(bound_us) as bound, realtime_scheduling(fifo) as scheduling:
             if (bound_us >= 0 and not bound.held) or (fifo and not scheduling.held):
                 print(f"{tuning}: skipped (not permitted here; needs root)")

@@ -9,7 +9,10 @@ from gnuradio import blocks, gr
 
 from gnuradio import semcom
 from gnuradio.semcom.blocks import tags
+from gnuradio.semcom.blocks.burst_detector import burst_detector
+from gnuradio.semcom.phy.channels import noise_variance
 from gnuradio.semcom.phy.detect import detect
+from gnuradio.semcom.phy.pilots import make_pilots
 
 
 def test_zf_equals_pseudo_inverse(rng):
@@ -103,3 +106,60 @@ def test_bad_parameters(kwargs, message):
 def test_mmse_needs_noise_variance():
     with pytest.raises(ValueError, match="noise_var must be > 0 for the mmse detector"):
         detect(np.eye(2)[None], np.ones((1, 2, 3)), "mmse")
+
+
+def receive(received: np.ndarray, fused: bool, snr_db: float | None, d: int, segments: int, steps: int,
+            pilot_len: int):
+    """Bursts (B, M, burst_len) through burst_detector, or ls_channel_estimator → zf_detector →
+    euler_demapper per user, made at 20 dB with lmmse and mmse, then ``set_snr_db(snr_db)`` (None: left);
+    returns (floats (K, B·segments·d), the block that estimated)."""
+    _, antennas, burst_len = received.shape
+    users, payload = antennas, segments * d // 2
+    tb = gr.top_block()
+    sources = [blocks.vector_source_c(received[:, m].ravel(), False, burst_len) for m in range(antennas)]
+    sinks = [blocks.vector_sink_f(d) for _ in range(users)]
+    if fused:
+        estimator = burst_detector(antennas, users, d, segments, steps, pilot_len, mode="lmmse", snr_db=20.0,
+                                   method="mmse")
+        snr_blocks, outputs = [estimator], [(estimator, k) for k in range(users)]
+    else:
+        estimator = semcom.ls_channel_estimator(antennas, users, payload, steps, pilot_len, mode="lmmse", snr_db=20.0)
+        detector = semcom.zf_detector(antennas, users, payload, "mmse", snr_db=20.0)
+        for m in range(antennas):
+            tb.connect((estimator, m), (detector, m))
+        snr_blocks, outputs = [estimator, detector], []
+        for k in range(users):
+            chain = [blocks.vector_to_stream(gr.sizeof_gr_complex * d // 2, segments),
+                     semcom.euler_demapper(d, k, segments)]
+            tb.connect((detector, k), *chain)
+            outputs.append((chain[-1], 0))
+    for m, source in enumerate(sources):
+        tb.connect(source, (estimator, m))
+    for port, sink in zip(outputs, sinks):
+        tb.connect(port, sink)
+    if snr_db is not None:
+        for block in snr_blocks:
+            block.set_snr_db(snr_db)
+    tb.run()
+    return np.stack([np.asarray(s.data()) for s in sinks]), estimator
+
+
+def test_burst_detector_set_snr_db_reaches_its_estimation_and_detection(rng):
+    """One noise level in burst_detector: set_snr_db(0) on one made at 20 dB changes the σ² of its lmmse
+    estimate, its pilot-fit check and its mmse detection, as on ls_channel_estimator and zf_detector."""
+    d, segments, steps, pilot_len, bursts, antennas = 16, 2, 2, 8, 40, 2
+    pilots = make_pilots("zadoff_chu", antennas, steps, pilot_len)                         # (T_p, K, L_p)
+    x = np.concatenate([np.broadcast_to(np.concatenate(list(pilots), axis=1), (bursts, antennas, steps * pilot_len)),
+                        complex_gaussian(rng, (bursts, antennas, segments * d // 2))], axis=2)
+    received = (complex_gaussian(rng, (bursts, antennas, antennas)) @ x
+                + complex_gaussian(rng, x.shape, noise_variance(0.0))).astype(np.complex64)   # real SNR 0 dB
+    shape = (d, segments, steps, pilot_len)
+    separate, estimator = receive(received, False, 0.0, *shape)
+    fused, detector = receive(received, True, 0.0, *shape)
+    left, unchanged = receive(received, True, None, *shape)
+    assert detector.estimation.noise is detector.detection.noise is detector.noise
+    assert detector.noise.variance == noise_variance(0.0) and unchanged.noise.variance == noise_variance(20.0)
+    assert np.array_equal(fused, separate)                            # lmmse estimate and mmse detection at 0 dB
+    assert detector.estimation.pilot_fit_summary() == estimator.estimation.pilot_fit_summary()
+    assert detector.estimation.misfits == 0 and unchanged.estimation.misfits == bursts  # told 20 dB: no fit
+    assert not np.allclose(left, fused)

@@ -8,6 +8,7 @@ from gnuradio import blocks
 
 from gnuradio.semcom.flowgraphs.link import LinkConfig, link_top_block, run_link
 from gnuradio.semcom.phy.channels import noise_variance
+from gnuradio.semcom.phy.pilots import PilotSettings
 
 SNR_DB = 0.0
 COMMON = dict(channel="rayleigh", snr_db=SNR_DB, antennas=2, users=2, bursts=2000, segments_per_burst=1, d=16,
@@ -30,7 +31,7 @@ def test_min_residual_and_joint_match_ls_theory():
 
 def test_lmmse_matches_its_closed_form_and_beats_ls():
     sigma2 = noise_variance(SNR_DB)
-    short = dict(pilot_steps=2, pilot_len=4)                  # pilot energy 2 per step, 4 in all
+    short = dict(pilots=PilotSettings(steps=2, length=4))      # pilot energy 2 per step, 4 in all
     lmmse, joint = mse(estimator="lmmse", **short), mse(estimator="joint", **short)
     assert joint == pytest.approx(sigma2 / 4, rel=0.05)
     assert lmmse == pytest.approx(sigma2 / (4 + sigma2), rel=0.05)   # prior CN(0, 1) entries
@@ -38,14 +39,16 @@ def test_lmmse_matches_its_closed_form_and_beats_ls():
 
 
 def test_shifted_zadoff_chu_uses_the_whole_step():
-    assert mse(pilot_source="zadoff_chu_shifted") == pytest.approx(noise_variance(SNR_DB) / 16, rel=0.05)
+    shifted = PilotSettings(source="zadoff_chu_shifted")
+    assert mse(pilots=shifted) == pytest.approx(noise_variance(SNR_DB) / 16, rel=0.05)
 
 
 def test_pilots_from_a_file(tmp_path, rng):
     qpsk = (rng.choice([-1, 1], (10, 8)) + 1j * rng.choice([-1, 1], (10, 8))) / np.sqrt(2)
     path = tmp_path / "pilot.npy"
     np.save(path, qpsk.astype(np.complex64))       # (T_p, L): shared, time-division across users
-    assert mse(pilot_source="file", pilot_file=str(path)) == pytest.approx(noise_variance(SNR_DB) / 8, rel=0.05)
+    from_file = PilotSettings(source="file", length=16, file=str(path))
+    assert mse(pilots=from_file) == pytest.approx(noise_variance(SNR_DB) / 8, rel=0.05)
 
 
 def test_estimates_on_tags_and_message_port():

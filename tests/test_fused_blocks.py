@@ -4,7 +4,8 @@
 
 burst_mapper = euler_mapper → stream_to_vector → pilot_inserter; mimo_channel's block fading with the noise
 inside = block_fading → one awgn per antenna (same seeds); burst_detector = ls_channel_estimator →
-zf_detector → vector_to_stream → euler_demapper per user.
+zf_detector → vector_to_stream → euler_demapper per user. Both chains are the link builder's
+(flowgraphs/air.py, ``fused`` on and off), as the system and `semcom link` build them.
 """
 import numpy as np
 import pmt
@@ -14,17 +15,16 @@ from gnuradio import blocks, gr
 from gnuradio.semcom.blocks.awgn import awgn
 from gnuradio.semcom.blocks.block_fading import block_fading
 from gnuradio.semcom.blocks.burst_detector import burst_detector
-from gnuradio.semcom.blocks.euler_demapper import euler_demapper
-from gnuradio.semcom.blocks.euler_mapper import burst_mapper, euler_mapper
 from gnuradio.semcom.blocks.ls_channel_estimator import ls_channel_estimator
-from gnuradio.semcom.blocks.mimo_channel import mimo_channel, seeds
-from gnuradio.semcom.blocks.pilot_inserter import pilot_inserter
-from gnuradio.semcom.blocks.zf_detector import zf_detector
+from gnuradio.semcom.blocks.mimo_channel import seeds
+from gnuradio.semcom.flowgraphs.air import LinkBuilder
+from gnuradio.semcom.flowgraphs.payloads import SemanticPayload
+from gnuradio.semcom.phy.pilots import PilotSettings
 
 D, SEGMENTS, USERS, ANTENNAS, STEPS, PILOT_LEN, BURSTS, SNR_DB = 16, 3, 2, 2, 4, 8, 24, 10.0
 PAYLOAD = SEGMENTS * D // 2
 BURST = STEPS * PILOT_LEN + PAYLOAD
-PILOTS = (STEPS, PILOT_LEN, "zadoff_chu", 1, "")
+PILOTS = PilotSettings(steps=STEPS, length=PILOT_LEN)
 
 
 def features(rng, user: int):
@@ -49,56 +49,35 @@ def tag_list(sink) -> list:
 
 
 def run(fused: bool, rng_seed: int, csi: str = "estimated"):
-    """Both users' features → bursts → 2×2 Rayleigh → detected floats; returns (burst sinks, float sinks, estimator)."""
+    """Both users' features → bursts → 2×2 Rayleigh → detected floats, the chains made by the link builder
+    with the fused blocks or the separate ones; returns (burst sinks, float sinks, estimator, h_est messages)."""
     tb = gr.top_block()
-    keep = []
-    channel_seeds = seeds(7, ANTENNAS + 1)
+    air = LinkBuilder(tb, SemanticPayload(D, SEGMENTS), PILOTS, snr_db=SNR_DB, fused=fused)
+    bursts = [air.transmit(air.add(features(np.random.default_rng(rng_seed + k), k)), k, USERS)
+              for k in range(USERS)]
+    burst_sinks = [air.add(blocks.vector_sink_c(BURST)) for _ in range(USERS)]
+    for port, sink in zip(bursts, burst_sinks):
+        tb.connect(port, sink)
     if fused:
-        channel = mimo_channel("rayleigh", ANTENNAS, USERS, BURST, SNR_DB, seed=7)
+        received = air.channel(bursts, ANTENNAS, 7)
     else:   # the channel as it was built before the noise moved into block_fading
-        fading = block_fading("rayleigh", ANTENNAS, USERS, BURST, 4.0, channel_seeds[ANTENNAS])
-        noise = [awgn(BURST, SNR_DB, s) for s in channel_seeds[:ANTENNAS]]
-        keep += [fading] + noise
-    burst_sinks = []
-    for k in range(USERS):
-        src = features(np.random.default_rng(rng_seed + k), k)
-        if fused:
-            chain = [src, burst_mapper(D, SEGMENTS, k, USERS, *PILOTS)]
-        else:
-            chain = [src, euler_mapper(D, SEGMENTS, k),
-                     blocks.stream_to_vector(gr.sizeof_gr_complex * D // 2, SEGMENTS),
-                     pilot_inserter(PAYLOAD, k, USERS, *PILOTS)]
-        sink = blocks.vector_sink_c(BURST)
-        tb.connect(*chain)
-        tb.connect(chain[-1], sink)
-        tb.connect(chain[-1], (channel, k) if fused else (fading, k))
-        keep += chain
-        burst_sinks.append(sink)
-    float_sinks = [blocks.vector_sink_f(D) for _ in range(USERS)]
-    if fused:
-        detector = burst_detector(ANTENNAS, USERS, D, SEGMENTS, *PILOTS, "min_residual", SNR_DB, csi=csi)
+        channel_seeds = seeds(7, ANTENNAS + 1)
+        fading = air.add(block_fading("rayleigh", ANTENNAS, USERS, BURST, 4.0, channel_seeds[ANTENNAS]))
+        noise = [air.add(awgn(BURST, SNR_DB, s)) for s in channel_seeds[:ANTENNAS]]
+        for k, port in enumerate(bursts):
+            tb.connect(port, (fading, k))
         for m in range(ANTENNAS):
-            tb.connect((channel, m), (detector, m))
-        for k in range(USERS):
-            tb.connect((detector, k), float_sinks[k])
-        keep += [channel, detector]
-        estimator = detector
-    else:
-        estimator = ls_channel_estimator(ANTENNAS, USERS, PAYLOAD, *PILOTS, "min_residual", SNR_DB)
-        zf = zf_detector(ANTENNAS, USERS, PAYLOAD, "zf", csi, SNR_DB)
-        for m in range(ANTENNAS):
-            tb.connect((fading, m), noise[m], (estimator, m))
-            tb.connect((estimator, m), (zf, m))
-        for k in range(USERS):
-            v2s = blocks.vector_to_stream(gr.sizeof_gr_complex * D // 2, SEGMENTS)
-            demapper = euler_demapper(D, k, SEGMENTS)
-            tb.connect((zf, k), v2s, demapper, float_sinks[k])
-            keep += [v2s, demapper]
-        keep += [estimator, zf]
+            tb.connect((fading, m), noise[m])
+        received = [(n, 0) for n in noise]
+    float_sinks = [air.add(blocks.vector_sink_f(D)) for _ in range(USERS)]
+    for port, sink in zip(air.detect(received, USERS, csi, USERS), float_sinks):
+        tb.connect(port, sink)
+    (estimator,) = air.estimators
+    assert isinstance(estimator, burst_detector if fused else ls_channel_estimator)
     debug = blocks.message_debug()
     tb.msg_connect(estimator, "h_est", debug, "store")
     tb.run()
-    tb.keep = keep
+    tb.keep = air
     messages = [canonical(pmt.to_python(debug.get_message(i))) for i in range(debug.num_messages())]
     return burst_sinks, float_sinks, estimator, messages
 
@@ -115,6 +94,6 @@ def test_fused_blocks_give_the_separate_blocks_output(csi):
         assert len(new.data()) == BURSTS * SEGMENTS * D
         assert np.array_equal(np.array(old.data()), np.array(new.data()))
         assert tag_list(old) == tag_list(new)                                     # incl. h_est, ls, error tags
-    assert old_estimator.pilot_fit_summary() == new_estimator.pilot_fit_summary()
+    assert old_estimator.estimation.pilot_fit_summary() == new_estimator.estimation.pilot_fit_summary()
     assert old_messages == new_messages
     assert any(key == "semcom_error" for _, key, _ in tag_list(new_floats[0]))    # the NaN burst is flagged

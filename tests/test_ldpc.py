@@ -14,7 +14,7 @@ import pytest
 from gnuradio import blocks, fec, gr
 
 from gnuradio.semcom.blocks.ldpc_codec import grfec_decoder_takes_sigma, grfec_ldpc_decoder, ldpc_decoder, ldpc_encoder
-from gnuradio.semcom.flowgraphs.links import LDPC_DIR, DigitalPhy
+from gnuradio.semcom.flowgraphs.payloads import LDPC_DIR, DigitalBaseline, DigitalPayload
 from gnuradio.semcom.phy.ldpc import decode, read_alist
 
 ALIST = os.path.join(LDPC_DIR, "n_0500_k_0202_gap_11.alist")
@@ -154,7 +154,7 @@ def test_bad_parameters_are_named(tmp_path, code):
     with pytest.raises(ValueError, match=r"information bits must be \(frames, 202\)"):
         code.encode(np.zeros((2, 201), np.uint8))
     with pytest.raises(ValueError, match="ldpc_backend must be one of 'numpy', 'gr-fec', got 'aff3ct'"):
-        DigitalPhy(32, 10, 64, 10.0, ldpc_backend="aff3ct")
+        DigitalPayload(32, 10, 64, 10.0, ldpc_backend="aff3ct")
 
 
 def test_digital_system_gives_the_same_receiver_output_with_either_backend(tmp_path):
@@ -167,12 +167,13 @@ def test_digital_system_gives_the_same_receiver_output_with_either_backend(tmp_p
     files = {}
     for backend in ("gr-fec", "numpy"):
         files[backend] = tmp_path / f"{backend}.csv"
-        tb = system_top_block(SystemConfig(model=model, data=data, channel="rayleigh", snr_db=9.0, digital=True,
-                                           ldpc_backend=backend, results_file=str(files[backend])))
+        tb = system_top_block(SystemConfig(model=model, data=data, channel="rayleigh", snr_db=9.0,
+                                           digital=DigitalBaseline(ldpc_backend=backend),
+                                           results_file=str(files[backend])))
         tb.run()
         assert tb.result().videos > 0
         if backend == "numpy":
-            assert sum(b.failed for b in tb.keep if isinstance(b, ldpc_decoder)) > 0
+            assert sum(b.failed for b in tb.air.blocks if isinstance(b, ldpc_decoder)) > 0
     if grfec_decoder_takes_sigma():
         assert files["numpy"].read_text() == files["gr-fec"].read_text()
     else:                                            # another decoder: the same segments, mostly the same labels

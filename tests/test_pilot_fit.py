@@ -62,9 +62,9 @@ def test_no_false_alarm_on_aligned_bursts(rng, snr_db):
     and no burst crosses the threshold of 3 (the ratio's standard deviation is 1/√280 = 0.06 here)."""
     count = 10_000
     estimator, found = estimate(bursts(rng, count, snr_db), snr_db)
-    assert estimator.bursts == count
-    assert estimator.misfits == 0 and not found, estimator.pilot_fit_summary()
-    assert estimator.worst_fit < 1.5, estimator.pilot_fit_summary()
+    assert estimator.estimation.bursts == count
+    assert estimator.estimation.misfits == 0 and not found, estimator.estimation.pilot_fit_summary()
+    assert estimator.estimation.worst_fit < 1.5, estimator.estimation.pilot_fit_summary()
 
 
 def test_ratio_averages_one(rng):
@@ -82,20 +82,20 @@ def test_stream_shifted_by_channel_model_is_flagged(rng):
     at 10 dB at least 99 % of the bursts are flagged and tagged."""
     count = 1000
     estimator, found = estimate(bursts(rng, count, 10.0), 10.0, shift_with_channel_model=True)
-    assert estimator.bursts >= count - 1
-    assert estimator.misfits >= 0.99 * estimator.bursts, estimator.pilot_fit_summary()
-    assert len(found) == estimator.misfits
+    assert estimator.estimation.bursts >= count - 1
+    assert estimator.estimation.misfits >= 0.99 * estimator.estimation.bursts, estimator.estimation.pilot_fit_summary()
+    assert len(found) == estimator.estimation.misfits
     assert all(v["ratio"] > 3 for v in found.values())
 
 
 def test_wrong_pilot_settings_are_flagged(rng):
     estimator, _ = estimate(bursts(rng, 500, 20.0), 20.0, pilot_source="zadoff_chu_shifted")
-    assert estimator.misfits >= 0.99 * estimator.bursts, estimator.pilot_fit_summary()
+    assert estimator.estimation.misfits >= 0.99 * estimator.estimation.bursts, estimator.estimation.pilot_fit_summary()
 
 
 def test_snr_set_far_above_the_real_one_is_flagged_and_the_check_can_be_off(rng):
     received = bursts(rng, 300, 0.0)
-    assert estimate(received, 20.0)[0].misfits == 300           # told 20 dB, the noise is 0 dB's
-    assert estimate(received, 20.0, fit_threshold=0)[0].misfits == 0
+    assert estimate(received, 20.0)[0].estimation.misfits == 300           # told 20 dB, the noise is 0 dB's
+    assert estimate(received, 20.0, fit_threshold=0)[0].estimation.misfits == 0
     with pytest.raises(ValueError, match="fit_threshold must be 0"):
         ls_channel_estimator(M, K, PAYLOAD, STEPS, LENGTH, fit_threshold=0.5)

@@ -7,7 +7,7 @@ from conftest import run_chain, tags_of
 
 from gnuradio import semcom
 from gnuradio.semcom.blocks import tags
-from gnuradio.semcom.phy.pilots import make_pilots, zadoff_chu
+from gnuradio.semcom.phy.pilots import PilotSettings, make_pilots, zadoff_chu
 
 
 @pytest.mark.parametrize("source", ["zadoff_chu", "zadoff_chu_shifted"])
@@ -78,6 +78,30 @@ def test_bad_pilot_files(tmp_path, array, message):
     np.save(path, array)
     with pytest.raises(ValueError, match=message):
         semcom.pilot_inserter(users=2, pilot_steps=10, pilot_len=16, pilot_source="file", pilot_file=str(path))
+
+
+def test_pilot_settings_give_each_link_its_pilot_length(tmp_path, rng):
+    """A (T_p, L_s) pilot file (the neural pilot a model directory holds) is L_s symbols a step on the SISO
+    link and K·L_s on the K-user uplink; the settings build both links' inserters and estimators (an
+    inserter given the uplink's length on the SISO link is refused)."""
+    shared = np.exp(2j * np.pi * rng.random((10, 8))).astype(np.complex64)
+    path = tmp_path / "pilot.npy"
+    np.save(path, shared)
+    pilots = PilotSettings(source="file", steps=10, length=16, file=str(path))
+    assert (pilots.length_for(1), pilots.length_for(2), pilots.preamble_len(1), pilots.preamble_len(2)) == (8, 16,
+                                                                                                            80, 160)
+    assert pilots.block_arguments(1) == {"pilot_steps": 10, "pilot_len": 8, "pilot_source": "file", "zc_root": 1,
+                                         "pilot_file": str(path)}
+    np.testing.assert_array_equal(pilots.array(1)[:, 0, :], shared)
+    np.testing.assert_array_equal(pilots.array(2)[:, 1, 8:], shared)
+    for users in (1, 2):
+        inserter = semcom.pilot_inserter(payload_len=4, user=0, users=users, **pilots.block_arguments(users))
+        np.testing.assert_array_equal(inserter.preamble, pilots.array(users)[:, 0, :].ravel())
+        semcom.ls_channel_estimator(antennas=2, users=users, payload_len=4, **pilots.block_arguments(users))
+    with pytest.raises(ValueError, match="holds T_p=10, L_p=8; expected pilot_steps=10, pilot_len=16"):
+        semcom.pilot_inserter(payload_len=4, user=0, users=1, pilot_steps=10, pilot_len=16, pilot_source="file",
+                              pilot_file=str(path))
+    assert PilotSettings().block_arguments(2)["pilot_len"] == 16 == PilotSettings().length_for(1)
 
 
 def test_unreadable_pilot_file(tmp_path):

@@ -19,6 +19,7 @@ import torch  # noqa: E402  (a missing PyTorch fails the suite)
 from gnuradio import blocks, gr  # noqa: E402
 from gnuradio.semcom.data.ave import load_split  # noqa: E402
 from gnuradio.semcom.flowgraphs.loopback import Impairments, ota_system_top_block  # noqa: E402
+from gnuradio.semcom.flowgraphs.payloads import DigitalBaseline  # noqa: E402
 from gnuradio.semcom.flowgraphs.system import SystemConfig, run_system, system_top_block  # noqa: E402
 from gnuradio.semcom.nn.system import SemanticSystem  # noqa: E402
 from gnuradio.semcom.train.trainer import twin_accuracy  # noqa: E402
@@ -101,8 +102,8 @@ def test_siso_link_over_the_air_waveform_keeps_the_accuracy(trained, snr):
     ideal = np.mean([run_system(SystemConfig(seed=s, **config)).accuracy for s in (1, 2)])
     over_the_air = []
     for s in (1, 2):
-        tb = ota_system_top_block(SystemConfig(seed=s, slot_timeout=10.0, **config), impairments=Impairments(
-            cfo=1e-3 * (-1) ** s, epsilon=1 + 2e-5, taps=[np.exp(0.7j * s)], delay=313 * s))
+        tb = ota_system_top_block(SystemConfig(seed=s, **config), impairments=Impairments(
+            cfo=1e-3 * (-1) ** s, epsilon=1 + 2e-5, taps=[np.exp(0.7j * s)], delay=313 * s), slot_timeout=10.0)
         tb.run_until_done()
         result = tb.result()
         over_the_air.append(result.accuracy)
@@ -341,12 +342,12 @@ def test_digital_baseline_has_a_cliff_on_rayleigh(trained):
 
     def accuracy(snr, csi):
         return run_system(SystemConfig(model=model, data=data, channel="rayleigh", snr_db=snr, csi=csi,
-                                       digital=True)).accuracy
+                                       digital=DigitalBaseline())).accuracy
     error_free, high, low = accuracy(30.0, "error_free"), accuracy(30.0, "estimated"), accuracy(0.0, "estimated")
     assert high >= 0.9 * error_free, (error_free, high)
     assert low <= 0.5 * error_free, (error_free, low)
     with pytest.raises(ValueError, match="the digital baseline needs channel estimation"):
-        system_top_block(SystemConfig(model=model, data=data, csi="none_no_retraining", digital=True))
+        system_top_block(SystemConfig(model=model, data=data, csi="none_no_retraining", digital=DigitalBaseline()))
 
 
 def test_sweep_with_the_digital_baseline_logs_nothing_from_gnu_radio(tmp_path, trained):

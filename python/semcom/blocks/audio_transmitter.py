@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from gnuradio import gr
 
-from .ports import vector
+from .item_types import vector
 from .buffers import reserve_batches
 from .torchscript import as_videos, open_network, tag_nonfinite, warm_up
 

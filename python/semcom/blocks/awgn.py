@@ -8,7 +8,7 @@ from gnuradio import gr
 
 from ..phy.channels import complex_noise, noise_variance
 from ..phy.checks import require_int_range
-from .ports import vector
+from .item_types import vector
 
 
 class awgn(gr.sync_block):

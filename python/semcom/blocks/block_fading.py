@@ -9,7 +9,7 @@ from gnuradio import gr
 from ..phy.channels import complex_noise, draw_channels, noise_variance
 from ..phy.checks import require_int_range
 from . import tags
-from .ports import vector
+from .item_types import vector
 from ..errors import InputError
 
 

@@ -30,7 +30,7 @@ from gnuradio import gr
 from ..errors import InputError
 from .endpoint import check_endpoint, refused
 from ..phy.checks import require_int_range
-from .ports import vector
+from .item_types import vector
 
 WIRE = b"semcom-burst/1"
 POLL_MS = 100                      # longest wait inside work(), so a stopping flowgraph is never held up

@@ -10,7 +10,7 @@ from gnuradio import gr
 from ..phy.checks import require_int_range
 from ..phy.euler import euler_unmap, require_feature_length
 from . import tags
-from .ports import vector
+from .item_types import vector
 
 
 class euler_demapper(gr.sync_block):

@@ -10,7 +10,7 @@ from ..phy.checks import require_int_range
 from ..phy.euler import map_bursts, require_feature_length
 from . import tags
 from .pilot_inserter import pilot_preamble
-from .ports import vector
+from .item_types import vector
 
 
 class euler_mapper(gr.sync_block):

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 import pmt
 from gnuradio import gr
 
-from ..data.ave import BACKGROUND, LABEL_NAMES, read_labels
+from ..data.ave import read_labels
 from ..user_data import data_folder
 
 
@@ -110,16 +110,3 @@ class event_timeline(gr.basic_block):
             from .event_timeline_view import EventTimelineView
             self._view = EventTimelineView(self.state)
         return self._view
-
-
-def short_name(label: int) -> str:
-    """A class name short enough for a one-second cell: 'Male speech, man speaking' → 'Male speech'."""
-    return LABEL_NAMES[label].split(",")[0].split(" (")[0] if 0 <= label < len(LABEL_NAMES) else "?"
-
-
-def class_colour(label: int) -> tuple:
-    """(hue 0..359, saturation, value) of a class: background grey, the 28 events spread over the hues."""
-    if label == BACKGROUND:
-        return (0, 0, 200)
-    return ((label * 11 % 28) * 360 // 28, 110, 240)
-

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from PyQt5 import QtCore, QtGui, QtWidgets
 
-from ..data.ave import SEGMENTS
-from .event_timeline import class_colour, short_name
+from ..data.ave import BACKGROUND, LABEL_NAMES, SEGMENTS
 
 RIGHT, WRONG, TEXT = QtGui.QColor(40, 150, 60), QtGui.QColor(200, 40, 40), QtGui.QColor(30, 30, 30)
 
@@ -89,3 +88,16 @@ class EventTimelineView(QtWidgets.QWidget):
             p.setPen(WRONG if s.misfits else RIGHT)
             p.drawText(8, top + 32, fit)
         p.end()
+
+
+def short_name(label: int) -> str:
+    """A class name short enough for a one-second cell: 'Male speech, man speaking' → 'Male speech'."""
+    return LABEL_NAMES[label].split(",")[0].split(" (")[0] if 0 <= label < len(LABEL_NAMES) else "?"
+
+
+def class_colour(label: int) -> tuple:
+    """(hue 0..359, saturation, value) of a class: background grey, the 28 events spread over the hues."""
+    if label == BACKGROUND:
+        return (0, 0, 200)
+    return ((label * 11 % 28) * 360 // 28, 110, 240)
+

@@ -9,7 +9,7 @@ from gnuradio import gr
 from ..data.ave import SEGMENTS, load_split
 from ..phy.checks import require_int_range
 from . import tags
-from .ports import vector
+from .item_types import vector
 from .buffers import reserve_batches
 from .tags import VIDEO
 from ..user_data import data_folder

@@ -11,7 +11,7 @@ from gnuradio import gr
 
 from ..phy.checks import require_int_range
 from ..phy.ldpc import check_decoder, decode, read_alist
-from .ports import vector
+from .item_types import vector
 
 GR_FEC_ALIST = "/usr/share/gnuradio/fec/ldpc/n_0500_k_0202_gap_11.alist"
 

@@ -9,27 +9,28 @@ import numpy as np
 import pmt
 from gnuradio import gr
 
-from ..phy.channels import noise_variance
+from ..phy.channels import NoiseLevel
 from ..phy.checks import require_choice, require_int_range
 from ..phy.ls import ESTIMATOR_MODES, estimate_channel, pilot_fit
 from ..phy.pilots import make_pilots
 from . import tags
-from .ports import vector
+from .item_types import vector
 from ..errors import InputError
 
 
 class LsEstimation:
-    """What :class:`ls_channel_estimator` does to a batch of received bursts, for it and for
-    :class:`semcom.blocks.burst_detector.burst_detector` (which does it inside a larger block):
-    the estimate, the pilot-fit check and the tags. The host is a GNU Radio block that calls
-    :meth:`init_estimation` before its own ``__init__`` returns."""
+    """What :class:`ls_channel_estimator` does to a batch of received bursts, held by it and by
+    :class:`semcom.blocks.burst_detector.burst_detector`: the estimate, the pilot-fit check and the tags.
+
+    ``block``: the GNU Radio block that holds it (its logger, stream tags, item counts and ``h_est``
+    port); ``noise``: the :class:`semcom.phy.channels.NoiseLevel` that the lmmse mode and the pilot-fit
+    check assume, shared with the block's other users of σ². The block registers :attr:`port`."""
 
     WARN_EVERY_S = 10.0
 
-    def init_estimation(self, antennas: int, users: int, payload_len: int, pilot_steps: int, pilot_len: int,
-                        pilot_source: str, zc_root: int, pilot_file: str, mode: str, snr_db: float,
-                        fit_threshold: float) -> int:
-        """Check and keep the settings; returns the burst length (pilots + payload)."""
+    def __init__(self, block, noise: NoiseLevel, antennas: int, users: int, payload_len: int, pilot_steps: int,
+                 pilot_len: int, pilot_source: str, zc_root: int, pilot_file: str, mode: str, fit_threshold: float):
+        self.block, self.noise = block, noise
         self.mode = require_choice("mode", mode, ESTIMATOR_MODES)
         self.antennas = require_int_range("antennas (M)", antennas, 1, 4)
         self.users = require_int_range("users (K)", users, 1, 4)
@@ -40,7 +41,7 @@ class LsEstimation:
         self.pilots = make_pilots(pilot_source, self.users, pilot_steps, pilot_len, zc_root, pilot_file)
         self.steps, _, self.pilot_len = self.pilots.shape
         self.preamble_len = self.steps * self.pilot_len
-        self.noise_var = noise_variance(snr_db)
+        self.burst_len = self.preamble_len + self.payload_len
         if not (np.isfinite(fit_threshold) and (fit_threshold == 0 or fit_threshold > 1)):
             raise InputError(f"fit_threshold must be 0 (off) or > 1 (residual over the noise's), got {fit_threshold}")
         self.fit_threshold = float(fit_threshold)
@@ -48,12 +49,7 @@ class LsEstimation:
         self.misfits = 0            # bursts whose pilots did not fit (semcom_pilot_misfit)
         self.worst_fit = 0.0        # the largest residual ratio seen
         self._warned_at = None
-        self._h_est_port = pmt.intern("h_est")
-        return self.preamble_len + self.payload_len
-
-    def set_snr_db(self, snr_db: float) -> None:
-        """Noise variance assumed by the lmmse mode and the pilot-fit check (GRC callback)."""
-        self.noise_var = noise_variance(snr_db)
+        self.port = pmt.intern("h_est")
 
     def pilot_fit_summary(self) -> dict:
         """{bursts, misfits, worst_fit}: what the summaries of the commands report."""
@@ -62,7 +58,7 @@ class LsEstimation:
     def check_fit(self, residual: np.ndarray, finite: np.ndarray, unit: int = 1) -> np.ndarray:
         """Residual ratio per burst; tags (on output item ``unit``·b for burst b), counts and
         (rate-limited) warns the bursts above the threshold."""
-        ratio = pilot_fit(residual, self.noise_var, self.antennas, self.users, self.pilot_len)
+        ratio = pilot_fit(residual, self.noise.variance, self.antennas, self.users, self.pilot_len)
         self.bursts += len(ratio)
         if self.fit_threshold == 0:
             return ratio
@@ -70,13 +66,14 @@ class LsEstimation:
         if np.isfinite(ratio).any():
             self.worst_fit = max(self.worst_fit, float(np.nanmax(ratio)))
         self.misfits += len(bad)
-        first = self.nitems_read(0)
+        block = self.block
+        first = block.nitems_read(0)
         for b in bad:
-            tags.add_tag(self, 0, b * unit, tags.PILOT_MISFIT, {"burst": int(first + b), "ratio": float(ratio[b])})
+            tags.add_tag(block, 0, b * unit, tags.PILOT_MISFIT, {"burst": int(first + b), "ratio": float(ratio[b])})
         now = time.monotonic()
         if len(bad) and (self._warned_at is None or now - self._warned_at >= self.WARN_EVERY_S):
             self._warned_at = now
-            self.logger.warn(
+            block.logger.warn(
                 f"pilots of burst {first + bad[0]} do not fit: residual {ratio[bad[0]]:.1f}x what the noise at the "
                 f"set SNR leaves ({self.misfits} of {self.bursts} bursts so far). Likely causes: a block between "
                 "pilot_inserter and this estimator shifts the stream (gr-channels' channel_model resampler shifts "
@@ -95,7 +92,7 @@ class LsEstimation:
         pilot_part = received[:, :, :self.preamble_len].reshape(
             count, self.antennas, self.steps, self.pilot_len).transpose(0, 2, 1, 3)
         h, result = estimate_channel(self.pilots, pilot_part.reshape(-1, self.antennas, self.pilot_len),
-                                     self.mode, self.noise_var, group=self.steps)
+                                     self.mode, self.noise.variance, group=self.steps)
         h[~finite] = 0
         return received, finite, h, result
 
@@ -104,27 +101,28 @@ class LsEstimation:
         ``outputs`` (item ``unit``·b for burst b), a ``semcom_error`` tag on output 0 for a burst that
         held NaN/Inf, and each estimate on the ``h_est`` message port with its pilot fit (the residual over
         the noise's, -1 where not finite) and the threshold."""
+        block = self.block
         count = len(finite)
         residual = result.residual.reshape(count, self.steps)
         fit = self.check_fit(residual, finite, unit)
         fit = np.where(np.isfinite(fit), fit, -1.0)          # -1: no fit for a burst that was not finite
-        first = self.nitems_read(0)
+        first = block.nitems_read(0)
         for b in range(count):
             info = {"mode": self.mode, "t_min": int(result.t_min[b]),
                     "residual": [float(r) for r in residual[b]],
                     "fit": float(fit[b]), "fit_threshold": self.fit_threshold}
-            tags.add_tags(self, outputs, b * unit, tags.H_EST, h[b])
-            tags.add_tags(self, outputs, b * unit, tags.LS_INFO, info)
+            tags.add_tags(block, outputs, b * unit, tags.H_EST, h[b])
+            tags.add_tags(block, outputs, b * unit, tags.LS_INFO, info)
             if not finite[b]:
                 message = f"ls_channel_estimator: burst {first + b} holds NaN/Inf samples; Ĥ set to 0"
-                self.logger.error(message)
-                tags.add_tag(self, 0, b * unit, tags.ERROR, message)
-            self.message_port_pub(self._h_est_port, pmt.to_pmt(
+                block.logger.error(message)
+                tags.add_tag(block, 0, b * unit, tags.ERROR, message)
+            block.message_port_pub(self.port, pmt.to_pmt(
                 {"burst": first + b, "h": h[b].ravel(), "t_min": int(result.t_min[b]),
                  "fit": float(fit[b]), "fit_threshold": self.fit_threshold}))
 
 
-class ls_channel_estimator(LsEstimation, gr.sync_block):
+class ls_channel_estimator(gr.sync_block):
     """M received burst streams → M payload streams, with the channel estimate Ĥ (M×K) of each
     burst in a ``semcom_h_est`` tag (and on the ``h_est`` message port as a dict).
 
@@ -135,7 +133,7 @@ class ls_channel_estimator(LsEstimation, gr.sync_block):
 
     Pilot-fit check: a burst whose mean pilot residual exceeds ``fit_threshold`` times what the noise of
     ``snr_db`` leaves (:func:`semcom.phy.ls.pilot_fit`) gets a ``semcom_pilot_misfit`` tag
-    {burst, ratio} and is counted (``misfits``); a warning naming the likely causes (a block that shifts
+    {burst, ratio} and is counted (``estimation.misfits``); a warning naming the likely causes (a block that shifts
     the stream, pilot settings unlike the transmitter's, an SNR setting above the real one) is logged
     at most every ``WARN_EVERY_S`` seconds. ``fit_threshold`` 0 turns the check off.
     """
@@ -144,19 +142,27 @@ class ls_channel_estimator(LsEstimation, gr.sync_block):
                  pilot_len: int = 16, pilot_source: str = "zadoff_chu", zc_root: int = 1,
                  pilot_file: str = "", mode: str = "min_residual", snr_db: float = 10.0,
                  fit_threshold: float = 3.0):
-        burst_len = self.init_estimation(antennas, users, payload_len, pilot_steps, pilot_len, pilot_source,
-                                         zc_root, pilot_file, mode, snr_db, fit_threshold)
+        self.noise = NoiseLevel(snr_db)
+        self.estimation = LsEstimation(self, self.noise, antennas, users, payload_len, pilot_steps, pilot_len,
+                                       pilot_source, zc_root, pilot_file, mode, fit_threshold)
+        self.antennas, self.users = self.estimation.antennas, self.estimation.users
+        self.payload_len = self.estimation.payload_len
         gr.sync_block.__init__(self, name="semcom_ls_channel_estimator",
-                               in_sig=[vector(np.complex64, burst_len)] * self.antennas,
+                               in_sig=[vector(np.complex64, self.estimation.burst_len)] * self.antennas,
                                out_sig=[vector(np.complex64, self.payload_len)] * self.antennas)
         self.set_tag_propagation_policy(gr.TPP_DONT)
-        self.message_port_register_out(self._h_est_port)
+        self.message_port_register_out(self.estimation.port)
+
+    def set_snr_db(self, snr_db: float) -> None:
+        """Noise variance assumed by the lmmse mode and the pilot-fit check (GRC callback)."""
+        self.noise.set_snr_db(snr_db)
 
     def work(self, input_items, output_items):
         count = len(output_items[0])
-        received, finite, h, result = self.estimate(input_items, count)
+        received, finite, h, result = self.estimation.estimate(input_items, count)
+        preamble_len = self.estimation.preamble_len
         for m in range(self.antennas):
-            output_items[m][:] = received[:, m, self.preamble_len:]
+            output_items[m][:] = received[:, m, preamble_len:]
         tags.copy_tags(self, 0, count, range(self.antennas), skip=(tags.H_EST, tags.LS_INFO))
-        self.publish(h, result, finite, range(self.antennas))
+        self.estimation.publish(h, result, finite, range(self.antennas))
         return count

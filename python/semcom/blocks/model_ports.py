@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..data.ave import AUDIO_SHAPE, VISUAL_SHAPE
+from ..phy.pilots import PilotSettings
 
 
 @dataclass(frozen=True)
@@ -23,10 +24,7 @@ class ModelPorts:
     modality: str = "av"
     audio_dim: int = AUDIO_SHAPE[1]
     visual_size: int = VISUAL_SHAPE[1] * VISUAL_SHAPE[2] * VISUAL_SHAPE[3]
-    pilot_source: str = "zadoff_chu"
-    pilot_file: str = ""
-    pilot_steps: int = 10
-    pilot_len: int = 16
+    pilots: PilotSettings = PilotSettings()   # GRC: model_ports.pilots.source, .steps, .file, .length_for(K)
     found: bool = False               # False: the defaults above, the folder does not exist (yet)
 
     @property
@@ -37,6 +35,11 @@ class ModelPorts:
     @property
     def receiver_inputs(self) -> int:
         return len(self.modality)
+
+    @property
+    def uplink_users(self) -> int:
+        """Users K of the uplink to the receiver: both terminals for a multimodal model, else one."""
+        return 2 if self.modality == "av" else 1
 
     @property
     def audio_link(self) -> bool:
@@ -69,7 +72,5 @@ def _read_ports(folder: str, stamp) -> ModelPorts:
     size = 1
     for n in m["visual_shape"]:
         size *= int(n)
-    pilots = model.pilot_settings()
     return ModelPorts(symbols=model.symbols, modality=model.modality, audio_dim=int(m["audio_dim"]),
-                      visual_size=size, pilot_source=pilots["pilot_source"], pilot_file=pilots["pilot_file"],
-                      pilot_steps=pilots["pilot_steps"], pilot_len=pilots["pilot_len"], found=True)
+                      visual_size=size, pilots=model.pilot_settings(), found=True)

@@ -13,7 +13,7 @@ from gnuradio import gr
 
 from ..data.ave import LABEL_NAMES
 from . import tags
-from .ports import vector
+from .item_types import vector
 from .torchscript import as_videos, open_network, warm_up
 from .tags import VIDEO
 from ..errors import InputError

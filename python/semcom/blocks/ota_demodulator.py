@@ -9,7 +9,7 @@ from gnuradio import gr
 from ..phy.checks import require_int_range
 from ..phy.ota import Demodulator, OtaSettings, frame_samples
 from . import tags
-from .ports import vector
+from .item_types import vector
 from .tags import VIDEO
 
 OTA = "semcom_ota"

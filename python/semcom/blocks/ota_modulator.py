@@ -10,7 +10,7 @@ from gnuradio import gr
 from ..phy.checks import require_int_range
 from ..phy.ota import OtaSettings, frame_samples, modulate
 from . import tags
-from .ports import vector
+from .item_types import vector
 from .tags import VIDEO
 
 

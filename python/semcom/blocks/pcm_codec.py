@@ -8,33 +8,38 @@ from gnuradio import gr
 
 from ..phy.checks import require_int_range
 from ..phy.pcm import check_pcm, dequantize, quantize
-from .ports import vector
+from .item_types import vector
 from ..errors import InputError
 
 
-class _PcmLayout:
-    """Checked parameters shared by the encoder and the decoder: d values per segment, ``segments``
-    per burst, ``pcm_bits`` per value over ±``clip``, ``frame_bits`` per burst (payload + padding)."""
+class _PcmBlock:
+    """The constructor of the encoder and the decoder: checked parameters (d values per segment,
+    ``segments`` per burst, ``pcm_bits`` per value over ±``clip``, ``frame_bits`` per burst: payload +
+    padding), then the block itself, made by the subclass's :meth:`_make_block` from its ports."""
 
-    def __init__(self, d: int, segments: int, pcm_bits: int, clip: float, frame_bits: int):
+    def __init__(self, d: int = 32, segments: int = 10, pcm_bits: int = 3, clip: float = 4.0,
+                 frame_bits: int = 1010):
         self.d, self.segments = require_int_range("d", d, 1), require_int_range("segments", segments, 1)
         check_pcm(pcm_bits, clip)
         self.bits, self.clip, self.frame_bits = pcm_bits, float(clip), int(frame_bits)
         self.payload = self.d * self.segments * pcm_bits
         if self.frame_bits < self.payload:
             raise InputError(f"frame_bits must be >= d·segments·pcm_bits = {self.payload}, got {frame_bits}")
+        self._make_block(features=[vector(np.float32, self.d)], frames=[vector(np.uint8, self.frame_bits)])
+
+    def _make_block(self, features: list, frames: list) -> None:
+        """Initialise the GNU Radio block, given the signatures of a segment's features and of a frame."""
+        raise NotImplementedError
 
 
-class pcm_encoder(gr.decim_block, _PcmLayout):
+class pcm_encoder(_PcmBlock, gr.decim_block):
     """``segments`` float vectors of length d → one uint8 vector of ``frame_bits`` bits (0/1): each
     value quantised to ``pcm_bits`` bits over [−clip, clip], most significant bit first, zero padding
     at the end of the frame (for a channel code's block length)."""
 
-    def __init__(self, d: int = 32, segments: int = 10, pcm_bits: int = 3, clip: float = 4.0,
-                 frame_bits: int = 1010):
-        _PcmLayout.__init__(self, d, segments, pcm_bits, clip, frame_bits)
-        gr.decim_block.__init__(self, name="semcom_pcm_encoder", in_sig=[vector(np.float32, self.d)],
-                                out_sig=[vector(np.uint8, self.frame_bits)], decim=self.segments)
+    def _make_block(self, features: list, frames: list) -> None:
+        gr.decim_block.__init__(self, name="semcom_pcm_encoder", in_sig=features, out_sig=frames,
+                                decim=self.segments)
 
     def work(self, input_items, output_items):
         count = len(output_items[0])
@@ -45,15 +50,13 @@ class pcm_encoder(gr.decim_block, _PcmLayout):
         return count
 
 
-class pcm_decoder(gr.interp_block, _PcmLayout):
+class pcm_decoder(_PcmBlock, gr.interp_block):
     """Inverse of :class:`pcm_encoder`: one frame of ``frame_bits`` hard bits (any byte > 0 is a 1)
     → ``segments`` float vectors of length d."""
 
-    def __init__(self, d: int = 32, segments: int = 10, pcm_bits: int = 3, clip: float = 4.0,
-                 frame_bits: int = 1010):
-        _PcmLayout.__init__(self, d, segments, pcm_bits, clip, frame_bits)
-        gr.interp_block.__init__(self, name="semcom_pcm_decoder", in_sig=[vector(np.uint8, self.frame_bits)],
-                                 out_sig=[vector(np.float32, self.d)], interp=self.segments)
+    def _make_block(self, features: list, frames: list) -> None:
+        gr.interp_block.__init__(self, name="semcom_pcm_decoder", in_sig=frames, out_sig=features,
+                                 interp=self.segments)
 
     def work(self, input_items, output_items):
         frames = len(output_items[0]) // self.segments

@@ -9,7 +9,7 @@ from gnuradio import gr
 from ..phy.checks import require_int_range
 from ..phy.pilots import make_pilots
 from . import tags
-from .ports import vector
+from .item_types import vector
 
 
 class pilot_inserter(gr.sync_block):

@@ -12,7 +12,7 @@ from gnuradio import gr
 
 from ..phy.checks import require_int_range
 from . import tags
-from .ports import vector
+from .item_types import vector
 from .tags import VIDEO
 from ..errors import InputError
 

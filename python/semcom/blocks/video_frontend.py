@@ -10,7 +10,7 @@ from gnuradio import gr
 
 from ..data.ave import SEGMENTS
 from . import tags
-from .ports import vector
+from .item_types import vector
 from .torchscript import set_torch_threads
 from .tags import VIDEO
 from ..errors import InputError

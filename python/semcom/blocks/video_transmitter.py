@@ -9,7 +9,7 @@ import numpy as np
 from gnuradio import gr
 
 from . import tags
-from .ports import vector
+from .item_types import vector
 from .buffers import BATCH_VIDEOS, reserve_batches
 from .torchscript import as_videos, open_network, tag_nonfinite, warm_up
 

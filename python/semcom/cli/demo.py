@@ -20,6 +20,7 @@ import os
 import time
 from ..errors import InputError
 from ..user_data import data_home, examples_folder
+from .options import add_command
 
 log = logging.getLogger("semcom.demo")
 class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
@@ -30,8 +31,8 @@ SYSTEMS = {"multimodal": "av", "audio_only": "a", "video_only": "v"}
 
 
 def add_parser(commands) -> None:
-    p = commands.add_parser("demo", help="synthetic AVE → brief training → GNU Radio sweep → table and plots",
-                            description=__doc__.split(": ", 1)[1], formatter_class=HelpFormatter)
+    p = add_command(commands, "demo", "synthetic AVE → brief training → GNU Radio sweep → table and plots", __doc__,
+                    formatter_class=HelpFormatter)
     p.add_argument("--out", default=data_home(), help="folder for data/, models/ and sweep/ (the examples and the "
                    "commands look in the default one)")
     p.add_argument("--videos", type=int, default=800, help="videos in the synthetic AVE")
@@ -47,7 +48,8 @@ def run(args) -> int:
     from ..eval.sweep import plan, run_sweep
     from ..phy.channels import CHANNELS
     from ..train.trainer import TrainConfig
-    from .sweep import RUNS_FILE, publish
+    from ..eval.report import publish
+    from .sweep import RUNS_FILE
     from .train import train_and_export
     from ..modes import check_snr_db
     if args.videos < 30 or args.epochs < 1 or args.jobs < 1:

@@ -4,26 +4,23 @@
 Radio system is ``semcom sweep``), per channel, SNR and CSI mode, with the ratios the paper's goals use."""
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import os
 
-from ..user_data import demo_data, demo_model
 from ..modes import CSI_MODES, SNR_GRID_DB
 from ..phy.channels import CHANNELS
 from ..errors import InputError
+from .options import add_command, add_data, add_model
 
 log = logging.getLogger("semcom.evaluate")
 
 
 def add_parser(commands) -> None:
-    p = commands.add_parser("evaluate", help="test accuracy through the PyTorch channel twin per channel, SNR, CSI",
-                            description=__doc__.split(": ", 1)[1],
-                            formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--model", default=demo_model(), help="model directory (semcom train)")
-    p.add_argument("--data", default=demo_data(), help="AVE-format dataset folder")
-    p.add_argument("--split", choices=("train", "val", "test"), default="test")
+    p = add_command(commands, "evaluate", "test accuracy through the PyTorch channel twin per channel, SNR, CSI",
+                    __doc__)
+    add_model(p, "model directory (semcom train)")
+    add_data(p)
     p.add_argument("--channels", nargs="+", choices=CHANNELS, default=list(CHANNELS))
     p.add_argument("--snr", type=float, nargs="+", default=list(SNR_GRID_DB), metavar="DB")
     p.add_argument("--csi", nargs="+", choices=CSI_MODES,

@@ -14,7 +14,7 @@ from ..phy import theory
 from ..phy.channels import CHANNELS, noise_variance
 from ..phy.detect import DETECTORS
 from ..phy.ls import ESTIMATOR_MODES
-from ..phy.pilots import PILOT_SOURCES
+from ..phy.pilots import PILOT_SOURCES, PilotSettings
 
 log = logging.getLogger("semcom.link")
 
@@ -48,8 +48,9 @@ def run(args) -> int:
     from tqdm import tqdm
 
     base = dict(channel=args.channel, antennas=args.antennas, users=args.users, bursts=args.bursts,
-                segments_per_burst=args.segments, d=args.d, pilot_steps=args.pilot_steps,
-                pilot_len=args.pilot_len, pilot_source=args.pilot_source, pilot_file=args.pilot_file,
+                segments_per_burst=args.segments, d=args.d,
+                pilots=PilotSettings(source=args.pilot_source, steps=args.pilot_steps, length=args.pilot_len,
+                                     file=args.pilot_file),
                 estimator=args.estimator, detector=args.detector, rician_k=args.rician_k, seed=args.seed)
     log.info("%d×%d %s link, %d bursts of %d QPSK symbols per user and SNR point, pilots %d×%d (%s), "
              "%s estimator, %s detector", args.antennas, args.users, args.channel, args.bursts,

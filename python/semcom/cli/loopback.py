@@ -7,24 +7,22 @@ channel_model with carrier offset, clock offset, multipath and noise. The 2×2 u
 """
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 
-from ..user_data import demo_data, demo_model
 from ..phy.channels import CHANNELS
+from ..flowgraphs.radio import Radio
+from .options import add_command, add_data, add_model
+from .radio_options import add_radio_options, radio_from_args
 from .tuning import add_tuning_options, tuned
 
 log = logging.getLogger("semcom.loopback")
 
 
 def add_parser(commands) -> None:
-    p = commands.add_parser("loopback", help="the SISO link over a radio waveform: SDR loopback or emulated",
-                            description=__doc__.split(": ", 1)[1],
-                            formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--model", default=demo_model(), help="multimodal model directory")
-    p.add_argument("--data", default=demo_data(), help="AVE-format dataset folder")
-    p.add_argument("--split", choices=("train", "val", "test"), default="test")
+    p = add_command(commands, "loopback", "the SISO link over a radio waveform: SDR loopback or emulated", __doc__)
+    add_model(p, "multimodal model directory")
+    add_data(p)
     p.add_argument("--videos", type=int, default=20, help="first N videos of the split (0 = all)")
     p.add_argument("--snr", type=float, default=15.0, help="dB: the uplink's SNR and the emulated SISO link's "
                    "(Es/N0); with a radio, the SISO link's SNR is what the cable and gains give")
@@ -34,9 +32,8 @@ def add_parser(commands) -> None:
     p.add_argument("--out", default="", help="write the summary (JSON) here")
     add_tuning_options(p)
     radio = p.add_argument_group("radio (without --emulate)")
-    radio.add_argument("--device", default="driver=uhd", help="SoapySDR device string (api soapy) or UHD "
-                       "device address (api uhd), e.g. 'driver=hackrf' or 'type=b200'")
-    add_radio_arguments(radio)
+    add_radio_options(radio, "--device", default=Radio.device, help="SoapySDR device string (api soapy) or UHD "
+                      "device address (api uhd), e.g. 'driver=hackrf' or 'type=b200'")
     radio.add_argument("--idle-timeout", type=float, default=10.0, help="stop after this long without a video")
     emulated = p.add_argument_group("emulated radio path (--emulate)")
     emulated.add_argument("--emulate", action="store_true", help="gr-channels channel_model instead of a radio")
@@ -50,23 +47,6 @@ def add_parser(commands) -> None:
     waveform.add_argument("--preamble-len", type=int, default=31, help="Zadoff-Chu length (sent twice)")
     waveform.add_argument("--threshold", type=float, default=0.3, help="detection threshold (Schmidl-Cox metric)")
     p.set_defaults(run=tuned(run))
-
-
-def add_radio_arguments(group) -> None:
-    """The radio's settings besides the device (shared with the terminal programs)."""
-    group.add_argument("--api", choices=("soapy", "uhd"), default="soapy")
-    group.add_argument("--sample-rate", type=float, default=1e6, help="samples/s (symbol rate = rate / sps)")
-    group.add_argument("--frequency", type=float, default=915e6, help="centre frequency, Hz")
-    group.add_argument("--tx-gain", type=float, default=0.0, help="dB")
-    group.add_argument("--rx-gain", type=float, default=20.0, help="dB")
-    group.add_argument("--tx-antenna", default="")
-    group.add_argument("--rx-antenna", default="")
-
-
-def radio_from_args(device: str, args):
-    from ..flowgraphs.radio import Radio
-    return Radio(device, args.api, args.sample_rate, args.frequency, args.tx_gain, args.rx_gain, args.tx_antenna,
-                 args.rx_antenna)
 
 
 def run(args) -> int:

@@ -14,7 +14,7 @@ import traceback
 
 from .. import VERSION
 from ..errors import InputError
-from . import data, demo, evaluate, features, link, loopback, sweep, terminals, train
+from . import data, demo, evaluate, features, link, loopback, programs, sweep, train
 
 
 DOCS = "docs/ of the source, installed in <prefix>/share/doc/gr-semcom"
@@ -70,7 +70,7 @@ def main(argv: list | None = None) -> int:
     evaluate.add_parser(commands)
     sweep.add_parser(commands)
     demo.add_parser(commands)
-    terminals.add_parsers(commands)
+    programs.add_parsers(commands)
     loopback.add_parser(commands)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,

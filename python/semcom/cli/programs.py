@@ -8,9 +8,10 @@ import argparse
 import json
 import logging
 
-from ..user_data import demo_data, demo_model
 from ..phy.channels import CHANNELS
 from ..phy.ls import ESTIMATOR_MODES
+from .options import add_data, add_model
+from .radio_options import add_radio_options, radio_from_args
 from .tuning import add_tuning_options, tuned
 
 log = logging.getLogger("semcom.programs")
@@ -32,11 +33,12 @@ def add_parsers(commands) -> None:
     from ..modes import AIR_CSI_MODES
     fmt = argparse.ArgumentDefaultsHelpFormatter
 
-    def program(name: str, help_text: str, description: str):
+    def program(name: str, help_text: str, description: str, run):
+        """A program's parser, running ``run``, with the options all four programs take."""
         p = commands.add_parser(name, help=help_text, description=description + " Ports: " + PORTS + ".",
                                 formatter_class=fmt)
-        p.add_argument("--model", default=demo_model(),
-                       help="multimodal model directory (the burst format comes from it)")
+        p.set_defaults(run=tuned(run))
+        add_model(p, "multimodal model directory (the burst format comes from it)")
         p.add_argument("--idle-timeout", type=seconds, default=10.0, help="stop after this many seconds without items")
         p.add_argument("--start-timeout", type=seconds, default=60.0, help="stop if nothing arrives for this long")
         p.add_argument("--linger", type=lambda text: seconds(text, allow_zero=True), default=1.0,
@@ -62,34 +64,31 @@ def add_parsers(commands) -> None:
         p.add_argument("--snr", type=float, default=10.0, help="SNR in dB (the channel's; the receiving "
                        "programs use it for LS/ZF regularisation)")
 
-    def radio(p, what: str):
-        from .loopback import add_radio_arguments
-        group = p.add_argument_group("SISO link over a radio")
-        group.add_argument("--siso-radio", default="", metavar="DEVICE",
-                           help=what + " (a SoapySDR device string, or a UHD address with --api uhd)")
-        add_radio_arguments(group)
+    def terminal(p, uplink: str, what: str):
+        """A terminal's last options: its uplink endpoint, and the radio that may carry its SISO link (``what``)."""
+        p.add_argument("--uplink-out", default=E[uplink], help="endpoint for the uplink bursts (bound)")
+        add_radio_options(p.add_argument_group("SISO link over a radio"), "--siso-radio", default="", metavar="DEVICE",
+                          help=what + " (a SoapySDR device string, or a UHD address with --api uhd)")
 
-    def data(p):
-        p.add_argument("--data", default=demo_data(), help="AVE-format dataset folder")
-        p.add_argument("--split", choices=("train", "val", "test"), default="test")
+    def data(p, **data_option):
+        """The dataset options (see :func:`add_data`) and the torch threads of the programs that read it."""
+        add_data(p, **data_option)
         p.add_argument("--torch-threads", type=int, default=0)
 
     p = program("audio-terminal", "the audio terminal: features → audio transmitter → bursts over ZMQ",
                 "Reads the audio features of a split, encodes them and sends the bursts of the SISO link and "
-                "of the uplink.")
+                "of the uplink.", run_audio_terminal)
     data(p)
     p.add_argument("--videos", type=int, default=0, help="first N videos of the split (0 = all)")
     p.add_argument("--rate", type=float, default=0.0, help="segments per second (1 = real time; 0 = as fast as "
                    "the peers take them)")
     p.add_argument("--siso-out", default=E["audio_siso"], help="endpoint for the SISO bursts (bound)")
-    p.add_argument("--uplink-out", default=E["audio_uplink"], help="endpoint for the uplink bursts (bound)")
-    radio(p, "transmit the SISO bursts over this radio (OTA waveform) instead of ZMQ")
-    p.set_defaults(run=tuned(run_audio_terminal))
+    terminal(p, "audio_uplink", "transmit the SISO bursts over this radio (OTA waveform) instead of ZMQ")
 
     p = program("channel", "the air-interface emulator: SISO link and 2×2 uplink between the programs",
                 "Applies the SISO link (audio terminal → video terminal) and the 2×2 uplink (both terminals → "
                 "the receiver's two antennas) of docs/signal-model.md. A terminal that is gone gets silence in "
-                "its slots, tagged so the receiver reports those videos as lost.")
+                "its slots, tagged so the receiver reports those videos as lost.", run_channel)
     air(p, channel=True)
     p.add_argument("--audio-siso", default=E["audio_siso"], help="audio terminal's SISO bursts (connect)")
     p.add_argument("--audio-uplink", default=E["audio_uplink"], help="audio terminal's uplink bursts (connect)")
@@ -101,31 +100,26 @@ def add_parsers(commands) -> None:
                         "(before its first burst: 10 s, while it starts)")
     p.add_argument("--no-siso", action="store_true",
                    help="leave the SISO link out (the terminals run it over radios: --siso-radio)")
-    p.set_defaults(run=tuned(run_channel))
 
     p = program("video-terminal", "the video terminal: SISO audio in, AGVA, visual bursts out over ZMQ",
                 "Receives the audio over the SISO link (LS, ZF, inverse Euler), looks up the visual features of "
                 "the same videos, runs the video transmitter (audio decoder, AGVA, visual channel encoder) and "
-                "sends its uplink bursts. It can be restarted during a run: it picks up at the next video.")
+                "sends its uplink bursts. It can be restarted during a run: it picks up at the next video.",
+                run_video_terminal)
     data(p)
     air(p, channel=False)
     p.add_argument("--siso", default=E["siso"], help="the channel's SISO output (connect)")
-    p.add_argument("--uplink-out", default=E["video_uplink"], help="endpoint for the uplink bursts (bound)")
-    radio(p, "receive the SISO bursts from this radio (OTA waveform) instead of the channel")
-    p.set_defaults(run=tuned(run_video_terminal))
+    terminal(p, "video_uplink", "receive the SISO bursts from this radio (OTA waveform) instead of the channel")
 
     p = program("receiver", "the 2-antenna receiver: LS, ZF, decoders, PSP, labels per segment",
                 "Receives the two antennas' bursts, estimates the channel, detects and classifies every segment; "
-                "writes a CSV row per segment and a summary of videos expected, received and lost.")
+                "writes a CSV row per segment and a summary of videos expected, received and lost.", run_receiver)
     air(p, channel=False)
     p.add_argument("--antenna", nargs=2, default=E["antennas"], help="the channel's antenna outputs (connect)")
     p.add_argument("--results", default="", help="CSV file, one row per segment; an existing one is resumed (its "
                    "videos stay, the rest is appended), so a restarted receiver loses nothing")
     p.add_argument("--overwrite", action="store_true", help="start --results afresh instead of resuming it")
-    p.add_argument("--data", default="", help="dataset folder: score the labels (accuracy in the summary)")
-    p.add_argument("--split", choices=("train", "val", "test"), default="test")
-    p.add_argument("--torch-threads", type=int, default=0)
-    p.set_defaults(run=tuned(run_receiver))
+    data(p, help_text="dataset folder: score the labels (accuracy in the summary)", default="")
 
     p = commands.add_parser("keys", help="make a key folder for authenticated, encrypted links between the programs",
                             description="Writes one ZMQ CURVE key pair per program (audio-terminal, channel, "
@@ -154,7 +148,7 @@ def _air(args):
 
 
 def _radio(args):
-    from .loopback import radio_from_args
+    """The radio of ``--siso-radio``, or None (the SISO link over ZMQ)."""
     return radio_from_args(args.siso_radio, args) if args.siso_radio else None
 
 

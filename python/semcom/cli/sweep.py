@@ -4,17 +4,16 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import re
 
-from ..user_data import demo_data
-from ..flowgraphs.links import LDPC_BACKENDS
+from ..flowgraphs.payloads import LDPC_BACKENDS
 from ..modes import CSI_MODES, SNR_GRID_DB
 from ..phy.channels import CHANNELS
 from ..phy.ls import ESTIMATOR_MODES
 from ..errors import InputError
+from .options import add_command, add_data, add_split
 
 log = logging.getLogger("semcom.sweep")
 RUNS_FILE = "runs.jsonl"
@@ -28,10 +27,8 @@ def system_spec(text: str) -> tuple:
 
 
 def add_parser(commands) -> None:
-    p = commands.add_parser("sweep", help="accuracy vs SNR through the GNU Radio system (Fig. 6, Table I)",
-                            description=__doc__.split(": ", 1)[1],
-                            formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--data", default=demo_data(), help="AVE-format dataset folder")
+    p = add_command(commands, "sweep", "accuracy vs SNR through the GNU Radio system (Fig. 6, Table I)", __doc__)
+    add_data(p, split=False)
     p.add_argument("--system", type=system_spec, action="append", required=True, metavar="NAME=MODEL_DIR",
                    help="a system to run, e.g. multimodal=models/av, audio_only=models/a, video_only=models/v, "
                    "multimodal_retrained=models/av_retrained (a receiver retrained with --csi none_retrained, "
@@ -44,7 +41,7 @@ def add_parser(commands) -> None:
                    help="CSI modes (error_free runs once per channel). none_retrained: Table I as the paper "
                    "ran it, a receiver retrained for the raw antenna signals; none_no_retraining: a "
                    "diagnostic, the system trained with estimated CSI run without the estimation block")
-    p.add_argument("--split", choices=("train", "val", "test"), default="test")
+    add_split(p)
     p.add_argument("--videos", type=int, default=0, help="first N videos of the split (0 = all)")
     p.add_argument("--estimator", choices=ESTIMATOR_MODES, default="min_residual")
     p.add_argument("--rician-k", type=float, default=4.0)
@@ -71,6 +68,7 @@ def add_parser(commands) -> None:
 
 def run(args) -> int:
     from ..data.ave import require_valid
+    from ..eval.report import publish
     from ..eval.sweep import plan, run_sweep
     if args.jobs < 1 or args.videos < 0:
         raise InputError("--jobs must be >= 1 and --videos >= 0")
@@ -101,32 +99,3 @@ def run(args) -> int:
     publish(rows, args.out, args.scheduler or args.jobs)
     return 0
 
-
-def publish(rows: list, out: str, jobs) -> dict:
-    """Write results.csv/json, timing.json, the PNGs and Table I; print the table; return the paths.
-    ``jobs`` (in timing.json): the local processes, or the Dask scheduler's address the runs went to."""
-    from ..eval import report
-    paths = report.write_rows(rows, out)
-    paths.update({f"plot_{os.path.basename(p)[9:-4]}": p for p in report.plot_channels(rows, out)})
-    table = report.table_one(rows)
-    print(report.accuracy_table(rows))
-    if table:
-        paths["table_I"] = report.write_table_one(table, out)
-        print("\nTable I (with channel estimation vs without: retrained = the receiver retrained for the raw "
-              "signals, as the paper ran it; no retraining = the diagnostic):")
-        for r in table:
-            cells = [f"{r['with_estimation']:.4f}"]
-            for label, value, drop in (("retrained", r["without_estimation"], r["relative_drop"]),
-                                       ("no retraining", r["no_retraining"], r["relative_drop_no_retraining"])):
-                if value is not None:
-                    cells.append(f"{label} {value:.4f} (drop {100 * drop:.1f} %)")
-            print(f"  {r['system']:>12} {r['channel']:>8} {r['snr_db']:>5g} dB: " + ", ".join(cells))
-    lost = sum(r["lost_videos"] for r in rows)
-    if lost:
-        log.warning("%d videos were lost on the way (see lost_videos in results.csv)", lost)
-    with open(os.path.join(out, "timing.json"), "w", encoding="utf-8") as f:
-        json.dump({"seconds": {f"{r['system']}/{r['channel']}/{r['snr_db']:g}/{r['csi']}": r["seconds"]
-                               for r in rows}, "jobs": jobs}, f, indent=1)
-    for name, path in paths.items():
-        print(f"{name}: {path}")
-    return paths

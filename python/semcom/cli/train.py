@@ -11,24 +11,21 @@ share of every batch (DistributedDataParallel); under an external torchrun, leav
 """
 from __future__ import annotations
 
-import argparse
 import logging
 import math
 import os
 import subprocess
 import sys
 from ..modes import TRAIN_CSI_MODES
-from ..user_data import demo_data
 from ..errors import InputError
+from .options import add_command, add_data
 
 log = logging.getLogger("semcom.train")
 
 
 def add_parser(commands) -> None:
-    p = commands.add_parser("train", help="train transmitters and receiver end to end, export TorchScript",
-                            description=__doc__.split(": ", 1)[1],
-                            formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--data", default=demo_data(), help="AVE-format dataset folder (real or `semcom data synth`)")
+    p = add_command(commands, "train", "train transmitters and receiver end to end, export TorchScript", __doc__)
+    add_data(p, "AVE-format dataset folder (real or `semcom data synth`)", split=False)
     p.add_argument("--out", required=True, help="model directory to write (manifest.json, *.pt, checkpoints)")
     p.add_argument("--modality", choices=("av", "a", "v"), default="av", help="multimodal, audio-only, video-only")
     p.add_argument("--channels", nargs="+", choices=("awgn", "rayleigh", "rician"),

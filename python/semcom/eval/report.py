@@ -1,12 +1,15 @@
 # Copyright 2026 gr-semcom authors.
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Results of a sweep as files: CSV and JSON rows, accuracy-vs-SNR plots (Fig. 6), Table I."""
+"""Results of a sweep as files: CSV and JSON rows, accuracy-vs-SNR plots (Fig. 6), Table I; :func:`publish`
+writes them all and prints the tables (``semcom sweep`` and ``semcom demo``)."""
 from __future__ import annotations
 
 import csv
 import json
+import logging
 import os
 
+log = logging.getLogger("semcom.sweep")     # the sweep's logger: publish reports for it
 ROW_FIELDS = ("system", "channel", "snr_db", "csi", "accuracy", "correct", "segments", "videos", "lost_videos",
               "error_videos")
 
@@ -134,3 +137,32 @@ def accuracy_table(rows: list) -> str:
         free = sorted((r["system"], r["accuracy"]) for r in mine if r["csi"] == "error_free")
         lines += [f"  error-free {system}: {accuracy:.4f}" for system, accuracy in free]
     return "\n".join(lines)
+
+
+def publish(rows: list, out: str, jobs) -> dict:
+    """Write results.csv/json, timing.json, the PNGs and Table I; print the table; return the paths.
+    ``jobs`` (in timing.json): the local processes, or the Dask scheduler's address the runs went to."""
+    paths = write_rows(rows, out)
+    paths.update({f"plot_{os.path.basename(p)[9:-4]}": p for p in plot_channels(rows, out)})
+    table = table_one(rows)
+    print(accuracy_table(rows))
+    if table:
+        paths["table_I"] = write_table_one(table, out)
+        print("\nTable I (with channel estimation vs without: retrained = the receiver retrained for the raw "
+              "signals, as the paper ran it; no retraining = the diagnostic):")
+        for r in table:
+            cells = [f"{r['with_estimation']:.4f}"]
+            for label, value, drop in (("retrained", r["without_estimation"], r["relative_drop"]),
+                                       ("no retraining", r["no_retraining"], r["relative_drop_no_retraining"])):
+                if value is not None:
+                    cells.append(f"{label} {value:.4f} (drop {100 * drop:.1f} %)")
+            print(f"  {r['system']:>12} {r['channel']:>8} {r['snr_db']:>5g} dB: " + ", ".join(cells))
+    lost = sum(r["lost_videos"] for r in rows)
+    if lost:
+        log.warning("%d videos were lost on the way (see lost_videos in results.csv)", lost)
+    with open(os.path.join(out, "timing.json"), "w", encoding="utf-8") as f:
+        json.dump({"seconds": {f"{r['system']}/{r['channel']}/{r['snr_db']:g}/{r['csi']}": r["seconds"]
+                               for r in rows}, "jobs": jobs}, f, indent=1)
+    for name, path in paths.items():
+        print(f"{name}: {path}")
+    return paths

@@ -23,7 +23,8 @@ from ..modes import CSI_MODES, NO_ESTIMATION, check_snr_db
 from ..nn.model_dir import open_model_dir
 from ..phy.channels import CHANNELS
 from ..phy.checks import require_choice
-from ..flowgraphs.system import SystemConfig, run_system
+from ..flowgraphs.payloads import DigitalBaseline
+from ..flowgraphs.system import BlockOptions, SystemConfig, run_system
 from ..errors import InputError
 
 log = logging.getLogger("semcom.sweep")
@@ -103,13 +104,22 @@ def _run(job: Job, common: dict, keep: bool = True) -> dict:
     next runs (:mod:`semcom.memo`; the results are those of fresh loads)."""
     if keep:
         keep_loads()
-    config = SystemConfig(model=job.model, channel=job.channel, snr_db=job.snr_db, csi=job.csi,
-                          digital=job.system.startswith("digital"), **common)
-    result = run_system(config)
+    result = run_system(system_config(job, common))
     return {"system": job.system, "channel": job.channel, "snr_db": job.snr_db, "csi": job.csi,
             "accuracy": result.accuracy, "correct": result.correct, "segments": result.segments,
             "videos": result.videos, "lost_videos": len(result.lost), "error_videos": result.errors,
             "pilot_misfits": result.pilot_misfits, "seconds": result.seconds}
+
+
+def system_config(job: Job, common: dict) -> SystemConfig:
+    """The system run of ``job`` with the sweep's ``common`` settings (SystemConfig fields, and
+    ``torch_threads`` and ``ldpc_backend`` for the blocks and the digital baseline)."""
+    settings = dict(common)
+    options = BlockOptions(torch_threads=settings.pop("torch_threads", 0))
+    backend = settings.pop("ldpc_backend", "numpy")
+    digital = DigitalBaseline(ldpc_backend=backend) if job.system.startswith("digital") else None
+    return SystemConfig(model=job.model, channel=job.channel, snr_db=job.snr_db, csi=job.csi, blocks=options,
+                        digital=digital, **settings)
 
 
 def _executor(workers: int, scheduler: str | None, timeout: float):

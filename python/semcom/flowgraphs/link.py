@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The physical-layer link as a GNU Radio top block: K single-antenna users → M-antenna receiver.
 
-Per user: float ±1 vectors (QPSK bits) → euler_mapper → pilot_inserter → mimo_channel →
-ls_channel_estimator → zf_detector → euler_demapper → sign decisions. Used by ``semcom link``,
-the examples and the theory tests.
+Per user: float ±1 vectors (QPSK bits) → euler_mapper → stream_to_vector → pilot_inserter → mimo_channel →
+ls_channel_estimator → zf_detector → vector_to_stream → euler_demapper → sign decisions (:mod:`.air`). Used
+by ``semcom link`` and the theory tests.
 """
 from __future__ import annotations
 
@@ -15,13 +15,11 @@ import pmt
 from gnuradio import blocks, gr
 
 from ..blocks import tags
-from ..blocks.euler_demapper import euler_demapper
-from ..blocks.euler_mapper import euler_mapper
-from ..blocks.ls_channel_estimator import ls_channel_estimator
-from ..blocks.mimo_channel import mimo_channel, seeds
-from ..blocks.pilot_inserter import pilot_inserter
-from ..blocks.zf_detector import zf_detector
+from ..blocks.mimo_channel import seeds
 from ..phy.checks import require_int_range
+from ..phy.pilots import PilotSettings
+from .air import LinkBuilder
+from .payloads import SemanticPayload
 
 
 @dataclass
@@ -33,10 +31,7 @@ class LinkConfig:
     bursts: int = 200
     segments_per_burst: int = 10
     d: int = 64                    # floats per segment → d/2 QPSK symbols
-    pilot_steps: int = 10
-    pilot_len: int = 16
-    pilot_source: str = "zadoff_chu"
-    pilot_file: str = ""
+    pilots: PilotSettings = PilotSettings()
     estimator: str = "min_residual"
     detector: str = "zf"
     csi: str = "estimated"         # or "perfect"
@@ -44,13 +39,10 @@ class LinkConfig:
     fading: str = "block"
     seed: int = 1
 
-    @property
-    def payload_len(self) -> int:
-        return self.segments_per_burst * self.d // 2
-
 
 class link_top_block(gr.top_block):
-    """The link of :class:`LinkConfig`; ``bits`` (K, bursts·segments, d) are the sent ±1 values."""
+    """The link of :class:`LinkConfig` as drawn in GRC (the separate blocks, :class:`.air.LinkBuilder`);
+    ``bits`` (K, bursts·segments, d) are the sent ±1 values."""
 
     def __init__(self, config: LinkConfig):
         gr.top_block.__init__(self, "semcom_link")
@@ -59,29 +51,17 @@ class link_top_block(gr.top_block):
         rng = np.random.default_rng(seeds(c.seed, 1)[0])
         segments = c.bursts * c.segments_per_burst
         self.bits = rng.choice(np.array([-1.0, 1.0], np.float32), size=(c.users, segments, c.d))
-        symbol_size = gr.sizeof_gr_complex * (c.d // 2)
-        self.channel = mimo_channel(c.channel, c.antennas, c.users, c.pilot_steps * c.pilot_len + c.payload_len,
-                                    c.snr_db, c.rician_k, c.fading, seed=c.seed)
-        self.estimator = ls_channel_estimator(c.antennas, c.users, c.payload_len, c.pilot_steps, c.pilot_len,
-                                              c.pilot_source, 1, c.pilot_file, c.estimator, c.snr_db)
-        self.detector = zf_detector(c.antennas, c.users, c.payload_len, c.detector, c.csi, c.snr_db)
-        self.sources, self.mappers, self.to_bursts, self.inserters = [], [], [], []
-        self.to_segments, self.demappers, self.sinks = [], [], []
-        for k in range(c.users):
-            self.sources.append(blocks.vector_source_f(self.bits[k].ravel(), False, c.d))
-            self.mappers.append(euler_mapper(c.d, c.segments_per_burst, k))
-            self.to_bursts.append(blocks.stream_to_vector(symbol_size, c.segments_per_burst))
-            self.inserters.append(pilot_inserter(c.payload_len, k, c.users, c.pilot_steps, c.pilot_len,
-                                                 c.pilot_source, 1, c.pilot_file))
-            self.connect(self.sources[k], self.mappers[k], self.to_bursts[k], self.inserters[k],
-                         (self.channel, k))
-            self.to_segments.append(blocks.vector_to_stream(symbol_size, c.segments_per_burst))
-            self.demappers.append(euler_demapper(c.d, k))
-            self.sinks.append(blocks.vector_sink_f(c.d))
-            self.connect((self.detector, k), self.to_segments[k], self.demappers[k], self.sinks[k])
-        for m in range(c.antennas):
-            self.connect((self.channel, m), (self.estimator, m), (self.detector, m))
-        self.csi_probe = blocks.tag_debug(gr.sizeof_gr_complex * c.payload_len, "csi", "")
+        self.air = LinkBuilder(self, SemanticPayload(c.d, c.segments_per_burst), c.pilots, channel=c.channel,
+                               snr_db=c.snr_db, rician_k=c.rician_k, fading=c.fading, estimator=c.estimator,
+                               detector=c.detector, fused=False)
+        sources = [self.air.add(blocks.vector_source_f(self.bits[k].ravel(), False, c.d)) for k in range(c.users)]
+        received = self.air.channel([self.air.transmit(s, k, c.users) for k, s in enumerate(sources)],
+                                    c.antennas, c.seed)
+        self.sinks = [self.air.add(blocks.vector_sink_f(c.d)) for _ in range(c.users)]
+        for port, sink in zip(self.air.detect(received, c.users, c.csi, c.users), self.sinks):
+            self.connect(port, sink)
+        (self.estimator,) = self.air.estimators
+        self.csi_probe = blocks.tag_debug(gr.sizeof_gr_complex * self.air.payload.payload_len, "csi", "")
         self.csi_probe.set_display(False)
         self.csi_probe.set_save_all(True)
         self.connect((self.estimator, 0), self.csi_probe)
@@ -122,10 +102,18 @@ def run_link(config: LinkConfig) -> LinkResult:
     else:
         mse = float("nan")
     return LinkResult(config.snr_db, int(wrong.size), int(wrong.sum()), float(wrong.mean()),
-                      float(symbol_wrong.mean()), mse, config.bursts, tb.estimator.misfits)
+                      float(symbol_wrong.mean()), mse, config.bursts, tb.estimator.estimation.misfits)
 
 
 def result_row(config: LinkConfig, result: LinkResult) -> dict:
-    row = asdict(config)
+    """One row of link.csv: the settings (the pilots as pilot_steps, pilot_len, pilot_source, pilot_file)
+    and the result."""
+    row = {}
+    for key, value in asdict(config).items():
+        if key == "pilots":
+            row.update(pilot_steps=value["steps"], pilot_len=value["length"], pilot_source=value["source"],
+                       pilot_file=value["file"])
+        else:
+            row[key] = value
     row.update(asdict(result))
     return row

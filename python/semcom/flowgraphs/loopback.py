@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 
 from gnuradio import analog, blocks, channels, gr
 
+from ..blocks.feature_lookup import feature_lookup
 from ..blocks.ota_demodulator import ota_demodulator
-from ..nn.model_dir import open_model_dir
 from ..blocks.ota_modulator import ota_modulator
 from ..phy.ota import OtaSettings
 from .radio import Radio, open_radio
-from .system import SystemConfig, system_top_block
+from .system import SimulatedSiso, SystemConfig, system_top_block
 from ..errors import InputError
 
 
@@ -58,62 +58,86 @@ class Impairments:
         return self
 
 
-class ota_system_top_block(system_top_block):
-    """:class:`.system.system_top_block` with the SISO link over the waveform; exactly one of
-    ``impairments`` (channel_model) or ``radio`` (hardware) is the radio path. A frame lost on the
-    air (missed preamble, failed header) makes its video ``lost`` at the receiver."""
+class OverTheAirSiso(SimulatedSiso):
+    """The SISO link over the waveform: exactly one of ``impairments`` (channel_model) or ``radio`` (hardware)
+    is the radio path. A frame lost on the air (missed preamble, failed header) loses its video: the video
+    terminal then encodes the videos it heard (their visual features looked up by position) and the uplink
+    lines the users' bursts up by video, waiting ``slot_timeout`` s for the video terminal's."""
 
-    LOSSY_SISO = True
-
-    def __init__(self, config: SystemConfig, waveform: Waveform = None, impairments: Impairments = None,
-                 radio: Radio = None):
+    def __init__(self, waveform: Waveform = None, impairments: Impairments = None, radio: Radio = None,
+                 slot_timeout: float = 1.0):
         if (impairments is None) == (radio is None):
             raise InputError("give either impairments (channel_model) or a radio")
-        if config.digital:
-            raise InputError("the over-the-air SISO link carries the semantic system, not the digital baseline")
-        if config.csi in ("perfect", "error_free"):
-            raise InputError(f"csi {config.csi!r} has no over-the-air meaning: use 'estimated' (or "
-                             "'none_retrained', 'none_no_retraining')")
-        modality = open_model_dir(config.model).modality
-        if modality != "av":
-            raise InputError(f"{config.model}: {'an audio' if modality == 'a' else 'a video'}-only model has no "
-                             "SISO link (audio terminal to video terminal) to send over the air; the loopback needs a "
-                             "multimodal ('av') model")
+        if not slot_timeout > 0:
+            raise InputError(f"slot_timeout must be > 0 seconds, got {slot_timeout}")
         self.waveform = waveform or Waveform()
         self.waveform.settings()
         self.impairments = impairments.check() if impairments else None
         self.radio = radio
-        super().__init__(config)
+        self.timeout = float(slot_timeout)
+        self.modulator = self.demodulator = None
 
-    def siso_link(self, audio, csi: str, seed: int):
-        w, length = self.waveform, self.burst_len(1)
-        self.modulator = self.add(ota_modulator(length, w.sps, w.rolloff, w.preamble_len, w.guard))
-        self.demodulator = self.add(ota_demodulator(length, w.sps, w.rolloff, w.preamble_len, w.threshold))
-        self.connect(self.transmit(audio, 0, 1), self.modulator)
+    def check(self, config: SystemConfig, modality: str) -> None:
+        if config.digital is not None:
+            raise InputError("the over-the-air SISO link carries the semantic system, not the digital baseline")
+        if config.csi in ("perfect", "error_free"):
+            raise InputError(f"csi {config.csi!r} has no over-the-air meaning: use 'estimated' (or "
+                             "'none_retrained', 'none_no_retraining')")
+        if modality != "av":
+            raise InputError(f"{config.model}: {'an audio' if modality == 'a' else 'a video'}-only model has no "
+                             "SISO link (audio terminal to video terminal) to send over the air; the loopback needs a "
+                             "multimodal ('av') model")
+
+    def heard_audio(self, system, audio, csi: str, seed: int):
+        air, w = system.air, self.waveform
+        length = air.burst_len(1)
+        self.modulator = air.add(ota_modulator(length, w.sps, w.rolloff, w.preamble_len, w.guard))
+        self.demodulator = air.add(ota_demodulator(length, w.sps, w.rolloff, w.preamble_len, w.threshold))
+        system.connect(air.transmit(audio, 0, 1), self.modulator)
         if self.radio is not None:
-            self._radio_path()
+            sink, source = (air.add(b) for b in open_radio(self.radio, "both"))
+            system.connect(self.modulator, sink)
+            system.connect(source, self.demodulator)
         else:
-            self._emulated_path(seed)
-        return self.detect([(self.demodulator, 0)], 1, csi, 1)[0]
+            self._emulated_path(system, seed)
+        return air.detect([(self.demodulator, 0)], 1, csi, 1)[0]
 
-    def _emulated_path(self, seed: int) -> None:
+    def _emulated_path(self, system, seed: int) -> None:
         """Start delay → channel_model (no noise of its own: its noise pool repeats) → + CN(0, σ²)."""
-        i = self.impairments
-        delay = self.add(blocks.delay(gr.sizeof_gr_complex, int(i.delay)))
-        channel = self.add(channels.channel_model(noise_voltage=0.0, frequency_offset=i.cfo, epsilon=i.epsilon,
-                                                  taps=[complex(t) for t in i.taps], noise_seed=seed,
-                                                  block_tags=False))
-        sigma = math.sqrt(10 ** (-self.config.snr_db / 10))       # Es/N0 = SNR with unit-energy pulses
-        noise = self.add(analog.noise_source_c(analog.GR_GAUSSIAN, sigma, seed))
-        add = self.add(blocks.add_cc())
-        self.connect(self.modulator, delay, channel, (add, 0))
-        self.connect(noise, (add, 1))
-        self.connect(add, self.demodulator)
+        i, add = self.impairments, system.air.add
+        delay = add(blocks.delay(gr.sizeof_gr_complex, int(i.delay)))
+        channel = add(channels.channel_model(noise_voltage=0.0, frequency_offset=i.cfo, epsilon=i.epsilon,
+                                             taps=[complex(t) for t in i.taps], noise_seed=seed, block_tags=False))
+        sigma = math.sqrt(10 ** (-system.config.snr_db / 10))       # Es/N0 = SNR with unit-energy pulses
+        noise = add(analog.noise_source_c(analog.GR_GAUSSIAN, sigma, seed))
+        adder = add(blocks.add_cc())
+        system.connect(self.modulator, delay, channel, (adder, 0))
+        system.connect(noise, (adder, 1))
+        system.connect(adder, self.demodulator)
 
-    def _radio_path(self) -> None:
-        self.sink, self.source_radio = (self.add(b) for b in open_radio(self.radio, "both"))
-        self.connect(self.modulator, self.sink)
-        self.connect(self.source_radio, self.demodulator)
+    def visual_lookup(self, system, heard):
+        c = system.config
+        lookup = system.air.add(feature_lookup(c.data, c.split, system.d, False))
+        system.connect(heard, lookup)
+        return (lookup, 0)
+
+    def slot_timeout(self) -> float:
+        return self.timeout
+
+
+class ota_system_top_block(system_top_block):
+    """:class:`.system.system_top_block` with the SISO link over the air (:class:`OverTheAirSiso`: the waveform
+    through ``impairments`` or a ``radio``; the uplink waits ``slot_timeout`` s for a video terminal's burst)."""
+
+    def __init__(self, config: SystemConfig, waveform: Waveform = None, impairments: Impairments = None,
+                 radio: Radio = None, slot_timeout: float = 1.0):
+        self.radio = radio
+        super().__init__(config, siso=OverTheAirSiso(waveform, impairments, radio, slot_timeout))
+
+    @property
+    def demodulator(self):
+        """The SISO link's ota_demodulator (frames detected, header failures)."""
+        return self.siso.demodulator
 
     def run_until_done(self, idle_timeout: float = 10.0) -> None:
         """Run; with a radio (whose source never ends) stop when the receiver has the last video,

@@ -55,8 +55,8 @@ from ..blocks.video_transmitter import video_transmitter
 from ..nn.model_dir import check_data_matches, open_model_dir
 from ..phy.channels import CHANNELS
 from ..phy.checks import require_choice
-from .air import AirBuilder
-from .links import SemanticPhy
+from .air import LinkBuilder
+from .payloads import SemanticPayload
 from .radio import open_radio
 from ..modes import AIR_CSI_MODES, check_snr_db
 from .system import ANTENNAS
@@ -110,7 +110,7 @@ def gnuradio_log():
     return _GNURADIO_LOG
 
 
-class _Program(gr.top_block, AirBuilder):
+class _Program(gr.top_block):
     """A multimodal model directory's burst format, ZMQ ends with probes, and the stop rule."""
 
     KEY = ""                        # this program's key name in a key folder (`semcom keys`)
@@ -123,9 +123,9 @@ class _Program(gr.top_block, AirBuilder):
         self.config = air
         self.model = open_model_dir(model)
         self.model.require_modality("av")
-        self.phy = SemanticPhy(2 * self.model.symbols, self.model.segments)
-        self.pilots = self.model.pilot_settings()
-        self.keep = []
+        self.air = LinkBuilder(self, SemanticPayload(2 * self.model.symbols, self.model.segments),
+                               self.model.pilot_settings(), channel=air.channel, snr_db=air.snr_db,
+                               rician_k=air.rician_k, estimator=air.estimator)
         self.probes = []            # (probe, ZMQ sink): the outgoing streams whose end means done
         self.inputs = []            # probes on the incoming ZMQ streams
         self.sources = []           # (ZMQ source, endpoint, bytes per burst) of the incoming streams
@@ -134,35 +134,35 @@ class _Program(gr.top_block, AirBuilder):
 
     def send(self, port, endpoint: str, users: int) -> None:
         """Bursts of a ``users``-user link → a ZMQ PUSH sink bound for ``endpoint``, with a probe."""
-        length = self.burst_len(users)
+        length = self.air.burst_len(users)
         # bound to the interface of ``endpoint`` only (127.0.0.1 by default), never every interface unless asked
         if self.keys:
-            sink = self.add(curve_push_sink(length, endpoint, self.keys, self.KEY))
+            sink = self.air.add(curve_push_sink(length, endpoint, self.keys, self.KEY))
             self.curve_ends.append(sink)
         else:
-            sink = self.add(zmq_block(lambda: zeromq.push_sink(gr.sizeof_gr_complex, length, endpoint,
+            sink = self.air.add(zmq_block(lambda: zeromq.push_sink(gr.sizeof_gr_complex, length, endpoint,
                                                                ZMQ_TIMEOUT_MS, True, -1), endpoint, "bind"))
-        probe = self.add(progress_probe(gr.sizeof_gr_complex * length))
+        probe = self.air.add(progress_probe(gr.sizeof_gr_complex * length))
         self.connect(port, sink)
         self.connect(port, probe)
         self.probes.append((probe, sink))
 
     def send_air(self, port, radio, users: int) -> None:
         """Bursts → ota_modulator → the radio's transmitter (:mod:`.loopback`), with a probe."""
-        length = self.burst_len(users)
-        modulator = self.add(ota_modulator(length))
-        (sink,) = [self.add(b) for b in open_radio(radio, "tx")]
-        probe = self.add(progress_probe(gr.sizeof_gr_complex * length))
+        length = self.air.burst_len(users)
+        modulator = self.air.add(ota_modulator(length))
+        (sink,) = [self.air.add(b) for b in open_radio(radio, "tx")]
+        probe = self.air.add(progress_probe(gr.sizeof_gr_complex * length))
         self.connect(port, modulator, sink)
         self.connect(port, probe)
         self.probes.append((probe, modulator))
 
     def receive_air(self, radio, users: int):
         """The radio's receiver → ota_demodulator: bursts of a ``users``-user link."""
-        length = self.burst_len(users)
-        (source,) = [self.add(b) for b in open_radio(radio, "rx")]
-        demodulator = self.add(ota_demodulator(length))
-        probe = self.add(progress_probe(gr.sizeof_gr_complex * length))
+        length = self.air.burst_len(users)
+        (source,) = [self.air.add(b) for b in open_radio(radio, "rx")]
+        demodulator = self.air.add(ota_demodulator(length))
+        probe = self.air.add(progress_probe(gr.sizeof_gr_complex * length))
         self.connect(source, demodulator, probe)
         self.inputs.append(probe)
         return (demodulator, 0)
@@ -170,15 +170,15 @@ class _Program(gr.top_block, AirBuilder):
     def receive(self, endpoint: str, users: int, peer: str):
         """A ZMQ PULL source connected to ``endpoint`` (where program ``peer`` sends) for bursts of a
         ``users``-user link."""
-        length = self.burst_len(users)
+        length = self.air.burst_len(users)
         if self.keys:
-            source = self.add(curve_pull_source(length, endpoint, self.keys, self.KEY, peer))
+            source = self.air.add(curve_pull_source(length, endpoint, self.keys, self.KEY, peer))
             self.curve_ends.append(source)
         else:
-            source = self.add(zmq_block(lambda: zeromq.pull_source(gr.sizeof_gr_complex, length, endpoint,
+            source = self.air.add(zmq_block(lambda: zeromq.pull_source(gr.sizeof_gr_complex, length, endpoint,
                                                                    ZMQ_TIMEOUT_MS, True, -1), endpoint, "connect"))
         self.sources.append((source, endpoint, gr.sizeof_gr_complex * length))
-        probe = self.add(progress_probe(gr.sizeof_gr_complex * self.burst_len(users)))
+        probe = self.air.add(progress_probe(gr.sizeof_gr_complex * length))
         self.connect(source, probe)
         self.inputs.append(probe)
         return (source, 0)
@@ -195,7 +195,7 @@ class _Program(gr.top_block, AirBuilder):
 
     def summary(self) -> dict:
         sent = sorted(set().union(*(p.positions for p, _ in self.probes))) if self.probes else []
-        return dict({"program": self.name_, "videos_sent": sent, "pilot_fit": self.pilot_fit_summary()},
+        return dict({"program": self.name_, "videos_sent": sent, "pilot_fit": self.air.pilot_fit_summary()},
                     **self.security_summary())
 
     def security_summary(self) -> dict:
@@ -274,15 +274,15 @@ class audio_terminal_program(_Program):
         super().__init__("semcom_audio_terminal", model, AirSettings(), keys)
         self.source = feature_source(data, split, videos, segments_per_second, check_data)
         check_data_matches(self.model, self.source.split.audio.shape[1:], self.source.split.visual.shape[1:], data)
-        self.connect((self.source, 1), self.add(blocks.null_sink(gr.sizeof_float * self.source.visual_size)))
+        self.connect((self.source, 1), self.air.add(blocks.null_sink(gr.sizeof_float * self.source.visual_size)))
         self.audio_tx = audio_transmitter(model, torch_threads=torch_threads)
         self.connect((self.source, 0), self.audio_tx)
-        siso = self.transmit((self.audio_tx, 0), 0, 1)
+        siso = self.air.transmit((self.audio_tx, 0), 0, 1)
         if siso_radio is not None:                  # the SISO link over the air (OTA waveform)
             self.send_air(siso, siso_radio, 1)
         else:
             self.send(siso, endpoints["audio_siso"], 1)
-        self.send(self.transmit((self.audio_tx, 0), 0, 2), endpoints["audio_uplink"], 2)
+        self.send(self.air.transmit((self.audio_tx, 0), 0, 2), endpoints["audio_uplink"], 2)
 
     def last_activity(self):
         return time.monotonic()        # a local source: never idle
@@ -298,12 +298,13 @@ class channel_program(_Program):
         super().__init__("semcom_channel", model, air, keys)
         siso_seed, uplink_seed = seeds(air.seed, 2)
         if siso:                                    # False: the terminals run the SISO link over a radio
-            (heard,) = self.air([self.receive(endpoints["audio_siso"], 1, audio_terminal_program.KEY)], 1, siso_seed)
+            audio = self.receive(endpoints["audio_siso"], 1, audio_terminal_program.KEY)
+            (heard,) = self.air.channel([audio], 1, siso_seed)
             self.send(heard, endpoints["siso"], 1)
-        self.aligner = self.add(slot_aligner(self.burst_len(2), 2, slot_timeout))
+        self.aligner = self.air.add(slot_aligner(self.air.burst_len(2), 2, slot_timeout))
         self.connect(self.receive(endpoints["audio_uplink"], 2, audio_terminal_program.KEY), (self.aligner, 0))
         self.connect(self.receive(endpoints["video_uplink"], 2, video_terminal_program.KEY), (self.aligner, 1))
-        received = self.air([(self.aligner, 0), (self.aligner, 1)], ANTENNAS, uplink_seed)
+        received = self.air.channel([(self.aligner, 0), (self.aligner, 1)], ANTENNAS, uplink_seed)
         for port, endpoint in zip(received, endpoints["antennas"]):
             self.send(port, endpoint, 2)
 
@@ -319,20 +320,20 @@ class video_terminal_program(_Program):
 
     def __init__(self, model: str, data: str, air: AirSettings, split: str = "test", endpoints: dict = ENDPOINTS,
                  torch_threads: int = 0, check_data: bool = True, siso_radio=None, keys: str = ""):
-        super().__init__("semcom_video_transmitter", model, air, keys)
+        super().__init__("semcom_video_terminal", model, air, keys)
         siso_csi = "estimated" if air.csi == "none" else air.csi
         if siso_radio is not None and siso_csi == "perfect":
             raise InputError("csi 'perfect' needs the simulated channel's H: over the air use 'estimated'")
         bursts = (self.receive_air(siso_radio, 1) if siso_radio is not None
                   else self.receive(endpoints["siso"], 1, channel_program.KEY))
-        (heard,) = self.detect([bursts], 1, siso_csi, 1)
-        self.lookup = self.add(feature_lookup(data, split, self.phy.d, check_data))
+        (heard,) = self.air.detect([bursts], 1, siso_csi, 1)
+        self.lookup = self.air.add(feature_lookup(data, split, self.air.payload.d, check_data))
         check_data_matches(self.model, self.lookup.split.audio.shape[1:], self.lookup.split.visual.shape[1:], data)
         # whole (not split): the visual features are looked up from the heard audio
         self.video_tx = video_transmitter(model, torch_threads=torch_threads)
         self.connect(heard, self.lookup, (self.video_tx, 0))
         self.connect(heard, (self.video_tx, 1))
-        self.send(self.transmit((self.video_tx, 0), 1, 2), endpoints["video_uplink"], 2)
+        self.send(self.air.transmit((self.video_tx, 0), 1, 2), endpoints["video_uplink"], 2)
 
 
 class receiver_program(_Program):
@@ -343,7 +344,7 @@ class receiver_program(_Program):
                  torch_threads: int = 0, resume: bool = True, keys: str = ""):
         super().__init__("semcom_receiver", model, air, keys)
         received = [self.receive(endpoint, 2, channel_program.KEY) for endpoint in endpoints["antennas"]]
-        streams = self.detect(received, 2, air.csi, 2)
+        streams = self.air.detect(received, 2, air.csi, 2)
         self.receiver = multimodal_receiver(model, results_file=results_file, torch_threads=torch_threads,
                                             resume=resume)
         for i, port in enumerate(streams):
@@ -354,7 +355,7 @@ class receiver_program(_Program):
         return expected > 0 and any(r["position"] == expected - 1 for r in self.receiver.results)
 
     def summary(self) -> dict:
-        return dict(program=self.name_, **self.receiver.summary(), pilot_fit=self.pilot_fit_summary(),
+        return dict(program=self.name_, **self.receiver.summary(), pilot_fit=self.air.pilot_fit_summary(),
                     **self.security_summary())
 
 

@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass
 
 from .architecture import Architecture
+from ..phy.pilots import PilotSettings
 from ..errors import InputError
 
 FORMAT_VERSION = 1
@@ -60,14 +61,11 @@ class ModelDirectory:
     def path(self, network: str) -> str:
         return os.path.join(self.folder, self.manifest["files"][network])
 
-    def pilot_settings(self) -> dict:
-        """Keyword arguments of :class:`pilot_inserter` / :class:`ls_channel_estimator` for these pilots."""
+    def pilot_settings(self) -> PilotSettings:
+        """The pilots of the model's links (manifest field ``pilots``; a pilot file's path made absolute)."""
         p = self.manifest["pilots"]
-        if p["source"] == "file":
-            return {"pilot_source": "file", "pilot_file": os.path.join(self.folder, p["file"]),
-                    "pilot_steps": int(p["steps"]), "pilot_len": int(p["length"])}
-        return {"pilot_source": p["source"], "pilot_file": "", "pilot_steps": int(p["steps"]),
-                "pilot_len": int(p["length"])}
+        return PilotSettings(source=p["source"], steps=int(p["steps"]), length=int(p["length"]),
+                             file=os.path.join(self.folder, p["file"]) if p["source"] == "file" else "")
 
     def load(self, network: str):
         """The TorchScript module of ``network`` (in eval mode)."""

@@ -114,6 +114,6 @@ class SemanticSystem(nn.Module):
         system.video_tx = model.load("video_transmitter") if model.modality in ("av", "v") else None
         system.receiver = model.load("receiver")
         pilots = model.pilot_settings()
-        if pilots["pilot_source"] == "file":
-            system.fixed_pilot = torch.from_numpy(np.load(pilots["pilot_file"]).astype(np.complex64))
+        if pilots.source == "file":
+            system.fixed_pilot = torch.from_numpy(np.load(pilots.file).astype(np.complex64))
         return system.eval()

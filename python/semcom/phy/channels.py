@@ -19,6 +19,22 @@ def noise_variance(snr_db: float) -> float:
     return 10.0 ** (-snr_db / 10.0)
 
 
+class NoiseLevel:
+    """The SNR a receiver assumes and its σ² (:func:`noise_variance`): one object that a block shares
+    between the parts that use σ², so that :meth:`set_snr_db` reaches them all."""
+
+    def __init__(self, snr_db: float):
+        self.set_snr_db(snr_db)
+
+    def set_snr_db(self, snr_db: float) -> None:
+        """Assume ``snr_db`` from now on (InputError, and no change, if it is not finite)."""
+        self.variance = noise_variance(snr_db)
+        self.snr_db = float(snr_db)
+
+    def __repr__(self) -> str:
+        return f"NoiseLevel(snr_db={self.snr_db!r})"
+
+
 def check_rician_k(rician_k: float) -> float:
     rician_k = float(rician_k)
     if not (np.isfinite(rician_k) and rician_k >= 0):

@@ -7,6 +7,7 @@ A pilot array has shape (T_p, K, L_p): ``pilots[t, k]`` is what user k sends in 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -14,6 +15,41 @@ from .checks import require_choice, require_finite, require_int_range
 from ..errors import InputError
 
 PILOT_SOURCES = ("zadoff_chu", "zadoff_chu_shifted", "file")
+
+
+@dataclass(frozen=True)
+class PilotSettings:
+    """The pilots both ends of a link agree on (a model directory's manifest field ``pilots``).
+
+    ``source``: a :data:`PILOT_SOURCES` entry; ``steps``: T_p; ``length``: L_p of the K-user uplink (for a
+    pilot ``file``, the file's); ``file``: the .npy array of ``source`` 'file'; ``zc_root``: the Zadoff-Chu
+    root. The blocks take them as keyword arguments: ``**settings.block_arguments(users)``."""
+    source: str = "zadoff_chu"
+    steps: int = 10
+    length: int = 16
+    file: str = ""
+    zc_root: int = 1
+
+    def length_for(self, users: int) -> int:
+        """L_p on a ``users``-user link: ``length``, except that a (T_p, L) pilot file is time-divided into
+        K·L symbols (the SISO link to the video terminal sends L, the 2-user uplink 2L)."""
+        if self.source != "file":
+            return self.length
+        return load_pilots(self.file, users).shape[2]
+
+    def preamble_len(self, users: int) -> int:
+        """Pilot symbols before each burst's payload on a ``users``-user link: T_p·L_p."""
+        return self.steps * self.length_for(users)
+
+    def block_arguments(self, users: int) -> dict:
+        """The pilot keyword arguments of pilot_inserter, burst_mapper, ls_channel_estimator and
+        burst_detector on a ``users``-user link."""
+        return {"pilot_steps": self.steps, "pilot_len": self.length_for(users), "pilot_source": self.source,
+                "zc_root": self.zc_root, "pilot_file": self.file}
+
+    def array(self, users: int) -> np.ndarray:
+        """The (T_p, K, L_p) pilot array of a ``users``-user link (:func:`make_pilots`)."""
+        return make_pilots(self.source, users, self.steps, self.length_for(users), self.zc_root, self.file)
 
 
 def zadoff_chu(length: int, root: int = 1) -> np.ndarray:

@@ -1,6 +1,6 @@
 # Copyright 2026 gr-semcom authors.
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Port signatures of the semcom blocks."""
+"""Item types of the semcom blocks' ports (their in_sig and out_sig)."""
 import numpy as np
 
 

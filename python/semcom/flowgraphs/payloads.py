@@ -1,10 +1,11 @@
 # Copyright 2026 gr-semcom authors.
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""What a terminal's features become on the air, and back: the block chains around the pilot inserter
-and after the ZF detector, for the semantic system and for the separate source/channel coding baseline.
+"""The payload strategies: what a terminal's features become on the air, and back. Each is the block chain
+before the pilot inserter and the one after the ZF detector, for the semantic system and for the separate
+source/channel coding baseline; :class:`semcom.flowgraphs.air.LinkBuilder` puts them around the air.
 
-- :class:`SemanticPhy`: Euler map (eq. 1) of the transmitter's 2L reals to L symbols per segment.
-- :class:`DigitalPhy` (the paper's "traditional" system, RQ1): PCM of the error-free-trained
+- :class:`SemanticPayload`: Euler map (eq. 1) of the transmitter's 2L reals to L symbols per segment.
+- :class:`DigitalPayload` (the paper's "traditional" system, RQ1): PCM of the error-free-trained
   transmitter's 2L_s reals, an LDPC code of gr-fec, 16-QAM of gr-digital, zero padding to the same
   channel uses per segment as the semantic system; at the receiver soft (sum-product) or hard
   (bit-flipping) LDPC decoding and PCM reconstruction. The LDPC encoder and the soft decoder
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import math
 import os
+from dataclasses import dataclass
 
 from gnuradio import blocks, gr
 
@@ -40,7 +42,26 @@ LLR_NOISE_FLOOR = 0.05           # noise power of 13 dB
 LUT_PRECISION = 8                # soft-decision table of 2^8 × 2^8 points
 
 
-class SemanticPhy:
+@dataclass
+class DigitalBaseline:
+    """The settings of the separate source/channel coding baseline (:class:`DigitalPayload`) in a system run."""
+    channel_uses: int = 64         # symbols per segment, as many as the semantic system's
+    pcm_bits: int = 3
+    pcm_clip: float = 0.0          # > 0: PCM range ±pcm_clip; 0: the model's output range on the videos sent
+    ldpc: str = "n_0500_k_0202_gap_11.alist"
+    ldpc_gap: int = 11
+    decoding: str = "soft"
+    ldpc_backend: str = "numpy"    # LDPC encoder and soft decoder: phy/ldpc.py over whole bursts, or 'gr-fec'
+
+
+class SemanticPayload:
+    """Euler map (eq. 1) of the transmitter's d = 2L reals per segment to L symbols, inverse Euler map
+    (eq. 8-9) at the receiver; ``loopback`` is the error-free link (mapper straight into demapper).
+    ``FUSABLE``: :class:`semcom.flowgraphs.air.LinkBuilder` may build its chains as the fused blocks
+    (burst_mapper, burst_detector), which give the same samples and floats."""
+
+    FUSABLE = True
+
     def __init__(self, d: int, segments: int):
         self.d, self.segments = d, segments
         self.payload_len = segments * d // 2
@@ -57,11 +78,13 @@ class SemanticPhy:
         return [euler_mapper(self.d, self.segments, user), euler_demapper(self.d, user)]
 
 
-class DigitalPhy:
+class DigitalPayload:
     """PCM (``pcm_bits`` over ±``clip``) → LDPC (``ldpc``: an alist of gr-fec with its ``gap``) →
     16-QAM → zero padding to ``channel_uses`` symbols per segment. ``ldpc_backend``: the LDPC encoder
     and soft decoder of :mod:`semcom.blocks.ldpc_codec` ('numpy') or of gr-fec ('gr-fec'); hard
     ``decoding`` is gr-fec's bit-flipping decoder either way."""
+
+    FUSABLE = False
 
     def __init__(self, d: int, segments: int, channel_uses: int, snr_db: float, pcm_bits: int = 3,
                  clip: float = 4.0, ldpc: str = "n_0500_k_0202_gap_11.alist", gap: int = 11,
@@ -151,23 +174,3 @@ def soft_lut(noise_power: float) -> list:
     constellation = digital.constellation_16qam().base()
     constellation.gen_soft_dec_lut(LUT_PRECISION, noise_power)
     return constellation.soft_dec_lut()
-
-
-def transmitter_range(model, split, videos: int = 64, quantile: float = 0.999) -> float:
-    """PCM clip level for a model: the ``quantile`` of |transmitter output| over the first ``videos``
-    of a loaded split (audio and video terminals together, error-free link between them)."""
-    import numpy as np
-    import torch
-    rows = slice(0, videos)
-    outputs = []
-    with torch.inference_mode():
-        audio = torch.from_numpy(split.audio[rows])
-        visual = torch.from_numpy(split.visual[rows].astype(np.float32))
-        sent_audio = model.load("audio_transmitter")(audio) if model.modality in ("av", "a") else None
-        if sent_audio is not None:
-            outputs.append(sent_audio.abs().flatten())
-        if model.modality == "av":
-            outputs.append(model.load("video_transmitter")(visual, sent_audio).abs().flatten())
-        elif model.modality == "v":
-            outputs.append(model.load("video_transmitter")(visual).abs().flatten())
-    return float(torch.quantile(torch.cat(outputs), quantile))
