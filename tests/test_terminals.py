@@ -381,6 +381,20 @@ def test_receiver_alone_stops_by_itself(setup, programs):
     assert reason.startswith("nothing received for 2 s from tcp://127.0.0.1:") and "reachable" in reason, reason
 
 
+def test_audio_terminal_without_peers_stops_and_counts_nothing_as_sent(setup, programs):
+    """No channel ever connects: the audio terminal stops after its start timeout naming the endpoints it
+    bound, and the bursts it made but nobody took are 'not taken', not 'sent'."""
+    data, model = setup
+    ports = free_ports(2)
+    ends = [f"tcp://127.0.0.1:{p}" for p in ports]
+    programs.start("audio", "audio-terminal", "--model", model, "--data", data, "--videos", "20", "--rate", "20",
+                   "--idle-timeout", "2", "--start-timeout", "4", "--siso-out", ends[0], "--uplink-out", ends[1])
+    assert programs.running["audio"].wait(timeout=120) == 1
+    summary = programs.summary("audio")
+    assert summary["reason"].startswith(f"no peer took a burst for 4 s at {ends[0]}, {ends[1]} (bound here)")
+    assert summary["videos_sent"] == [] and summary["videos_not_taken"], summary
+
+
 def namespaces_allowed() -> str:
     if os.geteuid() != 0 or not shutil.which("ip"):
         return "network namespaces need root and iproute2"

@@ -126,7 +126,10 @@ class _Program(gr.top_block):
         self.air = LinkBuilder(self, SemanticPayload(2 * self.model.symbols, self.model.segments),
                                self.model.pilot_settings(), channel=air.channel, snr_db=air.snr_db,
                                rician_k=air.rician_k, estimator=air.estimator)
-        self.probes = []            # (probe, ZMQ sink): the outgoing streams whose end means done
+        self.probes = []            # (probe, sink, endpoint): the outgoing streams whose end means done
+        self._taken = {}            # sink → items it has handed to a peer, at the latest look
+        self._taken_at = None       # time.monotonic() when a peer last took items (None: never)
+        self._waiting_since = None  # since when bursts wait for a peer that takes none
         self.inputs = []            # probes on the incoming ZMQ streams
         self.sources = []           # (ZMQ source, endpoint, bytes per burst) of the incoming streams
         self.curve_ends = []        # the CURVE sinks and sources (with --keys)
@@ -145,7 +148,7 @@ class _Program(gr.top_block):
         probe = self.air.add(progress_probe(gr.sizeof_gr_complex * length))
         self.connect(port, sink)
         self.connect(port, probe)
-        self.probes.append((probe, sink))
+        self.probes.append((probe, sink, endpoint))
 
     def send_air(self, port, radio, users: int) -> None:
         """Bursts → ota_modulator → the radio's transmitter (:mod:`.loopback`), with a probe."""
@@ -155,7 +158,7 @@ class _Program(gr.top_block):
         probe = self.air.add(progress_probe(gr.sizeof_gr_complex * length))
         self.connect(port, modulator, sink)
         self.connect(port, probe)
-        self.probes.append((probe, modulator))
+        self.probes.append((probe, modulator, f"radio {radio.device!r}"))
 
     def receive_air(self, radio, users: int):
         """The radio's receiver → ota_demodulator: bursts of a ``users``-user link."""
@@ -184,19 +187,35 @@ class _Program(gr.top_block):
         return (source, 0)
 
     def finished(self) -> bool:
-        """Every outgoing stream has passed the last video and handed it to its ZMQ sink."""
-        return bool(self.probes) and all(p.finished() and s.nitems_read(0) >= p.items for p, s in self.probes)
+        """Every outgoing stream has passed the last video and handed it to a peer."""
+        return bool(self.probes) and all(p.finished() and s.nitems_read(0) >= p.items for p, s, _ in self.probes)
+
+    def took(self):
+        """time.monotonic() when a peer last took bursts from an outgoing link (None: never). A ZMQ sink
+        takes a burst only when a connected peer's socket accepts it; a radio always does."""
+        for _, sink, _ in self.probes:
+            count = sink.nitems_read(0)
+            if count != self._taken.get(sink, 0):
+                self._taken[sink], self._taken_at = count, time.monotonic()
+        return self._taken_at
+
+    def waiting(self) -> list:
+        """The outgoing endpoints whose bursts wait for a peer to take them."""
+        return [endpoint for probe, sink, endpoint in self.probes if probe.items > sink.nitems_read(0)]
 
     def last_activity(self):
-        """time.monotonic() of the latest item in or out (None before the first)."""
-        times = [p.last_item_at for p in self.inputs + [p for p, _ in self.probes]]
+        """time.monotonic() of the latest item received, or taken by a peer (None before the first)."""
+        times = [p.last_item_at for p in self.inputs] + [self.took()]
         times = [t for t in times if t is not None]
         return max(times) if times else None
 
     def summary(self) -> dict:
-        sent = sorted(set().union(*(p.positions for p, _ in self.probes))) if self.probes else []
-        return dict({"program": self.name_, "videos_sent": sent, "pilot_fit": self.air.pilot_fit_summary()},
-                    **self.security_summary())
+        """``videos_sent``: the videos whose bursts a peer took on every outgoing link; ``videos_not_taken``:
+        those made here that some peer never took (they were still in this program's buffers at the stop)."""
+        made = set().union(*(p.positions for p, _, _ in self.probes)) if self.probes else set()
+        sent = set.intersection(*(p.taken(s.nitems_read(0)) for p, s, _ in self.probes)) if self.probes else set()
+        return dict({"program": self.name_, "videos_sent": sorted(sent), "videos_not_taken": sorted(made - sent),
+                     "pilot_fit": self.air.pilot_fit_summary()}, **self.security_summary())
 
     def security_summary(self) -> dict:
         """With --keys: the handshakes of the CURVE links, and the peers refused (a key not in the folder, or
@@ -205,6 +224,10 @@ class _Program(gr.top_block):
             return {}
         return {"keys": self.keys, "handshakes_succeeded": sum(e.handshakes for e in self.curve_ends),
                 "handshakes_failed": sum(sum(e.failures.values()) for e in self.curve_ends)}
+
+    def start_failure(self, start_timeout: float) -> str:
+        """Why the program stops when nothing came for ``start_timeout`` s, naming the endpoints it waited on."""
+        return f"nothing received for {start_timeout:g} s" + self.waited_for()
 
     def waited_for(self) -> str:
         """' from ENDPOINT, …: is the peer running and reachable there?' for the incoming ZMQ streams."""
@@ -250,7 +273,7 @@ class _Program(gr.top_block):
                 elif self.finished():
                     reason = "end of stream"
                 elif last is None and now - started > start_timeout:
-                    reason = f"nothing received for {start_timeout:g} s" + self.waited_for()
+                    reason = self.start_failure(start_timeout)
                 elif last is not None and now - last > idle_timeout:
                     reason = f"peers quiet for {idle_timeout:g} s"
             if reason == "end of stream":
@@ -285,7 +308,21 @@ class audio_terminal_program(_Program):
         self.send(self.air.transmit((self.audio_tx, 0), 0, 2), endpoints["audio_uplink"], 2)
 
     def last_activity(self):
-        return time.monotonic()        # a local source: never idle
+        """Its own source paces it: active while no burst waits for a peer; while bursts wait, as of when a
+        peer last took one, or when they began to wait (None until a peer has taken any)."""
+        taken, now = self.took(), time.monotonic()
+        if not self.waiting():
+            self._waiting_since = None
+            return now if taken is not None else None
+        if self._waiting_since is None:
+            self._waiting_since = now
+        return None if taken is None else max(taken, self._waiting_since)
+
+    def start_failure(self, start_timeout: float) -> str:
+        ends = ", ".join(endpoint for _, _, endpoint in self.probes)
+        keys = "" if self.keys else " (if the peers run with --keys, this program needs --keys too)"
+        return (f"no peer took a burst for {start_timeout:g} s at {ends} (bound here): is the channel running and "
+                f"connected to those addresses?{keys}")
 
 
 class channel_program(_Program):
