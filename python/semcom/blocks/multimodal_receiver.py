@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import os
 import time
 
@@ -17,6 +18,7 @@ from .item_types import vector
 from .torchscript import as_videos, open_network, warm_up
 from .tags import VIDEO
 from ..errors import InputError
+from ..files import append_text
 
 RESULT_FIELDS = ("position", "video", "segment", "predicted", "class_name", "confidence", "status")
 
@@ -40,7 +42,9 @@ class multimodal_receiver(gr.sync_block):
 
     ``resume``: an existing ``results_file`` is continued, not overwritten: its rows stay (a torn last
     line from a killed run is cut), its decoded videos count as received (not lost) and are not
-    written again, and :meth:`summary` says how many were resumed.
+    written again, and :meth:`summary` says how many were resumed. A results file that cannot take more
+    rows (a full disk) ends the flowgraph: the rows before stay whole, ``failure`` says why (logged), and
+    the videos whose rows were not written count as not received.
     """
 
     def __init__(self, model: str = "", symbols: int = 0, results_file: str = "", torch_threads: int = 0,
@@ -59,6 +63,7 @@ class multimodal_receiver(gr.sync_block):
         self.results_file = results_file
         self.pad_lone_video = bool(pad_lone_video)
         self.resumed = 0               # videos taken over from an existing results file
+        self.failure = ""              # why the results file could not take more rows (the flowgraph then ends)
         if results_file:
             folder = os.path.dirname(os.path.abspath(results_file))
             if not os.path.isdir(folder):
@@ -98,7 +103,7 @@ class multimodal_receiver(gr.sync_block):
                 if isinstance(info, dict) and "fit" in info:     # the uplink's pilot fit, worst per video
                     fit[item // self.segments] = max(fit.get(item // self.segments, -1.0), float(info["fit"]))
                     fit_threshold = float(info.get("fit_threshold", 0.0))
-        rows = []
+        rows, received = [], []
         now = time.monotonic()
         done = {r["position"] for r in self.results if r["status"] != "lost"} if self.resumed else set()
         for v in range(count // self.segments):
@@ -109,9 +114,8 @@ class multimodal_receiver(gr.sync_block):
                 continue                                   # decoded before the restart: in the file already
             status = "lost" if v in lost else "ok" if finite[v] and v not in errors else "error"
             classes = predicted[v].tolist()
-            result = {"position": position, "video": video, "predicted": predicted[v], "confidence": confidence[v],
-                      "status": status, "received_at": now}
-            self.results.append(result)
+            received.append({"position": position, "video": video, "predicted": predicted[v],
+                             "confidence": confidence[v], "status": status, "received_at": now})
             meta = pmt.to_pmt({"video": video, "position": position, "status": status,
                                "pilot_fit": fit.get(v, -1.0), "fit_threshold": fit_threshold})
             self.message_port_pub(self._port, pmt.cons(meta, pmt.init_s32vector(self.segments, classes)))
@@ -123,8 +127,15 @@ class multimodal_receiver(gr.sync_block):
                 rows += [(position, video, s, c, LABEL_NAMES[c], f"{p:.4f}", status)
                          for s, (c, p) in enumerate(zip(classes, confidence[v].tolist()))]
         if self.results_file:
-            with open(self.results_file, "a", newline="") as f:
-                csv.writer(f).writerows(rows)
+            text = io.StringIO()
+            csv.writer(text).writerows(rows)
+            try:
+                append_text(self.results_file, text.getvalue())
+            except OSError as exc:      # a full disk: these videos are not recorded, and the flowgraph ends
+                self.failure = f"results_file {exc.filename}: {exc.strerror}"
+                self.logger.error(self.failure)
+                return -1                      # WORK_DONE
+        self.results.extend(received)
         return count
 
     def summary(self) -> dict:

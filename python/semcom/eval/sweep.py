@@ -18,6 +18,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 import multiprocessing
 from dataclasses import dataclass
 
+from ..files import append_text
 from ..memo import keep_loads
 from ..modes import CSI_MODES, NO_ESTIMATION, check_snr_db
 from ..nn.model_dir import open_model_dir
@@ -158,14 +159,18 @@ def run_sweep(jobs: list, results_path: str, common: dict, workers: int = 1, pro
     from tqdm import tqdm
     done = read_done(results_path)
     todo = [j for j in jobs if j.key not in done]
-    with _executor(workers, scheduler, timeout) if todo else contextlib.nullcontext() as pool, \
-            open(results_path, "a", encoding="utf-8") as out:
+    futures = []
+    with _executor(workers, scheduler, timeout) if todo else contextlib.nullcontext() as pool:
         bar = tqdm(total=len(jobs), initial=len(jobs) - len(todo), desc="sweep", unit="run",
                    disable=None if progress else True)   # a bar on a terminal, a log line per run elsewhere
 
         def record(row):
-            out.write(json.dumps(row) + "\n")
-            out.flush()
+            try:
+                append_text(results_path, json.dumps(row) + "\n")
+            except OSError:             # a full disk: the runs not started are not run; the file resumes
+                for future in futures:
+                    future.cancel()
+                raise
             done[tuple(row[k] for k in KEY_FIELDS)] = row
             last = f"{row['system']} {row['channel']} {row['snr_db']:g} dB {row['csi']}: {row['accuracy']:.3f}"
             bar.set_postfix(last=last)
@@ -175,7 +180,8 @@ def run_sweep(jobs: list, results_path: str, common: dict, workers: int = 1, pro
         if pool is None:
             rows = (_run(job, common) for job in todo)
         else:     # as_completed lets go of each future it yields, so the cluster drops a recorded result
-            rows = (future.result() for future in as_completed([pool.submit(_run, job, common) for job in todo]))
+            futures = [pool.submit(_run, job, common) for job in todo]
+            rows = (future.result() for future in as_completed(futures))
         for row in rows:
             record(row)
         bar.close()

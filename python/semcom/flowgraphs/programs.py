@@ -186,6 +186,10 @@ class _Program(gr.top_block):
         self.inputs.append(probe)
         return (source, 0)
 
+    def failure(self) -> str:
+        """Why a block of this program stopped the flowgraph ('' while none has)."""
+        return ""
+
     def finished(self) -> bool:
         """Every outgoing stream has passed the last video and handed it to a peer."""
         return bool(self.probes) and all(p.finished() and s.nitems_read(0) >= p.items for p, s, _ in self.probes)
@@ -270,6 +274,8 @@ class _Program(gr.top_block):
                     reason = "stopped by a signal"
                 elif mismatch:
                     reason = mismatch
+                elif self.failure():
+                    reason = self.failure()
                 elif self.finished():
                     reason = "end of stream"
                 elif last is None and now - started > start_timeout:
@@ -386,6 +392,9 @@ class receiver_program(_Program):
                                             resume=resume)
         for i, port in enumerate(streams):
             self.connect(port, (self.receiver, i))
+
+    def failure(self) -> str:
+        return self.receiver.failure
 
     def finished(self) -> bool:
         expected = self.receiver.expected

@@ -203,6 +203,8 @@ def run_system(config: SystemConfig) -> SystemResult:
     tb = system_top_block(config)
     start = time.perf_counter()
     tb.run()
+    if tb.receiver.failure:
+        raise InputError(tb.receiver.failure)
     result = tb.result()
     result.seconds = time.perf_counter() - start
     return result
