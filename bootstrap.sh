@@ -52,8 +52,11 @@ else
     debs="$debs python3-torch python3-av python3-dask python3-distributed python3-tqdm libopenblas0-pthread"
 fi
 # the test runner; git: the documentation and tree tests list the checkout's files; libblas3: the reference BLAS,
-# for the test of the warning about it; flake8, clang-format: the tree's lint and layout checks (tests/test_tree.py)
-if [ "$job" = test ]; then debs="$debs python3-pytest python3-pytest-timeout git libblas3 python3-flake8 clang-format"; fi
+# for the test of the warning about it; flake8, clang-format: the tree's lint and layout checks (tests/test_tree.py);
+# hypothesis: the generated hostile inputs (tests/test_hostile_input.py)
+if [ "$job" = test ]; then
+    debs="$debs python3-pytest python3-pytest-timeout git libblas3 python3-flake8 clang-format python3-hypothesis"
+fi
 missing=$(for p in $debs; do dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' || echo "$p"; done)
 if [ -n "$missing" ]; then
     say "installing Debian packages:" $missing

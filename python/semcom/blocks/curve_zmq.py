@@ -155,6 +155,76 @@ class curve_push_sink(gr.sync_block, _CurveEnd):
         return True
 
 
+# PMT's byte format (GNU Radio's pmt_serialize.cc): a type byte, then a fixed-size body, or a big-endian
+# count and that many items (vector, tuple), or a uniform vector (item type, count, pad)
+PMT_FIXED = {0x00: 0, 0x01: 0, 0x06: 0, 0x03: 4, 0x04: 8, 0x05: 16, 0x0b: 8, 0x0d: 8}
+PMT_PAIRS, PMT_SYMBOL, PMT_COUNTED, PMT_UNIFORM = (0x07, 0x09), 0x02, (0x08, 0x0c), 0x0a
+PMT_UNIFORM_ITEM = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 8, 7: 8, 8: 4, 9: 8, 10: 8, 11: 16}
+MAX_TAG_BYTES = 1 << 16
+MAX_TAG_DEPTH = 16
+
+
+def pmt_bytes_fit(data: bytes) -> bool:
+    """Whether ``data`` is one serialized PMT whose every count fits in the bytes that follow it, nested at
+    most ``MAX_TAG_DEPTH`` deep, in at most ``MAX_TAG_BYTES``. GNU Radio's deserializer believes the counts
+    (a 13-byte message can make it allocate gigabytes or recurse until the stack ends), so the tags of a
+    CURVE message are checked with this first."""
+    if len(data) > MAX_TAG_BYTES:
+        return False
+    at, pending = 0, [1]                  # items still to read at each open level
+    while pending:
+        if pending[-1] == 0:
+            pending.pop()
+            continue
+        pending[-1] -= 1
+        if at >= len(data):
+            return False
+        kind, at = data[at], at + 1
+        left = len(data) - at
+        if kind in PMT_FIXED:
+            at += PMT_FIXED[kind]
+        elif kind == PMT_SYMBOL:
+            size = int.from_bytes(data[at:at + 2], "big") if left >= 2 else left + 1
+            at += 2 + size
+        elif kind in PMT_PAIRS:
+            pending.append(2)             # car and cdr (a list's cdr is the next pair)
+        elif kind in PMT_COUNTED:
+            count = int.from_bytes(data[at:at + 4], "big") if left >= 4 else left + 1
+            at += 4
+            if count > len(data) - at:
+                return False
+            pending.append(count)
+        elif kind == PMT_UNIFORM and left >= 6 and data[at] & 0x7f in PMT_UNIFORM_ITEM:
+            item = PMT_UNIFORM_ITEM[data[at] & 0x7f]
+            count, pad = int.from_bytes(data[at + 1:at + 5], "big"), data[at + 5]
+            at += 6 + pad + count * item
+        else:
+            return False
+        if at > len(data) or len(pending) > MAX_TAG_DEPTH:
+            return False
+    return at == len(data)
+
+
+def parse_burst_message(frames: list, vlen: int):
+    """A CURVE link message → (burst of ``vlen`` complex symbols, [(tag key, tag value)]), or None for a
+    message that is not one (another size or format, tags that are not a vector of (symbol . value))."""
+    if len(frames) != 3 or frames[0] != WIRE or len(frames[2]) != 8 * vlen or not pmt_bytes_fit(frames[1]):
+        return None
+    try:
+        packed = pmt.deserialize_str(frames[1])
+    except RuntimeError:
+        return None
+    if not pmt.is_vector(packed):
+        return None
+    found = []
+    for j in range(pmt.length(packed)):
+        pair = pmt.vector_ref(packed, j)
+        if not (pmt.is_pair(pair) and pmt.is_symbol(pmt.car(pair))):
+            return None
+        found.append((pmt.car(pair), pmt.cdr(pair)))
+    return np.frombuffer(frames[2], dtype=np.complex64).copy(), found
+
+
 class curve_pull_source(gr.sync_block, _CurveEnd):
     """A ZMQ PULL socket connected to ``endpoint`` as a CURVE client with key ``name`` of the folder
     ``keys``, talking only to a sink that holds the secret key of ``peer`` → its bursts (vectors of
@@ -195,19 +265,19 @@ class curve_pull_source(gr.sync_block, _CurveEnd):
                 frames = self.socket.recv_multipart(zmq.NOBLOCK)
             except zmq.Again:
                 break
-            if len(frames) != 3 or frames[0] != WIRE or len(frames[2]) != size:
+            parsed = parse_burst_message(frames, self.vlen)
+            if parsed is None:
                 self.mismatched += 1
-                self.mismatched_size = len(frames[-1])
+                self.mismatched_size = len(frames[-1]) if frames else 0
                 if time.monotonic() - self._warned_at >= WARN_EVERY_S:
                     self._warned_at = time.monotonic()
-                    self.logger.warn(f"{self.endpoint}: dropped a message of {self.mismatched_size} bytes; a burst "
-                                     f"is {size} bytes (does the peer use the same model, is the port right?)")
+                    self.logger.warn(f"{self.endpoint}: dropped a message of {self.mismatched_size} bytes that is "
+                                     f"not a burst of {size} bytes with its tags (does the peer use the same model, "
+                                     "is the port right?)")
                 continue
-            out[produced] = np.frombuffer(frames[2], dtype=np.complex64)
-            packed = pmt.deserialize_str(frames[1])
-            for j in range(pmt.length(packed)):
-                pair = pmt.vector_ref(packed, j)
-                self.add_item_tag(0, self.nitems_written(0) + produced, pmt.car(pair), pmt.cdr(pair))
+            out[produced], found = parsed
+            for key, value in found:
+                self.add_item_tag(0, self.nitems_written(0) + produced, key, value)
             produced += 1
         return produced
 

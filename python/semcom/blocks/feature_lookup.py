@@ -38,8 +38,8 @@ class feature_lookup(gr.sync_block):
         videos = tags.values_by_item(self, 0, count, VIDEO)
         out = output_items[0]
         for v in range(count // SEGMENTS):
-            info = videos.get(v * SEGMENTS)
-            position = int(info.get("position", -1)) if isinstance(info, dict) else -1
+            info = tags.video_info(videos.get(v * SEGMENTS))
+            position = info["position"] if info else -1
             rows = slice(v * SEGMENTS, (v + 1) * SEGMENTS)
             if 0 <= position < len(self.split.indices):
                 out[rows] = self.split.visual[position].reshape(SEGMENTS, -1)
@@ -47,7 +47,7 @@ class feature_lookup(gr.sync_block):
             else:
                 out[rows] = 0
                 message = (f"feature_lookup: video at input item {self.nitems_read(0) + v * SEGMENTS} names no "
-                           f"video of split {self.split.name!r} ({info!r}); sent as zeros")
+                           f"video of split {self.split.name!r} ({videos.get(v * SEGMENTS)!r}); sent as zeros")
                 self.logger.error(message)
                 tags.add_tag(self, 0, v * SEGMENTS, tags.ERROR, message)
         return count

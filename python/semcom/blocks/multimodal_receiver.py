@@ -12,7 +12,7 @@ import numpy as np
 import pmt
 from gnuradio import gr
 
-from ..data.ave import LABEL_NAMES
+from ..data.ave import LABEL_NAMES, NUM_CLASSES
 from . import tags
 from .item_types import vector
 from .torchscript import as_videos, open_network, warm_up
@@ -21,6 +21,7 @@ from ..errors import InputError
 from ..files import append_text
 
 RESULT_FIELDS = ("position", "video", "segment", "predicted", "class_name", "confidence", "status")
+STATUSES = ("ok", "error", "lost")
 
 
 class multimodal_receiver(gr.sync_block):
@@ -107,9 +108,9 @@ class multimodal_receiver(gr.sync_block):
         now = time.monotonic()
         done = {r["position"] for r in self.results if r["status"] != "lost"} if self.resumed else set()
         for v in range(count // self.segments):
-            info = videos.get(v * self.segments, {})
-            position, video = int(info.get("position", -1)), int(info.get("video", -1))
-            self.expected = max(self.expected, int(info.get("count", 0)))
+            info = tags.video_info(videos.get(v * self.segments)) or {"position": -1, "video": -1, "count": 0}
+            position, video = info["position"], info["video"]
+            self.expected = max(self.expected, info["count"])
             if position >= 0 and position in done:
                 continue                                   # decoded before the restart: in the file already
             status = "lost" if v in lost else "ok" if finite[v] and v not in errors else "error"
@@ -170,9 +171,15 @@ def read_results(path: str, segments: int) -> list:
             position, video, status = int(chunk[0][0]), int(chunk[0][1]), chunk[0][6]
             predicted = np.array([int(r[3]) for r in chunk], np.int64)
             confidence = np.array([float(r[5]) if r[5] else np.nan for r in chunk], np.float32)
-        except (ValueError, IndexError) as exc:
+            numbers = [(int(r[0]), int(r[2])) for r in chunk]
+        except (ValueError, IndexError, OverflowError) as exc:
             raise InputError(f"{path}: row {start + 2} is not a results row ({exc})") from None
-        if any(int(r[0]) != position or int(r[2]) != s for s, r in enumerate(chunk)):
+        lost = status == "lost"
+        if (status not in STATUSES or position < -1 or video < -1 or any(r[6] != status for r in chunk)
+                or not ((predicted == -1).all() if lost else ((predicted >= 0) & (predicted < NUM_CLASSES)).all())):
+            raise InputError(f"{path}: rows {start + 2}-{start + segments + 1} are not a results row per segment "
+                             f"(status one of {', '.join(STATUSES)}, class 0..{NUM_CLASSES - 1}, or -1 when lost)")
+        if numbers != [(position, s) for s in range(segments)]:
             raise InputError(f"{path}: rows {start + 2}-{start + segments + 1} are not the {segments} segments of one "
                              "video")
         videos.append({"position": position, "video": video, "predicted": predicted, "confidence": confidence,

@@ -3,6 +3,8 @@
 """GNU Radio block: bursts → the over-the-air waveform (preamble, header, RRC pulses) for a radio sink."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pmt
 from gnuradio import gr
@@ -41,10 +43,13 @@ class ota_modulator(gr.interp_block):
         frames = tags.values_by_item(self, 0, count, tags.FRAME)
         out = output_items[0]
         for b in range(count):
-            video, frame = videos.get(b) or {}, frames.get(b) or {}
-            header = {"position": int(video.get("position", self.sent)), "count": int(video.get("count", 0)),
-                      "video": int(video.get("video", -1)), "user": int(frame.get("user", 0)),
-                      "scale": float(frame.get("scale", 1.0))}
+            video = tags.video_info(videos.get(b)) or {"position": -1, "count": 0, "video": -1}
+            frame = frames.get(b) if isinstance(frames.get(b), dict) else {}
+            user, scale = frame.get("user", 0), frame.get("scale", 1.0)
+            header = {"position": video["position"] if video["position"] >= 0 else self.sent,
+                      "count": video["count"], "video": video["video"],
+                      "user": user if isinstance(user, int) and 0 <= user <= 3 else 0,
+                      "scale": float(scale) if isinstance(scale, float) and math.isfinite(scale) and scale > 0 else 1.0}
             first = b * self.frame_len
             out[first:first + self.frame_len] = modulate(input_items[0][b], header, self.settings)
             start = self.nitems_written(0) + first

@@ -29,17 +29,20 @@ class progress_probe(gr.sync_block):
         self.first_items = {}               # position → index of its first item
         self.count = 0                      # videos announced by the source (0: none seen yet)
         self.items = 0
+        self.unreadable = 0                 # video tags whose value is not one (skipped)
         self.last_item_at = None            # time.monotonic() of the latest item
 
     def work(self, input_items, output_items):
         n = len(input_items[0])
         first = self.nitems_read(0)
         for item, value in tags.values_by_item(self, 0, n, VIDEO).items():
-            if isinstance(value, dict):
-                position = int(value.get("position", -1))
-                self.positions.add(position)
-                self.first_items.setdefault(position, first + item)
-                self.count = max(self.count, int(value.get("count", 0)))
+            info = tags.video_info(value)
+            if info is None:
+                self.unreadable += 1
+                continue
+            self.positions.add(info["position"])
+            self.first_items.setdefault(info["position"], first + item)
+            self.count = max(self.count, info["count"])
         self.items += n
         self.last_item_at = time.monotonic()
         return n

@@ -104,8 +104,8 @@ class slot_aligner(gr.basic_block):
 
     def _positions(self, port: int, count: int) -> dict:
         """{relative item: video position} of the bursts on input ``port``."""
-        return {item: int(value.get("position", -1)) for item, value in
-                tags.values_by_item(self, port, count, VIDEO).items() if isinstance(value, dict)}
+        found = {item: tags.video_info(value) for item, value in tags.values_by_item(self, port, count, VIDEO).items()}
+        return {item: info["position"] for item, info in found.items() if info is not None}
 
     def _fill(self, user: int, position, queued: dict, used: list, available: int):
         """True: send user's next burst; False: silence in this slot; None: keep waiting. Bursts

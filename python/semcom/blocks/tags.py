@@ -74,6 +74,24 @@ def add_tags(block, outputs, item: int, key: str, value) -> None:
         block.add_item_tag(output, block.nitems_written(output) + item, name, value)
 
 
+MAX_INDEX = 2**31 - 1      # the largest video position, dataset row or count a video tag may hold
+
+
+def video_info(value) -> dict | None:
+    """A ``semcom_video`` tag's value as {position, video, count}, whole numbers with position and video in
+    -1..MAX_INDEX (-1: unknown) and count in 0..MAX_INDEX; None for a value that is not one (a peer's
+    bytes): the readers then treat the video as untagged."""
+    if not isinstance(value, dict):
+        return None
+    found = {}
+    for key, default, low in (("position", -1, -1), ("video", -1, -1), ("count", 0, 0)):
+        number = value.get(key, default)
+        if isinstance(number, bool) or not isinstance(number, (int, np.integer)) or not low <= number <= MAX_INDEX:
+            return None
+        found[key] = int(number)
+    return found
+
+
 def matrix_from_tag(value, rows: int, cols: int, name: str) -> np.ndarray:
     """A channel matrix tag (c32vector, row-major) as (rows, cols); ValueError if its size is wrong."""
     array = np.asarray(value, dtype=np.complex64)

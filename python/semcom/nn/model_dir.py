@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 
 from .architecture import Architecture
-from ..phy.pilots import PilotSettings
+from ..phy.pilots import PILOT_SOURCES, PilotSettings
 from ..errors import InputError
 
 FORMAT_VERSION = 1
@@ -114,12 +114,15 @@ def open_model_dir(folder: str) -> ModelDirectory:
     if manifest["format_version"] != FORMAT_VERSION:
         raise InputError(f"{path}: format_version {manifest['format_version']!r}; this gr-semcom reads "
                          f"{FORMAT_VERSION}")
-    if manifest["modality"] not in NETWORKS:
+    if not isinstance(manifest["modality"], str) or manifest["modality"] not in NETWORKS:
         raise InputError(f"{path}: modality must be 'av', 'a' or 'v', got {manifest['modality']!r}")
+    if not isinstance(manifest["files"], dict):
+        raise InputError(f"{path}: files must be an object {{network: file name}}, got {manifest['files']!r}")
     for network in NETWORKS[manifest["modality"]]:
         name = manifest["files"].get(network)
-        if not name:
-            raise InputError(f"{path}: files.{network} missing for modality {manifest['modality']!r}")
+        if not name or not isinstance(name, str):
+            raise InputError(f"{path}: files.{network} missing (or not a file name) for modality "
+                             f"{manifest['modality']!r}")
         if not os.path.isfile(os.path.join(folder, name)):
             raise InputError(f"{os.path.join(folder, name)}: missing (listed in {path} as files.{network})")
     def positive_int(value) -> bool:
@@ -134,10 +137,14 @@ def open_model_dir(folder: str) -> ModelDirectory:
     pilots = manifest["pilots"]
     if not isinstance(pilots, dict) or not {"source", "steps", "length"} <= set(pilots):
         raise InputError(f"{path}: pilots must hold source, steps and length")
+    if not isinstance(pilots["source"], str) or pilots["source"] not in PILOT_SOURCES:
+        raise InputError(f"{path}: pilots.source must be one of {', '.join(map(repr, PILOT_SOURCES))}, got "
+                         f"{pilots['source']!r}")
     if not positive_int(pilots["steps"]) or not positive_int(pilots["length"]):
         raise InputError(f"{path}: pilots.steps and pilots.length must be whole numbers >= 1, got "
                          f"{pilots['steps']!r} and {pilots['length']!r}")
-    if pilots["source"] == "file" and not os.path.isfile(os.path.join(folder, pilots.get("file", ""))):
+    if pilots["source"] == "file" and not (isinstance(pilots.get("file"), str)
+                                           and os.path.isfile(os.path.join(folder, pilots["file"]))):
         raise InputError(f"{path}: pilots.file {pilots.get('file')!r} missing in {folder}")
     model = ModelDirectory(folder, manifest)
     model.architecture                       # a bad architecture field is reported here, naming the file

@@ -14,6 +14,7 @@ Es/N0 per symbol (complex noise of variance 10^(−SNR/10) per sample with unit-
 """
 from __future__ import annotations
 
+import math
 import struct
 import zlib
 from dataclasses import dataclass
@@ -86,12 +87,19 @@ def header_bits(position: int, count: int, video: int, user: int, scale: float) 
 
 
 def parse_header(bits: np.ndarray):
-    """{position, count, video, user, scale} or None when the CRC fails."""
+    """{position, count, video, user, scale}, or None when the bits are not HEADER_BITS long, the CRC fails,
+    or a field is out of range (user 0..3, video >= -1, a finite scale > 0): a header that passes its CRC
+    by chance or by a forger's hand still never puts NaN or a user that is not there downstream."""
+    bits = np.asarray(bits)
+    if bits.size != HEADER_BITS:
+        return None
     raw = np.packbits(bits.astype(np.uint8)).tobytes()
     body, crc = raw[:-4], struct.unpack("<I", raw[-4:])[0]
     if zlib.crc32(body) != crc:
         return None
     position, count, video, user, scale = struct.unpack(HEADER_FORMAT, body)
+    if not (user <= 3 and video >= -1 and math.isfinite(scale) and scale > 0):
+        return None
     return {"position": position, "count": count, "video": video, "user": user, "scale": scale}
 
 
@@ -176,6 +184,8 @@ class Demodulator:
         with a partial drop means: call again with more samples appended.
         """
         s, lag = self.s, self.lag
+        if raw.size == 0:
+            return None, 0
         r = self.matched_filter(raw)
         p, m = self.metric(r)
         above = np.flatnonzero(m > s.threshold)

@@ -112,7 +112,9 @@ def load_pilots(path: str | None, users: int) -> np.ndarray:
         raise InputError(f"pilot_file {path!r} is not a readable .npy array: {exc}") from None
     if not (np.issubdtype(array.dtype, np.complexfloating) or np.issubdtype(array.dtype, np.floating)):
         raise InputError(f"pilot_file {path!r}: expected a complex or float array, got dtype {array.dtype}")
-    require_finite(f"pilot_file {path!r}", array)
+    with np.errstate(over="ignore"):
+        array = array.astype(np.complex64)          # what the blocks send: values beyond float32 become Inf
+    require_finite(f"pilot_file {path!r} (as complex64)", array)
     if array.ndim == 2:
         steps, length = array.shape
         pilots = np.zeros((steps, users, users * length), np.complex64)
@@ -122,8 +124,8 @@ def load_pilots(path: str | None, users: int) -> np.ndarray:
     elif array.ndim != 3 or array.shape[1] != users:
         raise InputError(f"pilot_file {path!r}: expected shape (T_p, K={users}, L_p) or (T_p, L), "
                          f"got {array.shape}")
-    check_pilots(array.astype(np.complex64))
-    return array.astype(np.complex64)
+    check_pilots(array)
+    return array
 
 
 def check_pilots(pilots: np.ndarray) -> None:
