@@ -128,6 +128,18 @@ def test_curve_message_round_trips_its_tags(values):
     assert [pmt.symbol_to_string(k) for k, _ in found] == [k for k, _ in values]
 
 
+def test_curve_message_whose_tags_would_exhaust_memory_or_stack_is_dropped():
+    """13 bytes that declare a vector of 141 million items (GNU Radio's deserializer took 3.5 s and
+    gigabytes), a uniform vector of 4 billion floats, and pairs nested 5000 deep in their car (its
+    recursion would end the stack): refused before deserialization."""
+    from gnuradio.semcom.blocks.curve_zmq import WIRE, parse_burst_message, pmt_bytes_fit
+    bombs = [bytes.fromhex("0808703659294719a6bb43fa5f"), bytes.fromhex("0a08ffffffff00") + bytes(16),
+             b"\x07" * 5000 + b"\x06" * 5001]
+    for bomb in bombs:
+        assert not pmt_bytes_fit(bomb)
+        assert parse_burst_message([WIRE, bomb, bytes(16)], 2) is None
+
+
 # --- stream tags from a peer ------------------------------------------------------------------------------
 @SETTINGS
 @given(value=TAG_VALUE)

@@ -161,7 +161,7 @@ PMT_FIXED = {0x00: 0, 0x01: 0, 0x06: 0, 0x03: 4, 0x04: 8, 0x05: 16, 0x0b: 8, 0x0
 PMT_PAIRS, PMT_SYMBOL, PMT_COUNTED, PMT_UNIFORM = (0x07, 0x09), 0x02, (0x08, 0x0c), 0x0a
 PMT_UNIFORM_ITEM = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 8, 7: 8, 8: 4, 9: 8, 10: 8, 11: 16}
 MAX_TAG_BYTES = 1 << 16
-MAX_TAG_DEPTH = 16
+MAX_TAG_DEPTH = 32
 
 
 def pmt_bytes_fit(data: bytes) -> bool:
@@ -187,7 +187,8 @@ def pmt_bytes_fit(data: bytes) -> bool:
             size = int.from_bytes(data[at:at + 2], "big") if left >= 2 else left + 1
             at += 2 + size
         elif kind in PMT_PAIRS:
-            pending.append(2)             # car and cdr (a list's cdr is the next pair)
+            pending[-1] += 1              # the cdr, read after the car at this depth (GNU Radio loops along a list)
+            pending.append(1)             # the car, one level deeper (GNU Radio recurses into it)
         elif kind in PMT_COUNTED:
             count = int.from_bytes(data[at:at + 4], "big") if left >= 4 else left + 1
             at += 4
