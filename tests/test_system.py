@@ -112,11 +112,13 @@ def test_siso_link_over_the_air_waveform_keeps_the_accuracy(trained, snr):
     assert abs(np.mean(over_the_air) - ideal) <= 0.02, (over_the_air, ideal)
 
 
-def test_receiver_reports_lost_videos(tiny_system):
-    """Videos 0, 1 and 3 of 4 arrive: the summary names video 2 as lost and keeps the others."""
+@pytest.mark.parametrize("keep", [True, False], ids=["results_kept", "positions_only"])
+def test_receiver_reports_lost_videos(tiny_system, keep):
+    """Videos 0, 1 and 3 of 4 arrive: the summary names video 2 as lost and keeps the others; a receiver
+    that keeps no results (the streaming programs') says the same from its positions alone."""
     data, models = tiny_system
     from gnuradio.semcom.blocks.multimodal_receiver import multimodal_receiver
-    receiver = multimodal_receiver(models["av"])
+    receiver = multimodal_receiver(models["av"], keep_results=keep)
     d = receiver.d
     tags = video_tags({i * 10: {"video": 100 + position, "position": position, "count": 4}
                        for i, position in enumerate((0, 1, 3))})
@@ -126,7 +128,8 @@ def test_receiver_reports_lost_videos(tiny_system):
         tb.connect(s, (receiver, i))
     tb.run()
     assert receiver.summary() == {"expected": 4, "received": 3, "lost": [2], "errors": 0, "resumed": 0}
-    assert sorted(receiver.predictions()) == [0, 1, 3]
+    assert sorted(receiver.predictions()) == ([0, 1, 3] if keep else [])
+    assert len(receiver.results) == (3 if keep else 0) and 3 in receiver.seen and 2 not in receiver.seen
 
 
 def test_receiver_decodes_a_video_alone_as_in_a_batch(tiny_system):

@@ -49,7 +49,7 @@ class multimodal_receiver(gr.sync_block):
     """
 
     def __init__(self, model: str = "", symbols: int = 0, results_file: str = "", torch_threads: int = 0,
-                 resume: bool = False, pad_lone_video: bool = True):
+                 resume: bool = False, pad_lone_video: bool = True, keep_results: bool = True):
         self.model, self.network = open_network(model, "receiver", symbols, torch_threads)
         self.segments, self.d = self.model.segments, 2 * self.model.symbols
         inputs = 2 if self.model.modality == "av" else 1
@@ -59,7 +59,11 @@ class multimodal_receiver(gr.sync_block):
         self.set_output_multiple(self.segments)
         self._port = pmt.intern("predictions")
         self.message_port_register_out(self._port)
-        self.results = []              # one dict per received video
+        self.results = []              # one dict per received video (with keep_results)
+        self.keep_results = bool(keep_results)
+        self.seen = Positions()        # the videos that arrived (lost or not), and those decoded
+        self.decoded = Positions()
+        self.errors = 0                # videos decoded from a burst marked semcom_error
         self.expected = 0              # videos the source announced (``count`` of its tags)
         self.results_file = results_file
         self.pad_lone_video = bool(pad_lone_video)
@@ -70,8 +74,9 @@ class multimodal_receiver(gr.sync_block):
             if not os.path.isdir(folder):
                 raise InputError(f"results_file {results_file!r}: folder {folder} does not exist")
             if resume and os.path.isfile(results_file) and os.path.getsize(results_file) > 0:
-                self.results = read_results(results_file, self.segments)
-                self.resumed = len(self.results)
+                earlier = read_results(results_file, self.segments)
+                self.record(earlier)
+                self.resumed = len(earlier)
             else:
                 with open(results_file, "w", newline="") as f:
                     csv.writer(f).writerow(RESULT_FIELDS)
@@ -106,12 +111,11 @@ class multimodal_receiver(gr.sync_block):
                     fit_threshold = float(info.get("fit_threshold", 0.0))
         rows, received = [], []
         now = time.monotonic()
-        done = {r["position"] for r in self.results if r["status"] != "lost"} if self.resumed else set()
         for v in range(count // self.segments):
             info = tags.video_info(videos.get(v * self.segments)) or {"position": -1, "video": -1, "count": 0}
             position, video = info["position"], info["video"]
             self.expected = max(self.expected, info["count"])
-            if position >= 0 and position in done:
+            if self.resumed and position in self.decoded:
                 continue                                   # decoded before the restart: in the file already
             status = "lost" if v in lost else "ok" if finite[v] and v not in errors else "error"
             classes = predicted[v].tolist()
@@ -136,19 +140,55 @@ class multimodal_receiver(gr.sync_block):
                 self.failure = f"results_file {exc.filename}: {exc.strerror}"
                 self.logger.error(self.failure)
                 return -1                      # WORK_DONE
-        self.results.extend(received)
+        self.record(received)
         return count
+
+    def record(self, videos: list) -> None:
+        """Count ``videos`` (result dicts) as arrived, and keep them with ``keep_results``. Without it the
+        receiver holds two bytes per video position, whatever the length of the stream."""
+        for r in videos:
+            self.seen.add(r["position"])
+            if r["status"] != "lost":
+                self.decoded.add(r["position"])
+            self.errors += r["status"] == "error"
+        if self.keep_results:
+            self.results.extend(videos)
 
     def summary(self) -> dict:
         """Videos the source announced, received, and the positions of those lost on the way."""
-        decoded = {r["position"] for r in self.results if r["position"] >= 0 and r["status"] != "lost"}
-        lost = sorted(set(range(self.expected)) - decoded)
-        return {"expected": self.expected, "received": len(decoded), "lost": lost,
-                "errors": sum(r["status"] == "error" for r in self.results), "resumed": self.resumed}
+        return {"expected": self.expected, "received": len(self.decoded), "lost": self.decoded.missing(self.expected),
+                "errors": self.errors, "resumed": self.resumed}
 
     def predictions(self) -> dict:
-        """{position: (10,) predicted classes} of every video received whole."""
+        """{position: (10,) predicted classes} of every video received whole (with keep_results)."""
         return {r["position"]: r["predicted"] for r in self.results if r["status"] != "lost"}
+
+
+class Positions:
+    """A set of video positions (whole numbers >= 0; others are ignored), one byte per position."""
+
+    def __init__(self):
+        self.bits = np.zeros(0, bool)
+
+    def add(self, position: int) -> None:
+        if position < 0:
+            return
+        if position >= self.bits.size:
+            self.bits = np.concatenate([self.bits, np.zeros(max(position + 1, 2 * self.bits.size) - self.bits.size,
+                                                            bool)])
+        self.bits[position] = True
+
+    def __contains__(self, position: int) -> bool:
+        return 0 <= position < self.bits.size and bool(self.bits[position])
+
+    def __len__(self) -> int:
+        return int(self.bits.sum())
+
+    def missing(self, count: int) -> list:
+        """The positions 0..count-1 not in the set."""
+        found = np.zeros(count, bool)
+        found[:min(count, self.bits.size)] = self.bits[:count]
+        return np.flatnonzero(~found).tolist()
 
 
 def read_results(path: str, segments: int) -> list:

@@ -188,13 +188,20 @@ def run_video_terminal(args) -> int:
                                          args.torch_threads, siso_radio=_radio(args), keys=args.keys), args)
 
 
-def _scorer(data: str, split: str):
-    """A summary extra: the receiver's segment accuracy against the split's labels."""
-    from ..data.ave import load_split
-    labels = load_split(data, split, None).labels
+def _scorer(data: str, split: str, results: str):
+    """A summary extra: the receiver's segment accuracy against the split's labels (its predictions read back
+    from the ``results`` file, where there is one, so that the receiver need not hold them)."""
+    from ..blocks.multimodal_receiver import read_results
+    from ..data.ave import read_labels, read_order, require_valid
+    require_valid(data)
+    labels = read_labels(data)[read_order(data, split)]
 
     def score(tb):
-        predictions = tb.receiver.predictions()
+        if results:
+            predictions = {r["position"]: r["predicted"] for r in read_results(results, labels.shape[1])
+                           if r["status"] != "lost"}
+        else:
+            predictions = tb.receiver.predictions()
         count = tb.receiver.expected or 0
         correct = sum(int((predictions[p] == labels[p]).sum()) for p in predictions if 0 <= p < count)
         return {"accuracy": correct / (count * labels.shape[1]) if count else float("nan"),
@@ -205,9 +212,10 @@ def _scorer(data: str, split: str):
 def run_receiver(args) -> int:
     from ..flowgraphs.programs import ENDPOINTS, receiver_program
     endpoints = dict(ENDPOINTS, antennas=list(args.antenna))
-    score = _scorer(args.data, args.split) if args.data else None
+    score = _scorer(args.data, args.split, args.results) if args.data else None
     program = receiver_program(args.model, _air(args), endpoints, args.results, args.torch_threads,
-                               resume=not args.overwrite, keys=args.keys)
+                               resume=not args.overwrite, keys=args.keys,
+                               keep_results=bool(args.data) and not args.results)
     if program.receiver.resumed:
         log.info("resuming %s: %d videos decoded before are kept", args.results, program.receiver.resumed)
     return _serve(program, args, score)

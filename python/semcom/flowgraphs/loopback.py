@@ -150,9 +150,9 @@ class ota_system_top_block(system_top_block):
         try:
             while count < expected and time.monotonic() - last < idle_timeout:
                 time.sleep(0.1)
-                if len(self.receiver.results) != count:
-                    count, last = len(self.receiver.results), time.monotonic()
-                if any(r["position"] == expected - 1 for r in self.receiver.results):
+                if len(self.receiver.seen) != count:
+                    count, last = len(self.receiver.seen), time.monotonic()
+                if expected - 1 in self.receiver.seen:
                     break
         finally:
             self.stop()

@@ -384,12 +384,13 @@ class receiver_program(_Program):
     KEY = "receiver"
 
     def __init__(self, model: str, air: AirSettings, endpoints: dict = ENDPOINTS, results_file: str = "",
-                 torch_threads: int = 0, resume: bool = True, keys: str = ""):
+                 torch_threads: int = 0, resume: bool = True, keys: str = "", keep_results: bool = False):
         super().__init__("semcom_receiver", model, air, keys)
         received = [self.receive(endpoint, 2, channel_program.KEY) for endpoint in endpoints["antennas"]]
         streams = self.air.detect(received, 2, air.csi, 2)
+        # hours of streaming: the results go to the file; the receiver keeps them too only when asked
         self.receiver = multimodal_receiver(model, results_file=results_file, torch_threads=torch_threads,
-                                            resume=resume)
+                                            resume=resume, keep_results=keep_results)
         for i, port in enumerate(streams):
             self.connect(port, (self.receiver, i))
 
@@ -398,7 +399,7 @@ class receiver_program(_Program):
 
     def finished(self) -> bool:
         expected = self.receiver.expected
-        return expected > 0 and any(r["position"] == expected - 1 for r in self.receiver.results)
+        return expected > 0 and expected - 1 in self.receiver.seen
 
     def summary(self) -> dict:
         return dict(program=self.name_, **self.receiver.summary(), pilot_fit=self.air.pilot_fit_summary(),
