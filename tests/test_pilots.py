@@ -104,9 +104,10 @@ def test_pilot_settings_give_each_link_its_pilot_length(tmp_path, rng):
     assert PilotSettings().block_arguments(2)["pilot_len"] == 16 == PilotSettings().length_for(1)
 
 
-def test_unreadable_pilot_file(tmp_path):
+@pytest.mark.parametrize("content", ["not numpy", ""], ids=["text", "empty"])
+def test_unreadable_pilot_file(tmp_path, content):
     path = tmp_path / "pilot.npy"
-    path.write_text("not numpy")
+    path.write_text(content)                       # NumPy 2 raises EOFError for an empty file
     with pytest.raises(ValueError, match="is not a readable .npy array"):
         semcom.ls_channel_estimator(pilot_source="file", pilot_file=str(path))
 

@@ -108,7 +108,7 @@ def load_pilots(path: str | None, users: int) -> np.ndarray:
         raise InputError(f"pilot_file {path!r} does not exist")
     try:
         array = np.load(path, allow_pickle=False)
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, EOFError) as exc:      # NumPy 2: EOFError for an empty file
         raise InputError(f"pilot_file {path!r} is not a readable .npy array: {exc}") from None
     if not (np.issubdtype(array.dtype, np.complexfloating) or np.issubdtype(array.dtype, np.floating)):
         raise InputError(f"pilot_file {path!r}: expected a complex or float array, got dtype {array.dtype}")
