@@ -3,7 +3,6 @@
 """GNU Radio block: inverse Euler map (eq. 8-9), undoing the transmitter's power normalisation."""
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import pmt
@@ -61,8 +60,8 @@ def frame_scales(window: list, count: int, user: int, scale: float) -> tuple[np.
               if key == tags.FRAME and pmt.is_pair(value) and pmt.is_pair(pmt.car(value))]
     for item, frame in sorted(frames, key=lambda f: f[0]):
         if pmt.to_python(pmt.dict_ref(frame, _USER, pmt.PMT_NIL)) == user and pmt.dict_has_key(frame, _SCALE):
-            value = pmt.to_python(pmt.dict_ref(frame, _SCALE, pmt.PMT_NIL))
-            if isinstance(value, float) and math.isfinite(value) and value > 0:   # else a peer's bytes: kept
+            value = tags.frame_scale(pmt.to_python(pmt.dict_ref(frame, _SCALE, pmt.PMT_NIL)))
+            if value is not None:                                  # else a peer's bytes: the scale is kept
                 scales[start:item] = scale
                 scale, start = value, item
     scales[start:] = scale

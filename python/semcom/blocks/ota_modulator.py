@@ -3,7 +3,6 @@
 """GNU Radio block: bursts → the over-the-air waveform (preamble, header, RRC pulses) for a radio sink."""
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import pmt
@@ -49,7 +48,7 @@ class ota_modulator(gr.interp_block):
             header = {"position": video["position"] if video["position"] >= 0 else self.sent,
                       "count": video["count"], "video": video["video"],
                       "user": user if isinstance(user, int) and 0 <= user <= 3 else 0,
-                      "scale": float(scale) if isinstance(scale, float) and math.isfinite(scale) and scale > 0 else 1.0}
+                      "scale": tags.frame_scale(scale) or 1.0}
             first = b * self.frame_len
             out[first:first + self.frame_len] = modulate(input_items[0][b], header, self.settings)
             start = self.nitems_written(0) + first

@@ -18,6 +18,8 @@ Every tag sits on the first item of a frame (a burst vector, or a segment vector
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pmt
 from ..errors import InputError
@@ -90,6 +92,11 @@ def video_info(value) -> dict | None:
             return None
         found[key] = int(number)
     return found
+
+
+def frame_scale(value) -> float | None:
+    """A ``semcom_frame`` tag's ``scale`` if it is one (a finite float > 0), else None (a peer's bytes)."""
+    return value if isinstance(value, float) and math.isfinite(value) and value > 0 else None
 
 
 def matrix_from_tag(value, rows: int, cols: int, name: str) -> np.ndarray:

@@ -131,7 +131,6 @@ class ota_system_top_block(system_top_block):
 
     def __init__(self, config: SystemConfig, waveform: Waveform = None, impairments: Impairments = None,
                  radio: Radio = None, slot_timeout: float = 1.0):
-        self.radio = radio
         super().__init__(config, siso=OverTheAirSiso(waveform, impairments, radio, slot_timeout))
 
     @property
@@ -142,7 +141,7 @@ class ota_system_top_block(system_top_block):
     def run_until_done(self, idle_timeout: float = 10.0) -> None:
         """Run; with a radio (whose source never ends) stop when the receiver has the last video,
         or after ``idle_timeout`` s without a new one."""
-        if self.radio is None:
+        if self.siso.radio is None:
             self.run()
             return
         self.start()
