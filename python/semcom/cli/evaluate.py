@@ -34,10 +34,9 @@ def add_parser(commands) -> None:
 
 def run(args) -> int:
     import numpy as np
-    from tqdm import tqdm
     from ..data.ave import load_split
     from ..nn.system import SemanticSystem
-    from ..train.trainer import twin_accuracy
+    from ..train.trainer import twin_accuracies
     from ..nn.model_dir import open_model_dir
     from ..modes import check_snr_db
     from ..nn.model_dir import check_data_matches
@@ -61,11 +60,10 @@ def run(args) -> int:
     check_data_matches(model, split.audio.shape[1:], split.visual.shape[1:], args.data)
     points = [(ch, csi, snr) for ch in args.channels for csi in args.csi
               for snr in (args.snr[:1] if csi == "error_free" else args.snr)]
-    table = {}
-    for ch, csi, snr in tqdm(points, desc="evaluate", unit="point", disable=None):
-        twins = system.twins(ch, csi)
-        table[(ch, csi, snr)] = float(np.mean([twin_accuracy(system, split, *twins, snr, seed=s)
-                                                for s in range(1, args.seeds + 1)]))
+    twins = {(ch, csi): system.twins(ch, csi) for ch, csi, _ in points}
+    found = twin_accuracies(system, split, [(*twins[(ch, csi)], snr, s) for ch, csi, snr in points
+                                            for s in range(1, args.seeds + 1)], progress="evaluate")
+    table = {point: float(np.mean(found[i * args.seeds:(i + 1) * args.seeds])) for i, point in enumerate(points)}
     rows = [{"channel": ch, "csi": csi, "snr_db": snr, "accuracy": acc} for (ch, csi, snr), acc in table.items()]
     width = max([10] + [len(c) for c in args.csi])
     print(f"{'channel':>9} {'SNR dB':>7} " + " ".join(f"{c:>{width}}" for c in args.csi if c != "error_free")

@@ -69,7 +69,14 @@ def add_parser(commands) -> None:
                    "architecture in their manifest)")
     p.add_argument("--processes", type=int, default=1,
                    help="training processes on this machine (DistributedDataParallel; one per GPU)")
-    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"),
+                   help="auto: the GPU where PyTorch sees one (CUDA), else the CPU")
+    p.add_argument("--precision", default="float32", choices=("float32", "bfloat16"),
+                   help="bfloat16: mixed precision, the networks' matrix products in bfloat16 (autocast), the weights, "
+                   "channel twin and loss in float32; fast on a GPU and on CPUs with AMX or AVX-512 BF16")
+    p.add_argument("--threads", type=int,
+                   help="PyTorch's CPU threads (default: PyTorch's own; with --precision bfloat16 on the CPU, "
+                   "every CPU this process may use)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit", type=int, help="use only the first N videos of each split")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
@@ -145,7 +152,7 @@ def run(args) -> int:
                          estimator=args.estimator, pilot=args.pilot, symbols=args.symbols, epochs=args.epochs,
                          batch_size=args.batch_size, lr=args.lr, lr_step=args.lr_step, lr_gamma=args.lr_gamma,
                          beta=args.beta, similarity=args.similarity, architecture=architecture.to_dict(),
-                         device=args.device, seed=args.seed, limit=args.limit,
+                         device=args.device, precision=args.precision, threads=args.threads, seed=args.seed, limit=args.limit,
                          transmitters_from=args.transmitters_from)
     train_and_export(config, args.resume)
     return 0
@@ -160,7 +167,7 @@ def train_and_export(config, resume: bool = False, test_snrs=None) -> dict | Non
         logging.getLogger("semcom").setLevel(logging.WARNING)
     log.info("training %s on %s (%d/%d/%d videos), channels %s, CSI %s, on %s", config.modality, config.data,
              *(len(trainer.splits[s].labels) for s in ("train", "val", "test")), ", ".join(config.channels),
-             config.csi, trainer.device)
+             config.csi, trainer.where())
     if resume and not trainer.resume():
         raise InputError(f"--resume: {trainer.checkpoint_path()} does not exist (no earlier run in {config.out} to "
                          "continue); leave out --resume to start afresh")

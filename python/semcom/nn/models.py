@@ -20,6 +20,23 @@ NUM_CLASSES = 29
 DROPOUT = 0.1               # PSP's dropout rate
 
 
+def flat_linear_relu(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+    """ReLU(x Wᵀ + b) for x (..., in): one matrix product with the bias added in it (PyTorch adds the bias
+    of a Linear on more than 3 dimensions in a second pass), the ReLU in place. The largest layer of
+    training (M_v of AGVA, on every one of the 49 cells) takes about a fifth less time this way."""
+    out = F.relu(F.linear(x.reshape(-1, x.shape[-1]), weight, bias), inplace=True)
+    return out.reshape(list(x.shape[:-1]) + [out.shape[-1]])
+
+
+class PreciseLayerNorm(nn.LayerNorm):
+    """LayerNorm computed in its weights' precision: under mixed precision (torch.autocast) PyTorch 1.13
+    passes it the bfloat16 output of the layer before on the CPU, which it cannot take; later PyTorch
+    casts the input to float32 itself. Same parameters as nn.LayerNorm."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.layer_norm(x.to(self.weight.dtype), self.normalized_shape, self.weight, self.bias, self.eps)
+
+
 class AudioSemanticEncoder(nn.Module):
     """LSTM (512 units, tanh) over the VGGish features of the T segments: (B, T, 128) → (B, T, 512).
 
@@ -89,7 +106,7 @@ class AudioGuidedVisualAttention(nn.Module):
 
     def visual_scores(self, visual: torch.Tensor) -> torch.Tensor:
         """W_v¹ M_v(v_t,i), the part of eq. 3 that needs no audio: (B, T, 49, 512) → (B, T, 49, k)."""
-        return self.w_v(F.relu(self.m_v(visual)))
+        return self.w_v(flat_linear_relu(visual, self.m_v.weight, self.m_v.bias))
 
     def attend(self, visual: torch.Tensor, scores: torch.Tensor, audio: torch.Tensor) -> torch.Tensor:
         """Eq. 2-3 given :meth:`visual_scores`: (B, T, 49, 512), (B, T, 49, k), (B, T, 128) → (B, T, 512)."""
@@ -116,7 +133,7 @@ class FeatureWiseAudioGuidedAttention(nn.Module):
 
     def visual_scores(self, visual: torch.Tensor) -> torch.Tensor:
         """W_v M_v(v_t,i), the part that needs no audio: (B, T, 49, 512) → (B, T, 49, 256)."""
-        return self.w_v(F.relu(self.m_v(visual)))
+        return self.w_v(flat_linear_relu(visual, self.m_v.weight, self.m_v.bias))
 
     def attend(self, visual: torch.Tensor, scores: torch.Tensor, audio: torch.Tensor) -> torch.Tensor:
         """The attention given :meth:`visual_scores` → (B, T, 512)."""
@@ -144,7 +161,9 @@ class TemporalConvBlocks(nn.Module):
         self.last_relu = last_relu
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:          # (B, T, in) → (B, T, out)
-        y = self.conv2(F.relu(self.bn1(self.conv1(x.transpose(1, 2))))).transpose(1, 2)
+        # contiguous: a Linear after this one takes a transposed input as B separate products (and a sum
+        # for its weight gradient), several times slower than one product on the contiguous copy
+        y = self.conv2(F.relu(self.bn1(self.conv1(x.transpose(1, 2))))).transpose(1, 2).contiguous()
         return F.relu(y) if self.last_relu else y
 
 
@@ -225,7 +244,7 @@ class PositiveSamplePropagation(nn.Module):
         self.dropout = nn.Dropout(dropout)
         if self.output_layers:
             self.fc_v, self.fc_a = nn.Linear(dim, dim, bias=False), nn.Linear(dim, dim, bias=False)
-            self.norm = nn.LayerNorm(dim, eps=1e-6)
+            self.norm = PreciseLayerNorm(dim, eps=1e-6)
         else:
             self.fc_v, self.fc_a, self.norm = nn.Identity(), nn.Identity(), nn.Identity()
         if self.relu_projection:

@@ -16,6 +16,9 @@ from ..errors import InputError
 
 MODALITIES = ("av", "a", "v")
 PILOTS = ("zadoff_chu", "neural")
+# 'float32', or 'bfloat16': mixed precision, each network's matrix products and convolutions in bfloat16
+# (torch.autocast), its outputs, the weights, the channel twin and the loss in float32
+PRECISIONS = ("float32", "bfloat16")
 
 
 def to_symbols(features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -62,9 +65,28 @@ class SemanticSystem(nn.Module):
         else:
             self.video_tx = None
         self.receiver = Receiver(symbols, modality, architecture=architecture)
+        self.precision = "float32"          # one of PRECISIONS; the exported networks are float32 either way
+
+    def _network(self, network, *inputs):
+        """``network(*inputs)``, under bfloat16 autocast with float32 results where :attr:`precision` says so."""
+        if self.precision == "float32":
+            return network(*inputs)
+        with torch.autocast(inputs[0].device.type, dtype=torch.bfloat16):
+            out = network(*inputs)
+        return tuple(o.float() for o in out) if isinstance(out, tuple) else out.float()
+
+    def encode_visual(self, visual: torch.Tensor) -> tuple | None:
+        """The video terminal's work that needs neither the audio nor the channel (AGVA's visual scores,
+        most of the multimodal system's arithmetic), for :meth:`forward`'s ``visual_encoding``: evaluations
+        that send the same videos through several channels compute it once. None where there is none."""
+        if self.modality != "av" or not hasattr(self.video_tx, "encode_visual"):
+            return None
+        return self._network(self.video_tx.encode_visual, visual)
 
     def forward(self, audio: torch.Tensor, visual: torch.Tensor, siso: ChannelTwin, uplink: ChannelTwin,
-                snr_db: torch.Tensor, generator: torch.Generator | None = None):
+                snr_db: torch.Tensor, generator: torch.Generator | None = None, visual_encoding: tuple | None = None):
+        """Logits (B, T, 29) and the receiver's two streams; ``visual_encoding``: :meth:`encode_visual` of
+        ``visual`` (the same weights), else computed here."""
         segments = audio.shape[1]
         siso_pilots = uplink_pilots = None
         sequence = self.fixed_pilot
@@ -74,14 +96,17 @@ class SemanticSystem(nn.Module):
             siso_pilots, uplink_pilots = time_division(sequence, 1), time_division(sequence, self.uplink_users)
         sent, scales = [], []
         if self.audio_tx is not None:
-            a_symbols, a_scale = to_symbols(self.audio_tx(audio))
+            a_symbols, a_scale = to_symbols(self._network(self.audio_tx, audio))
             sent.append(a_symbols)
             scales.append(a_scale)
         if self.modality == "av":
             heard = siso(a_symbols[:, None, :], snr_db, generator, siso_pilots)[:, 0]    # the video terminal's copy
-            v_features = self.video_tx(visual, to_features(heard, a_scale, segments))
+            encoding = self.encode_visual(visual) if visual_encoding is None else visual_encoding
+            received_audio = to_features(heard, a_scale, segments)
+            v_features = (self._network(self.video_tx, visual, received_audio) if encoding is None
+                          else self._network(self.video_tx.encode_with_audio, encoding[0], encoding[1], received_audio))
         elif self.modality == "v":
-            v_features = self.video_tx(visual)
+            v_features = self._network(self.video_tx, visual)
         if self.video_tx is not None:
             v_symbols, v_scale = to_symbols(v_features)
             sent.append(v_symbols)
@@ -93,7 +118,7 @@ class SemanticSystem(nn.Module):
         visual_rx = streams[-1] if self.modality in ("av", "v") else torch.zeros_like(streams[0])
         if self.modality != "av" and len(streams) > 1:   # 1 user, 2 antennas, no estimation: give it both
             audio_rx = visual_rx = streams[0] + streams[1]
-        return self.receiver(audio_rx, visual_rx)
+        return self._network(self.receiver, audio_rx, visual_rx)
 
     def twins(self, channel: str, csi: str, estimator: str = "min_residual", pilot_steps: int = 10,
               pilot_len: int = 16) -> tuple[ChannelTwin, ChannelTwin]:

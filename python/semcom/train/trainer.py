@@ -29,8 +29,8 @@ from ..nn.channel import ChannelTwin
 from ..nn.model_dir import FORMAT_VERSION
 from ..nn.models import SIMILARITY_LOSSES, semantic_loss
 from ..nn.pilot import neural_pilot
-from ..nn.runtime import one_blas_thread_beside_torch_threads
-from ..nn.system import SemanticSystem
+from ..nn.runtime import keep_freed_memory, native_bfloat16, one_blas_thread_beside_torch_threads
+from ..nn.system import PRECISIONS, SemanticSystem
 from ..errors import InputError
 
 log = logging.getLogger("semcom.train")
@@ -64,6 +64,8 @@ class TrainConfig:
     pilot_steps: int = 10
     pilot_len: int = 16
     device: str = "auto"
+    precision: str = "float32"       # or 'bfloat16': mixed precision (semcom.nn.system.PRECISIONS)
+    threads: int | None = None       # PyTorch's CPU threads; None: see training_threads
     seed: int = 0
     limit: int | None = None         # use only the first N videos of each split (quick runs)
     transmitters_from: str | None = None  # run whose transmitters are kept fixed (Table I: csi none_retrained)
@@ -75,6 +77,36 @@ def pick_device(name: str, local_rank: int = 0) -> torch.device:
     if name == "cuda" and not torch.cuda.is_available():
         raise InputError("device 'cuda' asked for, but torch sees no CUDA device")
     return torch.device("cuda", local_rank) if name == "cuda" else torch.device(name)
+
+
+def check_precision(precision: str, device: torch.device) -> None:
+    """InputError for a precision that is not one of PRECISIONS or that ``device`` cannot run; a warning
+    where the CPU has no bfloat16 arithmetic (PyTorch emulates it there, more slowly than float32)."""
+    if precision not in PRECISIONS:
+        raise InputError(f"precision must be one of {', '.join(map(repr, PRECISIONS))}, got {precision!r}")
+    if precision == "bfloat16" and not native_bfloat16(device):
+        if device.type == "cuda":
+            raise InputError(f"precision 'bfloat16': {torch.cuda.get_device_name(device)} has no bfloat16 "
+                             "arithmetic; train in float32")
+        log.warning("precision bfloat16: this CPU has neither AMX nor AVX-512 BF16, PyTorch emulates bfloat16 "
+                    "and trains more slowly than in float32")
+
+
+def training_threads(threads: int | None, precision: str, device: torch.device, processes: int = 1) -> int:
+    """PyTorch's CPU threads for training: ``threads`` where given (>= 1), else PyTorch's default, except
+    for bfloat16 on the CPU, where every CPU this process may use (shared among ``processes``).
+
+    Why the exception: in float32 the large products run in the system's BLAS, which on Debian 12
+    already uses every core beside PyTorch's single default thread (a second pool of threads made a
+    step 30 % slower); in bfloat16 PyTorch's oneDNN does them on PyTorch's own threads (a step 1.8×
+    faster on 2 threads than on 1)."""
+    if threads is not None:
+        if threads < 1:
+            raise InputError(f"threads must be >= 1, got {threads}")
+        return threads
+    if precision == "bfloat16" and device.type == "cpu":
+        return max(1, len(os.sched_getaffinity(0)) // processes)
+    return torch.get_num_threads()
 
 
 def start_distributed(device: str) -> tuple[int, int, int]:
@@ -109,13 +141,17 @@ class Trainer:
         torch.manual_seed(c.seed)
         self.rank, self.world, local_rank = start_distributed(c.device)
         self.device = pick_device(c.device, local_rank)
+        check_precision(c.precision, self.device)
+        torch.set_num_threads(training_threads(c.threads, c.precision, self.device, self.world))
         one_blas_thread_beside_torch_threads()
+        keep_freed_memory()
         require_valid(c.data)
         self.splits = {name: load_split(c.data, name, c.limit, check=False) for name in ("train", "val", "test")}
         if c.batch_size % self.world:
             raise InputError(f"--batch-size {c.batch_size} must be a multiple of the {self.world} processes")
         self.model = SemanticSystem(c.symbols, c.modality, c.pilot, c.pilot_steps, c.pilot_len,
                                     self.architecture).to(self.device)
+        self.model.precision = c.precision
         if c.transmitters_from:
             self.freeze_transmitters(c.transmitters_from)
         self.train_model = self.model
@@ -153,6 +189,14 @@ class Trainer:
         c = self.config
         return self.model.twins(channel, csi or c.csi, c.estimator, c.pilot_steps, c.pilot_len)
 
+    def where(self) -> str:
+        """Where and how it trains, for the log: 'cuda:0 (NVIDIA H100), float32' or 'cpu (2 threads), bfloat16'."""
+        if self.device.type == "cuda":
+            place = f"{self.device} ({torch.cuda.get_device_name(self.device)})"
+        else:
+            place = f"cpu ({torch.get_num_threads()} PyTorch thread{'s' if torch.get_num_threads() > 1 else ''})"
+        return f"{place}, {self.config.precision}" + (f", {self.world} processes" if self.world > 1 else "")
+
     @property
     def is_main(self) -> bool:
         return self.rank == 0
@@ -171,7 +215,7 @@ class Trainer:
                 continue
             rows = rows[mine]
             yield (torch.from_numpy(data.audio[rows]).to(self.device),
-                   torch.from_numpy(data.visual[rows]).float().to(self.device),
+                   torch.from_numpy(data.visual[rows]).to(self.device).float(),
                    torch.from_numpy(data.labels[rows]).to(self.device), channel, torch.from_numpy(snr[mine]))
 
     def train_epoch(self) -> tuple[float, float]:
@@ -204,14 +248,14 @@ class Trainer:
             total_loss, correct, count = sums.tolist()
         return total_loss / count, correct / count
 
-    def accuracy(self, split: str, channel: str, snr_db: float | None, csi: str | None = None, seed: int = 1) -> float:
-        """Segment accuracy on ``split``; ``snr_db`` None draws from the training grid (seeded)."""
-        siso, uplink = self.twins(channel, csi)
-        return twin_accuracy(self.model, self.splits[split], siso, uplink, snr_db, self.config.batch_size,
-                             self.device, seed)
+    def accuracies(self, split: str, points: list, csi: str | None = None, seed: int = 1) -> list:
+        """Segment accuracy on ``split`` for each (channel, SNR dB) of ``points``; an SNR of None draws
+        each video's from the training grid (seeded)."""
+        conditions = [(*self.twins(channel, csi), snr_db, seed) for channel, snr_db in points]
+        return twin_accuracies(self.model, self.splits[split], conditions, self.config.batch_size, self.device)
 
     def validate(self) -> float:
-        return float(np.mean([self.accuracy("val", ch, None) for ch in self.config.channels]))
+        return float(np.mean(self.accuracies("val", [(ch, None) for ch in self.config.channels])))
 
     def checkpoint_path(self) -> str:
         return os.path.join(self.config.out, "checkpoint.pt")
@@ -272,7 +316,9 @@ class Trainer:
 
     def test_table(self, snrs=SNR_GRID_DB) -> dict:
         """Test accuracy per channel and SNR with the trained CSI mode."""
-        return {ch: {int(s): self.accuracy("test", ch, float(s)) for s in snrs} for ch in self.config.channels}
+        points = [(ch, float(s)) for ch in self.config.channels for s in snrs]
+        found = iter(self.accuracies("test", points))
+        return {ch: {int(s): next(found) for s in snrs} for ch in self.config.channels}
 
     def export(self, metrics: dict) -> str:
         """Write manifest.json and the TorchScript files of every terminal network."""
@@ -317,26 +363,39 @@ def run_architecture(folder: str) -> tuple:
                      f"transmitters in {folder}")
 
 
-@torch.no_grad()
 def twin_accuracy(system: SemanticSystem, split, siso: ChannelTwin, uplink: ChannelTwin, snr_db: float | None,
                   batch_size: int = 64, device: torch.device | str = "cpu", seed: int = 1) -> float:
     """Segment accuracy of ``system`` on a loaded split through the channel twins (seeded);
     ``snr_db`` None draws each video's SNR from the training grid."""
+    return twin_accuracies(system, split, [(siso, uplink, snr_db, seed)], batch_size, device)[0]
+
+
+@torch.no_grad()
+def twin_accuracies(system: SemanticSystem, split, conditions: list, batch_size: int = 64,
+                    device: torch.device | str = "cpu", progress: str | None = None) -> list:
+    """:func:`twin_accuracy` for each of ``conditions`` ((siso, uplink, snr_db, seed) tuples), each with
+    its own seeded draws (the same figures as one call each); the videos are read and the visual
+    encoding computed once per batch for all conditions. ``progress``: a progress bar so labelled."""
+    from tqdm import tqdm
     system.eval()
-    rng = np.random.default_rng(seed)
-    generator = torch.Generator(device).manual_seed(seed)
-    correct = count = 0
-    for start in range(0, len(split.labels), batch_size):
+    draws = [(np.random.default_rng(seed), torch.Generator(device).manual_seed(seed))
+             for _, _, _, seed in conditions]
+    correct, count = [0] * len(conditions), 0
+    for start in tqdm(range(0, len(split.labels), batch_size), desc=progress, unit="batch",
+                      disable=True if progress is None else None):
         rows = slice(start, start + batch_size)
         labels = torch.from_numpy(split.labels[rows]).to(device)
+        audio = torch.from_numpy(split.audio[rows]).to(device)
+        visual = torch.from_numpy(split.visual[rows]).to(device).float()
+        encoding = system.encode_visual(visual)
         n = len(labels)
-        snrs = rng.choice(SNR_GRID_DB, n) if snr_db is None else np.full(n, snr_db)
-        logits, _, _ = system(torch.from_numpy(split.audio[rows]).to(device),
-                              torch.from_numpy(split.visual[rows]).float().to(device), siso, uplink,
-                              torch.from_numpy(snrs.astype(np.float32)), generator)
-        correct += int((logits.argmax(-1) == labels).sum())
+        for i, ((siso, uplink, snr_db, _), (rng, generator)) in enumerate(zip(conditions, draws)):
+            snrs = rng.choice(SNR_GRID_DB, n) if snr_db is None else np.full(n, snr_db)
+            logits, _, _ = system(audio, visual, siso, uplink, torch.from_numpy(snrs.astype(np.float32)),
+                                  generator, encoding)
+            correct[i] += int((logits.argmax(-1) == labels).sum())
         count += labels.numel()
-    return correct / count
+    return [c / count for c in correct]
 
 
 def git_commit() -> str | None:
