@@ -152,8 +152,8 @@ def run(args) -> int:
                          estimator=args.estimator, pilot=args.pilot, symbols=args.symbols, epochs=args.epochs,
                          batch_size=args.batch_size, lr=args.lr, lr_step=args.lr_step, lr_gamma=args.lr_gamma,
                          beta=args.beta, similarity=args.similarity, architecture=architecture.to_dict(),
-                         device=args.device, precision=args.precision, threads=args.threads, seed=args.seed, limit=args.limit,
-                         transmitters_from=args.transmitters_from)
+                         device=args.device, precision=args.precision, threads=args.threads, seed=args.seed,
+                         limit=args.limit, transmitters_from=args.transmitters_from)
     train_and_export(config, args.resume)
     return 0
 
