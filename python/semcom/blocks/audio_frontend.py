@@ -10,6 +10,7 @@ from ..data.ave import SEGMENTS
 from . import tags
 from .item_types import vector
 from .torchscript import set_torch_threads
+from ..nn.runtime import describe_device, pick_device
 from .tags import VIDEO
 from ..errors import InputError
 
@@ -24,22 +25,25 @@ class audio_frontend(gr.decim_block):
     the stream: output item k·segments carries a ``semcom_video`` tag {video: k, position: k,
     count: 0} (count 0: a live stream announces no total), as :class:`feature_source` does, so the
     terminals and the receiver downstream see whole videos. ``vggish``: ``vggish-10086976.pth``.
+    ``device``: 'auto' (the GPU where PyTorch sees one, else the CPU), 'cpu' or 'cuda'.
     """
 
     def __init__(self, vggish: str = "", sample_rate: float = SAMPLE_RATE, segments: int = SEGMENTS,
-                 device: str = "cpu", torch_threads: int = 0):
+                 device: str = "auto", torch_threads: int = 0):
         if sample_rate != SAMPLE_RATE:
             raise InputError(f"audio_frontend needs {SAMPLE_RATE} Hz audio (VGGish's rate), got {sample_rate}: "
                              f"resample first, e.g. with filter.rational_resampler_fff")
         if int(segments) < 1:
             raise InputError(f"segments must be >= 1, got {segments}")
         from ..data.vggish import EMBEDDING, SegmentFramer, load_vggish
+        self.device = pick_device(device)
         set_torch_threads(torch_threads)
-        self.model = load_vggish(vggish, device)
+        self.model = load_vggish(vggish, self.device)
         self.framer = SegmentFramer(int(segments))          # AVE's framing within each video
-        self.device, self.segments = device, int(segments)
+        self.segments = int(segments)
         gr.decim_block.__init__(self, name="semcom_audio_frontend", in_sig=[np.float32],
                                 out_sig=[vector(np.float32, EMBEDDING)], decim=SAMPLE_RATE)
+        self.logger.info(f"VGGish runs on {describe_device(self.device)}")
         self.set_tag_propagation_policy(gr.TPP_DONT)
 
     def work(self, input_items, output_items):

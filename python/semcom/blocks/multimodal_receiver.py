@@ -15,7 +15,7 @@ from gnuradio import gr
 from ..data.ave import LABEL_NAMES, NUM_CLASSES
 from . import tags
 from .item_types import vector
-from .torchscript import as_videos, open_network, warm_up
+from .torchscript import as_videos, log_device, open_network, warm_up
 from .tags import VIDEO
 from ..errors import InputError
 from ..files import append_text
@@ -46,19 +46,23 @@ class multimodal_receiver(gr.sync_block):
     written again, and :meth:`summary` says how many were resumed. A results file that cannot take more
     rows (a full disk) ends the flowgraph: the rows before stay whole, ``failure`` says why (logged), and
     the videos whose rows were not written count as not received.
+
+    ``device``: 'auto' (the GPU where PyTorch sees one, else the CPU), 'cpu' or 'cuda'.
     """
 
     def __init__(self, model: str = "", symbols: int = 0, results_file: str = "", torch_threads: int = 0,
-                 resume: bool = False, pad_lone_video: bool = True, keep_results: bool = True):
-        self.model, self.network = open_network(model, "receiver", symbols, torch_threads)
+                 resume: bool = False, pad_lone_video: bool = True, keep_results: bool = True, device: str = "auto"):
+        self.model, self.network, self.device = open_network(model, "receiver", symbols, torch_threads,
+                                                             device=device)
         self.segments, self.d = self.model.segments, 2 * self.model.symbols
         inputs = 2 if self.model.modality == "av" else 1
-        warm_up(self.network, (1, self.segments, self.d), (1, self.segments, self.d))
+        warm_up(self.network, self.device, (1, self.segments, self.d), (1, self.segments, self.d))
         gr.sync_block.__init__(self, name="semcom_multimodal_receiver",
                                in_sig=[vector(np.float32, self.d)] * inputs, out_sig=None)
         self.set_output_multiple(self.segments)
         self._port = pmt.intern("predictions")
         self.message_port_register_out(self._port)
+        log_device(self, "receiver", self.device)
         self.results = []              # one dict per received video (with keep_results)
         self.keep_results = bool(keep_results)
         self.seen = Positions()        # the videos that arrived (lost or not), and those decoded
@@ -86,7 +90,7 @@ class multimodal_receiver(gr.sync_block):
         count = len(input_items[0]) // self.segments * self.segments
         if count == 0:
             return 0
-        streams = [as_videos(x[:count], self.segments, (self.d,)) for x in input_items]
+        streams = [as_videos(x[:count], self.segments, (self.d,), self.device) for x in input_items]
         finite = np.logical_and.reduce([f for _, f in streams])
         with torch.inference_mode():
             audio = streams[0][0]
@@ -99,7 +103,7 @@ class multimodal_receiver(gr.sync_block):
                 audio, visual = (torch.cat([x, torch.zeros_like(x)]) for x in (audio, visual))
             probabilities = torch.softmax(self.network(audio, visual)[0][:videos], dim=-1)
         confidence, predicted = probabilities.max(dim=-1)
-        confidence, predicted = confidence.numpy(), predicted.numpy().astype(np.int64)
+        confidence, predicted = confidence.cpu().numpy(), predicted.cpu().numpy().astype(np.int64)
         videos = tags.values_by_item(self, 0, count, VIDEO)
         errors, lost, fit, fit_threshold = set(), set(), {}, 0.0
         for port in range(len(input_items)):

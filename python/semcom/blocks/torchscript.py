@@ -7,33 +7,43 @@ from __future__ import annotations
 import numpy as np
 from ..errors import InputError
 
-def open_network(model: str, network: str, symbols: int, torch_threads: int, modalities=("av", "a", "v")):
-    """(checked model directory, TorchScript ``network``) for a terminal block (``model`` '' = the
-    demo's, :mod:`semcom.user_data`): the manifest, the
-    flowgraph's ``symbols`` (0 = the model's) and the model's modality are checked first. A process
-    that keeps its loads (:func:`semcom.memo.keep_loads`) gets the same module again while its file
-    is unchanged."""
+def open_network(model: str, network: str, symbols: int, torch_threads: int, modalities=("av", "a", "v"),
+                 device: str = "auto"):
+    """(checked model directory, TorchScript ``network`` on the torch.device of ``device``, that
+    device) for a terminal block (``model`` '' = the demo's, :mod:`semcom.user_data`): the manifest,
+    the flowgraph's ``symbols`` (0 = the model's), the model's modality and the device
+    (:func:`semcom.nn.runtime.pick_device`) are checked first. A process that keeps its loads
+    (:func:`semcom.memo.keep_loads`) gets the same module again while its file is unchanged."""
     import os
     from ..memo import kept
     from ..nn.model_dir import open_model_dir
+    from ..nn.runtime import pick_device
     from ..user_data import model_folder
     directory = open_model_dir(model_folder(model))
     directory.require_symbols(symbols)
     directory.require_modality(*modalities)
+    where = pick_device(device)
     set_torch_threads(torch_threads)
     if network not in directory.manifest["files"]:
-        return directory, directory.load(network)       # InputError naming the model's networks
+        return directory, directory.load(network), where       # InputError naming the model's networks
     path = directory.path(network)
-    return directory, kept(("network", os.path.realpath(path)), [path], lambda: directory.load(network))
+    loaded = kept(("network", os.path.realpath(path), str(where)), [path], lambda: directory.load(network, where))
+    return directory, loaded, where
 
 
-def warm_up(network, *shapes) -> None:
-    """Run ``network`` twice on zero inputs of ``shapes`` (one video each), so TorchScript's profiling
-    executor has optimised it before the first real video (otherwise that video waits 0.1-0.2 s)."""
+def warm_up(network, device, *shapes) -> None:
+    """Run ``network`` twice on zero inputs of ``shapes`` (one video each) on ``device``, so TorchScript's
+    profiling executor has optimised it before the first real video (otherwise that video waits 0.1-0.2 s)."""
     import torch
     with torch.inference_mode():
         for _ in range(2):
-            network(*(torch.zeros(shape) for shape in shapes))
+            network(*(torch.zeros(shape, device=device) for shape in shapes))
+
+
+def log_device(block, network: str, device) -> None:
+    """Say in the block's log where its network runs."""
+    from ..nn.runtime import describe_device
+    block.logger.info(f"{network}.pt runs on {describe_device(device)}")
 
 
 def tag_nonfinite(block, finite: np.ndarray, segments: int, what: str, input_items=None) -> None:
@@ -60,12 +70,12 @@ def set_torch_threads(threads: int) -> None:
     one_blas_thread_beside_torch_threads()
 
 
-def as_videos(items: np.ndarray, segments: int, shape: tuple):
-    """(n·segments, vlen) stream items → float32 torch tensor (n, segments, *shape), NaN/Inf → 0, and
-    the (n,) mask of videos that held only finite values."""
+def as_videos(items: np.ndarray, segments: int, shape: tuple, device="cpu"):
+    """(n·segments, vlen) stream items → float32 torch tensor (n, segments, *shape) on ``device``,
+    NaN/Inf → 0, and the (n,) mask of videos that held only finite values."""
     import torch
     videos = items.reshape((-1, segments) + tuple(shape))
     finite = np.isfinite(videos).reshape(videos.shape[0], -1).all(axis=1)
     if not finite.all():
         videos = np.where(finite.reshape((-1,) + (1,) * (videos.ndim - 1)), videos, 0)
-    return torch.from_numpy(np.ascontiguousarray(videos, dtype=np.float32)), finite
+    return torch.from_numpy(np.ascontiguousarray(videos, dtype=np.float32)).to(device), finite

@@ -12,6 +12,7 @@ from ..data.ave import SEGMENTS
 from . import tags
 from .item_types import vector
 from .torchscript import set_torch_threads
+from ..nn.runtime import describe_device, pick_device
 from .tags import VIDEO
 from ..errors import InputError
 
@@ -59,10 +60,11 @@ class video_frontend(gr.sync_block):
     carries a ``semcom_video`` tag {video: k, position: k, count: 0}, as :class:`audio_frontend` does,
     so the two front ends of one clip stay aligned. A file source ends the flowgraph after its last
     full second. ``vgg19``: a torchvision VGG-19 state dict (``vgg19-dcbb9e9d.pth``).
+    ``device``: 'auto' (the GPU where PyTorch sees one, else the CPU), 'cpu' or 'cuda'.
     """
 
     def __init__(self, vgg19: str = "", source: str = "", frames_per_second: int = 16, segments: int = SEGMENTS,
-                 device: str = "cpu", torch_threads: int = 0):
+                 device: str = "auto", torch_threads: int = 0):
         from ..data.media import iter_video_seconds, open_media
         from ..data.vgg import load_vgg19
         if int(frames_per_second) < 1:
@@ -78,11 +80,13 @@ class video_frontend(gr.sync_block):
         else:
             open_media(source, need_audio=False).close()       # a clear error now, not inside work()
             self.seconds = iter_video_seconds(source, int(frames_per_second))
+        self.device = pick_device(device)
         set_torch_threads(torch_threads)
-        self.model = load_vgg19(vgg19, device)
-        self.device, self.segments = device, int(segments)
+        self.model = load_vgg19(vgg19, self.device)
+        self.segments = int(segments)
         gr.sync_block.__init__(self, name="semcom_video_frontend", in_sig=None,
                                out_sig=[vector(np.float32, POOL5_SIZE)])
+        self.logger.info(f"VGG-19 runs on {describe_device(self.device)}")
 
     def work(self, input_items, output_items):
         from ..data.vgg import pool5

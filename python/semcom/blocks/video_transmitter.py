@@ -11,7 +11,7 @@ from gnuradio import gr
 from . import tags
 from .item_types import vector
 from .buffers import BATCH_VIDEOS, reserve_batches
-from .torchscript import as_videos, open_network, tag_nonfinite, warm_up
+from .torchscript import as_videos, log_device, open_network, tag_nonfinite, warm_up
 
 
 class video_transmitter(gr.basic_block):
@@ -29,29 +29,35 @@ class video_transmitter(gr.basic_block):
     streaming. Off by default: the batches of the two parts then depend on when features and audio
     arrive, and PyTorch's results differ in the last bits between batch sizes, so two runs of a
     batch flowgraph could differ in a borderline prediction; whole, the batches are those of the audio.
+
+    ``device``: 'auto' (the GPU where PyTorch sees one, else the CPU), 'cpu' or 'cuda'; with ``split``
+    the queued videos' cells and scores stay on it.
     """
 
-    def __init__(self, model: str = "", symbols: int = 0, torch_threads: int = 0, split: bool = False):
-        self.model, self.network = open_network(model, "video_transmitter", symbols, torch_threads, ("av", "v"))
+    def __init__(self, model: str = "", symbols: int = 0, torch_threads: int = 0, split: bool = False,
+                 device: str = "auto"):
+        self.model, self.network, self.device = open_network(model, "video_transmitter", symbols, torch_threads,
+                                                             ("av", "v"), device)
         self.segments, self.visual_shape = self.model.segments, tuple(self.model.manifest["visual_shape"])
         self.d = 2 * self.model.symbols
         self.with_audio = self.model.modality == "av"
         self.split = bool(split) and self.with_audio and hasattr(self.network, "encode_visual")
         visual, audio = (1, self.segments) + self.visual_shape, (1, self.segments, self.d)
         if self.split:
-            warm_up(self.network.encode_visual, visual)
+            warm_up(self.network.encode_visual, self.device, visual)
             import torch
             with torch.inference_mode():
-                cells, scores = self.network.encode_visual(torch.zeros(visual))
-            warm_up(lambda a: self.network.encode_with_audio(cells, scores, a), audio)
+                cells, scores = self.network.encode_visual(torch.zeros(visual, device=self.device))
+            warm_up(lambda a: self.network.encode_with_audio(cells, scores, a), self.device, audio)
         else:
-            warm_up(self.network, visual, *[audio][:self.with_audio])
+            warm_up(self.network, self.device, visual, *[audio][:self.with_audio])
         inputs = [vector(np.float32, int(np.prod(self.visual_shape)))] + [vector(np.float32, self.d)] * self.with_audio
         gr.basic_block.__init__(self, name="semcom_video_transmitter", in_sig=inputs,
                                 out_sig=[vector(np.float32, self.d)])
         self.set_output_multiple(self.segments)
         reserve_batches(self, self.segments)
         self.set_tag_propagation_policy(gr.TPP_DONT)   # the SISO link's tags end here
+        log_device(self, "video_transmitter", self.device)
         self.pending = deque()   # per video read from input 0, waiting for its audio: (visual, finite, item, tags)
 
     def forecast(self, noutput_items, ninputs):
@@ -72,15 +78,15 @@ class video_transmitter(gr.basic_block):
             count = min(count, room) * self.segments
             if count == 0:
                 return 0
-            visual, finite = as_videos(input_items[0][:count], self.segments, self.visual_shape)
+            visual, finite = as_videos(input_items[0][:count], self.segments, self.visual_shape, self.device)
             with torch.inference_mode():
                 if self.with_audio:
-                    audio, audio_finite = as_videos(input_items[1][:count], self.segments, (self.d,))
+                    audio, audio_finite = as_videos(input_items[1][:count], self.segments, (self.d,), self.device)
                     finite &= audio_finite
                     sent = self.network(visual, audio)
                 else:
                     sent = self.network(visual)
-            output_items[0][:count] = sent.reshape(count, -1).numpy()
+            output_items[0][:count] = sent.reshape(count, -1).cpu().numpy()
             tags.copy_tags(self, 0, count, [0])
             tag_nonfinite(self, finite, self.segments, "encoded from zeros")
             for port in range(len(input_items)):
@@ -95,7 +101,7 @@ class video_transmitter(gr.basic_block):
         count = min(len(items) // self.segments, BATCH_VIDEOS - len(self.pending)) * self.segments
         if count <= 0:
             return
-        visual, finite = as_videos(items[:count], self.segments, self.visual_shape)
+        visual, finite = as_videos(items[:count], self.segments, self.visual_shape, self.device)
         with torch.inference_mode():
             cells, scores = self.network.encode_visual(visual)
         first = self.nitems_read(0)
@@ -114,12 +120,12 @@ class video_transmitter(gr.basic_block):
         if videos == 0:
             return 0
         count = videos * self.segments
-        audio, finite = as_videos(items[:count], self.segments, (self.d,))
+        audio, finite = as_videos(items[:count], self.segments, (self.d,), self.device)
         queued = [self.pending.popleft() for _ in range(videos)]
         with torch.inference_mode():
             sent = self.network.encode_with_audio(torch.stack([q[0] for q in queued]),
                                                   torch.stack([q[1] for q in queued]), audio)
-        out[:count] = sent.reshape(count, -1).numpy()
+        out[:count] = sent.reshape(count, -1).cpu().numpy()
         written = self.nitems_written(0)
         for v, (_, _, _, _, own) in enumerate(queued):
             for offset, key, value in own:

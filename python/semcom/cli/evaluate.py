@@ -29,6 +29,8 @@ def add_parser(commands) -> None:
                    "diagnostic: the trained system with the estimation block removed, no retraining")
     p.add_argument("--seeds", type=int, default=3, help="channel realisations averaged per point")
     p.add_argument("--out", help="write evaluation.json here (default: inside the model directory)")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                   help="where the networks run: auto = the GPU where PyTorch sees one (CUDA), else the CPU")
     p.set_defaults(run=run)
 
 
@@ -40,6 +42,7 @@ def run(args) -> int:
     from ..nn.model_dir import open_model_dir
     from ..modes import check_snr_db
     from ..nn.model_dir import check_data_matches
+    from ..nn.runtime import describe_device, pick_device
     if args.seeds < 1:
         raise InputError(f"--seeds must be >= 1, got {args.seeds}")
     for snr in args.snr:
@@ -55,14 +58,16 @@ def run(args) -> int:
         raise InputError(f"{args.model}: a receiver retrained for the raw antenna signals runs only --csi "
                          f"none_retrained, and only such a receiver does; this model is trained for {trained!r}, "
                          f"asked for {' '.join(args.csi)}")
-    system = SemanticSystem.from_model_dir(args.model)
+    device = pick_device(args.device)
+    system = SemanticSystem.from_model_dir(args.model, device)
+    log.info("evaluating %s on %s", args.model, describe_device(device))
     split = load_split(args.data, args.split)
     check_data_matches(model, split.audio.shape[1:], split.visual.shape[1:], args.data)
     points = [(ch, csi, snr) for ch in args.channels for csi in args.csi
               for snr in (args.snr[:1] if csi == "error_free" else args.snr)]
     twins = {(ch, csi): system.twins(ch, csi) for ch, csi, _ in points}
     found = twin_accuracies(system, split, [(*twins[(ch, csi)], snr, s) for ch, csi, snr in points
-                                            for s in range(1, args.seeds + 1)], progress="evaluate")
+                                            for s in range(1, args.seeds + 1)], device=device, progress="evaluate")
     table = {point: float(np.mean(found[i * args.seeds:(i + 1) * args.seeds])) for i, point in enumerate(points)}
     rows = [{"channel": ch, "csi": csi, "snr_db": snr, "accuracy": acc} for (ch, csi, snr), acc in table.items()]
     width = max([10] + [len(c) for c in args.csi])

@@ -12,7 +12,7 @@ import logging
 
 from ..phy.channels import CHANNELS
 from ..flowgraphs.radio import Radio
-from .options import add_command, add_data, add_model
+from .options import add_command, add_data, add_model, add_torch_options
 from .radio_options import add_radio_options, radio_from_args
 from .tuning import add_tuning_options, tuned
 
@@ -30,6 +30,7 @@ def add_parser(commands) -> None:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--results", default="", help="CSV file, one row per segment")
     p.add_argument("--out", default="", help="write the summary (JSON) here")
+    add_torch_options(p)
     add_tuning_options(p)
     radio = p.add_argument_group("radio (without --emulate)")
     add_radio_options(radio, "--device", default=Radio.device, help="SoapySDR device string (api soapy) or UHD "
@@ -51,9 +52,10 @@ def add_parser(commands) -> None:
 
 def run(args) -> int:
     from ..flowgraphs.loopback import Impairments, Waveform, ota_system_top_block
-    from ..flowgraphs.system import SystemConfig
+    from ..flowgraphs.system import BlockOptions, SystemConfig
     config = SystemConfig(model=args.model, data=args.data, split=args.split, videos=args.videos,
-                          channel=args.channel, snr_db=args.snr, seed=args.seed, results_file=args.results)
+                          channel=args.channel, snr_db=args.snr, seed=args.seed, results_file=args.results,
+                          blocks=BlockOptions(torch_threads=args.torch_threads, device=args.torch_device))
     waveform = Waveform(args.sps, args.rolloff, args.preamble_len, args.threshold)
     if args.emulate:
         tb = ota_system_top_block(config, waveform, impairments=Impairments(args.cfo, args.epsilon,

@@ -34,3 +34,10 @@ def add_data(p, help_text: str = DATA_HELP, default: str | None = None, split: b
 def add_split(p) -> None:
     """--split: which split of the dataset, the test split by default."""
     p.add_argument("--split", choices=SPLITS, default="test")
+
+
+def add_torch_options(p, threads_help: str = "PyTorch threads (0: PyTorch's default)") -> None:
+    """--torch-threads and --torch-device of the commands that run the neural blocks (--device is a radio's)."""
+    p.add_argument("--torch-threads", type=int, default=0, help=threads_help)
+    p.add_argument("--torch-device", choices=("auto", "cpu", "cuda"), default="auto",
+                   help="where the networks run: auto = the GPU where PyTorch sees one (CUDA), else the CPU")

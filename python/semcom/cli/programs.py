@@ -10,7 +10,7 @@ import logging
 
 from ..phy.channels import CHANNELS
 from ..phy.ls import ESTIMATOR_MODES
-from .options import add_data, add_model
+from .options import add_data, add_model, add_torch_options
 from .radio_options import add_radio_options, radio_from_args
 from .tuning import add_tuning_options, tuned
 
@@ -71,9 +71,9 @@ def add_parsers(commands) -> None:
                           help=what + " (a SoapySDR device string, or a UHD address with --api uhd)")
 
     def data(p, **data_option):
-        """The dataset options (see :func:`add_data`) and the torch threads of the programs that read it."""
+        """The dataset options (see :func:`add_data`) and how the programs that read it run their networks."""
         add_data(p, **data_option)
-        p.add_argument("--torch-threads", type=int, default=0)
+        add_torch_options(p)
 
     p = program("audio-terminal", "the audio terminal: features → audio transmitter → bursts over ZMQ",
                 "Reads the audio features of a split, encodes them and sends the bursts of the SISO link and "
@@ -170,7 +170,8 @@ def run_audio_terminal(args) -> int:
     from ..flowgraphs.programs import ENDPOINTS, audio_terminal_program
     endpoints = dict(ENDPOINTS, audio_siso=args.siso_out, audio_uplink=args.uplink_out)
     return _serve(audio_terminal_program(args.model, args.data, args.split, args.videos, args.rate, endpoints,
-                                         args.torch_threads, siso_radio=_radio(args), keys=args.keys), args)
+                                         args.torch_threads, args.torch_device, siso_radio=_radio(args),
+                                         keys=args.keys), args)
 
 
 def run_channel(args) -> int:
@@ -185,7 +186,8 @@ def run_video_terminal(args) -> int:
     from ..flowgraphs.programs import ENDPOINTS, video_terminal_program
     endpoints = dict(ENDPOINTS, siso=args.siso, video_uplink=args.uplink_out)
     return _serve(video_terminal_program(args.model, args.data, _air(args), args.split, endpoints,
-                                         args.torch_threads, siso_radio=_radio(args), keys=args.keys), args)
+                                         args.torch_threads, siso_radio=_radio(args), keys=args.keys,
+                                         device=args.torch_device), args)
 
 
 def _scorer(data: str, split: str, results: str):
@@ -215,7 +217,7 @@ def run_receiver(args) -> int:
     score = _scorer(args.data, args.split, args.results) if args.data else None
     program = receiver_program(args.model, _air(args), endpoints, args.results, args.torch_threads,
                                resume=not args.overwrite, keys=args.keys,
-                               keep_results=bool(args.data) and not args.results)
+                               keep_results=bool(args.data) and not args.results, device=args.torch_device)
     if program.receiver.resumed:
         log.info("resuming %s: %d videos decoded before are kept", args.results, program.receiver.resumed)
     return _serve(program, args, score)

@@ -13,7 +13,7 @@ from ..modes import CSI_MODES, SNR_GRID_DB
 from ..phy.channels import CHANNELS
 from ..phy.ls import ESTIMATOR_MODES
 from ..errors import InputError
-from .options import add_command, add_data, add_split
+from .options import add_command, add_data, add_split, add_torch_options
 
 log = logging.getLogger("semcom.sweep")
 RUNS_FILE = "runs.jsonl"
@@ -59,8 +59,7 @@ def add_parser(commands) -> None:
     p.add_argument("--ldpc-backend", choices=LDPC_BACKENDS, default="numpy",
                    help="the digital baseline's LDPC encoder and soft decoder: numpy = gr-fec's algorithms "
                    "vectorised over whole bursts (the same bits), gr-fec = its blocks, frame by frame (slower)")
-    p.add_argument("--torch-threads", type=int, default=0,
-                   help="torch threads per flowgraph (0: torch's default, or 1 with --jobs > 1 or --scheduler)")
+    add_torch_options(p, "torch threads per flowgraph (0: torch's default, or 1 with --jobs > 1 or --scheduler)")
     p.add_argument("--out", default="results/sweep", help="folder for runs.jsonl, results.csv/json, PNGs, Table I")
     p.add_argument("--restart", action="store_true", help=f"discard OUT/{RUNS_FILE} instead of resuming it")
     p.set_defaults(run=run)
@@ -90,8 +89,8 @@ def run(args) -> int:
         os.remove(runs)
     threads = args.torch_threads or (1 if args.jobs > 1 or args.scheduler else 0)
     common = dict(data=data, split=args.split, videos=args.videos, estimator=args.estimator,
-                  rician_k=args.rician_k, seed=args.seed, torch_threads=threads, check_data=False,
-                  ldpc_backend=args.ldpc_backend)
+                  rician_k=args.rician_k, seed=args.seed, torch_threads=threads, device=args.torch_device,
+                  check_data=False, ldpc_backend=args.ldpc_backend)
     where = f"the Dask cluster at {args.scheduler}" if args.scheduler else f"{args.jobs} process(es)"
     log.info("%d runs (%s) on %s/%s, %s; results in %s", len(jobs), ", ".join(systems), data, args.split,
              where, runs)

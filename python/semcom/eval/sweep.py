@@ -114,9 +114,9 @@ def _run(job: Job, common: dict, keep: bool = True) -> dict:
 
 def system_config(job: Job, common: dict) -> SystemConfig:
     """The system run of ``job`` with the sweep's ``common`` settings (SystemConfig fields, and
-    ``torch_threads`` and ``ldpc_backend`` for the blocks and the digital baseline)."""
+    ``torch_threads``, ``device`` and ``ldpc_backend`` for the blocks and the digital baseline)."""
     settings = dict(common)
-    options = BlockOptions(torch_threads=settings.pop("torch_threads", 0))
+    options = BlockOptions(torch_threads=settings.pop("torch_threads", 0), device=settings.pop("device", "auto"))
     backend = settings.pop("ldpc_backend", "numpy")
     digital = DigitalBaseline(ldpc_backend=backend) if job.system.startswith("digital") else None
     return SystemConfig(model=job.model, channel=job.channel, snr_db=job.snr_db, csi=job.csi, blocks=options,

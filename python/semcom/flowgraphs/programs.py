@@ -299,12 +299,13 @@ class audio_terminal_program(_Program):
 
     def __init__(self, model: str, data: str, split: str = "test", videos: int = 0,
                  segments_per_second: float = 0.0, endpoints: dict = ENDPOINTS, torch_threads: int = 0,
+                 device: str = "auto",
                  check_data: bool = True, siso_radio=None, keys: str = ""):
         super().__init__("semcom_audio_terminal", model, AirSettings(), keys)
         self.source = feature_source(data, split, videos, segments_per_second, check_data)
         check_data_matches(self.model, self.source.split.audio.shape[1:], self.source.split.visual.shape[1:], data)
         self.connect((self.source, 1), self.air.add(blocks.null_sink(gr.sizeof_float * self.source.visual_size)))
-        self.audio_tx = audio_transmitter(model, torch_threads=torch_threads)
+        self.audio_tx = audio_transmitter(model, torch_threads=torch_threads, device=device)
         self.connect((self.source, 0), self.audio_tx)
         siso = self.air.transmit((self.audio_tx, 0), 0, 1)
         if siso_radio is not None:                  # the SISO link over the air (OTA waveform)
@@ -362,7 +363,8 @@ class video_terminal_program(_Program):
     KEY = "video-terminal"
 
     def __init__(self, model: str, data: str, air: AirSettings, split: str = "test", endpoints: dict = ENDPOINTS,
-                 torch_threads: int = 0, check_data: bool = True, siso_radio=None, keys: str = ""):
+                 torch_threads: int = 0, check_data: bool = True, siso_radio=None, keys: str = "",
+                 device: str = "auto"):
         super().__init__("semcom_video_terminal", model, air, keys)
         siso_csi = "estimated" if air.csi == "none" else air.csi
         if siso_radio is not None and siso_csi == "perfect":
@@ -373,7 +375,7 @@ class video_terminal_program(_Program):
         self.lookup = self.air.add(feature_lookup(data, split, self.air.payload.d, check_data))
         check_data_matches(self.model, self.lookup.split.audio.shape[1:], self.lookup.split.visual.shape[1:], data)
         # whole (not split): the visual features are looked up from the heard audio
-        self.video_tx = video_transmitter(model, torch_threads=torch_threads)
+        self.video_tx = video_transmitter(model, torch_threads=torch_threads, device=device)
         self.connect(heard, self.lookup, (self.video_tx, 0))
         self.connect(heard, (self.video_tx, 1))
         self.send(self.air.transmit((self.video_tx, 0), 1, 2), endpoints["video_uplink"], 2)
@@ -384,13 +386,14 @@ class receiver_program(_Program):
     KEY = "receiver"
 
     def __init__(self, model: str, air: AirSettings, endpoints: dict = ENDPOINTS, results_file: str = "",
-                 torch_threads: int = 0, resume: bool = True, keys: str = "", keep_results: bool = False):
+                 torch_threads: int = 0, resume: bool = True, keys: str = "", keep_results: bool = False,
+                 device: str = "auto"):
         super().__init__("semcom_receiver", model, air, keys)
         received = [self.receive(endpoint, 2, channel_program.KEY) for endpoint in endpoints["antennas"]]
         streams = self.air.detect(received, 2, air.csi, 2)
         # hours of streaming: the results go to the file; the receiver keeps them too only when asked
         self.receiver = multimodal_receiver(model, results_file=results_file, torch_threads=torch_threads,
-                                            resume=resume, keep_results=keep_results)
+                                            resume=resume, keep_results=keep_results, device=device)
         for i, port in enumerate(streams):
             self.connect(port, (self.receiver, i))
 

@@ -43,6 +43,7 @@ ANTENNAS = 2
 class BlockOptions:
     """How the neural blocks run (not what they compute): the streaming benchmarks' knobs."""
     torch_threads: int = 0                  # 0: PyTorch's default
+    device: str = "auto"                    # the neural blocks' PyTorch device: auto (GPU if any), cpu, cuda
     split_video_transmitter: bool = False   # the visual part before the audio (video_transmitter(split=True))
     pad_lone_video: bool = True             # the receiver decodes a lone video beside a zero video (batch-exact)
 
@@ -117,7 +118,7 @@ class system_top_block(gr.top_block):
         siso_seed, uplink_seed = seeds(c.seed, 2)
         sent = []
         if m.modality in ("av", "a"):
-            self.audio_tx = audio_transmitter(c.model, torch_threads=options.torch_threads)
+            self.audio_tx = audio_transmitter(c.model, torch_threads=options.torch_threads, device=options.device)
             self.connect((self.source, 0), self.audio_tx)
             sent.append((self.audio_tx, 0))
         else:
@@ -131,7 +132,8 @@ class system_top_block(gr.top_block):
                 looked_up = siso.visual_lookup(self, heard)
             # the split needs the visual features before the audio: not where they are looked up from it
             self.video_tx = video_transmitter(c.model, torch_threads=options.torch_threads,
-                                              split=options.split_video_transmitter and looked_up is None)
+                                              split=options.split_video_transmitter and looked_up is None,
+                                              device=options.device)
             self.connect(looked_up or (self.source, 1), (self.video_tx, 0))
             if heard is not None:
                 self.connect(heard, (self.video_tx, 1))
@@ -147,7 +149,7 @@ class system_top_block(gr.top_block):
                 self.connect(port, (combine, i))
             received = [(combine, 0)]
         self.receiver = multimodal_receiver(c.model, results_file=c.results_file, torch_threads=options.torch_threads,
-                                            pad_lone_video=options.pad_lone_video)
+                                            pad_lone_video=options.pad_lone_video, device=options.device)
         for i, port in enumerate(received):
             self.connect(port, (self.receiver, i))
         if siso.slot_timeout() is None:

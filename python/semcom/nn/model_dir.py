@@ -67,14 +67,14 @@ class ModelDirectory:
         return PilotSettings(source=p["source"], steps=int(p["steps"]), length=int(p["length"]),
                              file=os.path.join(self.folder, p["file"]) if p["source"] == "file" else "")
 
-    def load(self, network: str):
-        """The TorchScript module of ``network`` (in eval mode)."""
+    def load(self, network: str, device="cpu"):
+        """The TorchScript module of ``network`` (in eval mode) on ``device`` (a torch.device or its name)."""
         import torch
         if network not in self.manifest["files"]:
             raise InputError(f"{self.folder}: a {self.modality!r} model has no {network} "
                              f"(files: {', '.join(self.manifest['files'])})")
         try:
-            return torch.jit.load(self.path(network), map_location="cpu").eval()
+            return torch.jit.load(self.path(network), map_location=device).eval()
         except (RuntimeError, ValueError, OSError) as exc:
             written_by = self.manifest.get("pytorch_version")
             if written_by and written_by != torch.__version__:

@@ -69,6 +69,35 @@ def one_blas_thread_beside_torch_threads() -> None:
 _blas_held = False          # once held, the BLAS stays at one thread: each neural block need not look again
 
 
+DEVICES = ("auto", "cpu", "cuda")
+
+
+def pick_device(name: str, index: int = 0, what: str = "device"):
+    """The torch.device of ``name`` (one of DEVICES; 'auto': the GPU where PyTorch sees one (CUDA),
+    else the CPU; 'cuda': GPU ``index``). InputError, naming ``what``, for anything else and for 'cuda'
+    where PyTorch sees no GPU."""
+    import torch
+    from ..errors import InputError
+    if name not in DEVICES:
+        raise InputError(f"{what} must be one of {', '.join(map(repr, DEVICES))}, got {name!r}")
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda" and not torch.cuda.is_available():
+        built = "has no CUDA support" if torch.version.cuda is None else "sees no CUDA device"
+        raise InputError(f"{what} 'cuda' asked for, but this PyTorch {torch.__version__} {built}; use 'cpu' "
+                         "or 'auto'")
+    return torch.device("cuda", index) if name == "cuda" else torch.device("cpu")
+
+
+def describe_device(device) -> str:
+    """For logs: 'cuda:0 (NVIDIA H100 80GB HBM3)' or 'cpu (2 PyTorch threads)'."""
+    import torch
+    if device.type == "cuda":
+        return f"{device} ({torch.cuda.get_device_name(device)})"
+    threads = torch.get_num_threads()
+    return f"cpu ({threads} PyTorch thread{'s' if threads > 1 else ''})"
+
+
 def keep_freed_memory() -> bool:
     """Make glibc's malloc keep the memory this process frees for its next allocations (mallopt
     M_MMAP_MAX 0 and M_TRIM_THRESHOLD off) instead of returning it to the kernel.

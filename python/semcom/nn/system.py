@@ -129,15 +129,15 @@ class SemanticSystem(nn.Module):
         return siso, ChannelTwin(channel, 2, self.uplink_users, csi, estimator, pilot_steps, pilot_len)
 
     @classmethod
-    def from_model_dir(cls, folder: str) -> "SemanticSystem":
-        """The exported system of a model directory: its TorchScript networks and its pilots."""
+    def from_model_dir(cls, folder: str, device="cpu") -> "SemanticSystem":
+        """The exported system of a model directory: its TorchScript networks and its pilots, on ``device``."""
         import numpy as np
         from .model_dir import open_model_dir
         model = open_model_dir(folder)
         system = cls(model.symbols, model.modality, architecture=model.architecture)
-        system.audio_tx = model.load("audio_transmitter") if model.modality in ("av", "a") else None
-        system.video_tx = model.load("video_transmitter") if model.modality in ("av", "v") else None
-        system.receiver = model.load("receiver")
+        system.audio_tx = model.load("audio_transmitter", device) if model.modality in ("av", "a") else None
+        system.video_tx = model.load("video_transmitter", device) if model.modality in ("av", "v") else None
+        system.receiver = model.load("receiver", device)
         pilots = model.pilot_settings()
         if pilots.source == "file":
             system.fixed_pilot = torch.from_numpy(np.load(pilots.file).astype(np.complex64))

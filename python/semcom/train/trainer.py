@@ -29,7 +29,8 @@ from ..nn.channel import ChannelTwin
 from ..nn.model_dir import FORMAT_VERSION
 from ..nn.models import SIMILARITY_LOSSES, semantic_loss
 from ..nn.pilot import neural_pilot
-from ..nn.runtime import keep_freed_memory, native_bfloat16, one_blas_thread_beside_torch_threads
+from ..nn.runtime import (describe_device, keep_freed_memory, native_bfloat16, one_blas_thread_beside_torch_threads,
+                          pick_device)
 from ..nn.system import PRECISIONS, SemanticSystem
 from ..errors import InputError
 
@@ -69,14 +70,6 @@ class TrainConfig:
     seed: int = 0
     limit: int | None = None         # use only the first N videos of each split (quick runs)
     transmitters_from: str | None = None  # run whose transmitters are kept fixed (Table I: csi none_retrained)
-
-
-def pick_device(name: str, local_rank: int = 0) -> torch.device:
-    if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "cpu"
-    if name == "cuda" and not torch.cuda.is_available():
-        raise InputError("device 'cuda' asked for, but torch sees no CUDA device")
-    return torch.device("cuda", local_rank) if name == "cuda" else torch.device(name)
 
 
 def check_precision(precision: str, device: torch.device) -> None:
@@ -140,7 +133,7 @@ class Trainer:
         self.architecture = Architecture.from_dict(c.architecture, "architecture")
         torch.manual_seed(c.seed)
         self.rank, self.world, local_rank = start_distributed(c.device)
-        self.device = pick_device(c.device, local_rank)
+        self.device = pick_device(c.device, local_rank, "device")
         check_precision(c.precision, self.device)
         torch.set_num_threads(training_threads(c.threads, c.precision, self.device, self.world))
         one_blas_thread_beside_torch_threads()
@@ -190,12 +183,9 @@ class Trainer:
         return self.model.twins(channel, csi or c.csi, c.estimator, c.pilot_steps, c.pilot_len)
 
     def where(self) -> str:
-        """Where and how it trains, for the log: 'cuda:0 (NVIDIA H100), float32' or 'cpu (2 threads), bfloat16'."""
-        if self.device.type == "cuda":
-            place = f"{self.device} ({torch.cuda.get_device_name(self.device)})"
-        else:
-            place = f"cpu ({torch.get_num_threads()} PyTorch thread{'s' if torch.get_num_threads() > 1 else ''})"
-        return f"{place}, {self.config.precision}" + (f", {self.world} processes" if self.world > 1 else "")
+        """Where and how it trains, for the log: 'cpu (2 PyTorch threads), bfloat16'."""
+        return (f"{describe_device(self.device)}, {self.config.precision}"
+                + (f", {self.world} processes" if self.world > 1 else ""))
 
     @property
     def is_main(self) -> bool:
