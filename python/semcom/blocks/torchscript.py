@@ -41,9 +41,18 @@ def warm_up(network, device, *shapes) -> None:
 
 
 def log_device(block, network: str, device) -> None:
-    """Say in the block's log where its network runs."""
+    """Say in the block's log (GNU Radio's, level info) where its network runs."""
     from ..nn.runtime import describe_device
     block.logger.info(f"{network}.pt runs on {describe_device(device)}")
+
+
+def network_devices(top_block) -> str:
+    """Where the neural blocks of a top block (its attributes ``audio_tx``, ``video_tx``, ``receiver``)
+    run, for a program's own log: 'audio_tx on cpu (1 PyTorch thread)', or '' where it has none."""
+    from ..nn.runtime import describe_device
+    found = [(name, getattr(top_block, name, None)) for name in ("audio_tx", "video_tx", "receiver")]
+    return ", ".join(f"{name} on {describe_device(block.device)}" for name, block in found
+                     if hasattr(block, "device") and hasattr(block, "network"))
 
 
 def tag_nonfinite(block, finite: np.ndarray, segments: int, what: str, input_items=None) -> None:

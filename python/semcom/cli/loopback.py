@@ -52,6 +52,7 @@ def add_parser(commands) -> None:
 
 def run(args) -> int:
     from ..flowgraphs.loopback import Impairments, Waveform, ota_system_top_block
+    from ..blocks.torchscript import network_devices
     from ..flowgraphs.system import BlockOptions, SystemConfig
     config = SystemConfig(model=args.model, data=args.data, split=args.split, videos=args.videos,
                           channel=args.channel, snr_db=args.snr, seed=args.seed, results_file=args.results,
@@ -62,8 +63,8 @@ def run(args) -> int:
                                                                              list(args.taps), args.delay))
     else:
         tb = ota_system_top_block(config, waveform, radio=radio_from_args(args.device, args))
-    log.info("running %d videos with the SISO link over %s", len(tb.source.labels),
-             "channel_model" if args.emulate else f"{args.api} device {args.device!r}")
+    log.info("running %d videos with the SISO link over %s (%s)", len(tb.source.labels),
+             "channel_model" if args.emulate else f"{args.api} device {args.device!r}", network_devices(tb))
     tb.run_until_done(args.idle_timeout)
     result = tb.result()
     summary = {"accuracy": result.accuracy, "videos": result.videos, "received": result.received,

@@ -153,8 +153,11 @@ def _radio(args):
 
 
 def _serve(tb, args, extra=None) -> int:
+    from ..blocks.torchscript import network_devices
     from ..flowgraphs.programs import print_summary
-    log.info("%s running; stops at the end of the stream or after %g s without items", tb.name_, args.idle_timeout)
+    networks = network_devices(tb)
+    log.info("%s running%s; stops at the end of the stream or after %g s without items", tb.name_,
+             f" ({networks})" if networks else "", args.idle_timeout)
     summary = tb.serve(args.idle_timeout, args.start_timeout, args.linger)
     if extra:
         summary.update(extra(tb))

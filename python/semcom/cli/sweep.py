@@ -91,7 +91,8 @@ def run(args) -> int:
     common = dict(data=data, split=args.split, videos=args.videos, estimator=args.estimator,
                   rician_k=args.rician_k, seed=args.seed, torch_threads=threads, device=args.torch_device,
                   check_data=False, ldpc_backend=args.ldpc_backend)
-    where = f"the Dask cluster at {args.scheduler}" if args.scheduler else f"{args.jobs} process(es)"
+    where = (f"the Dask cluster at {args.scheduler}" if args.scheduler else f"{args.jobs} process(es)") + \
+        f", networks on --torch-device {args.torch_device}"
     log.info("%d runs (%s) on %s/%s, %s; results in %s", len(jobs), ", ".join(systems), data, args.split,
              where, runs)
     rows = run_sweep(jobs, runs, common, args.jobs, scheduler=args.scheduler, timeout=args.scheduler_timeout)

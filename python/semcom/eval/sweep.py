@@ -142,11 +142,19 @@ def _local_pool(workers: int):
     saved = os.environ.get("OPENBLAS_NUM_THREADS")
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=_quiet_worker) as pool:
             yield pool
     finally:
         if saved is None:
             os.environ.pop("OPENBLAS_NUM_THREADS", None)
+
+
+def _quiet_worker() -> None:
+    """A worker's GNU Radio logs warnings only, as the sweep's own process does (the blocks' info lines,
+    such as where each network runs, would be repeated in every run)."""
+    from gnuradio import gr
+    gr.logging().set_default_level(gr.log_levels.warn)
 
 
 def run_sweep(jobs: list, results_path: str, common: dict, workers: int = 1, progress: bool = True,
