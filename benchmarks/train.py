@@ -48,6 +48,8 @@ def main() -> int:
     p.add_argument("--before", default=BEFORE, help=f"git revision of the 'before' approach (default {BEFORE})")
     p.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     p.add_argument("--limit", type=int, help="only the first N videos of each split (a quick look)")
+    p.add_argument("--threads", type=int, help="PyTorch threads of the current tree's runs (semcom train "
+                   "--threads; default its rule)")
     p.add_argument("--json", help="write the runs here as JSON")
     p.add_argument("--worker", help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -98,6 +100,8 @@ def spawn(approach: str, seed: int, args, before_path: str | None) -> dict:
                "--epochs", str(args.epochs), "--seeds", str(seed), "--device", args.device]
     if args.limit:
         command += ["--limit", str(args.limit)]
+    if args.threads:
+        command += ["--threads", str(args.threads)]
     done = subprocess.run(command, env=env, capture_output=True, text=True)
     if done.returncode:
         sys.exit(f"{approach} seed {seed} failed:\n{done.stderr[-3000:]}")
@@ -151,6 +155,8 @@ def run_training(approach: str, args) -> dict:
                    seed=args.seeds[0], device=args.device, limit=args.limit)
     if approach == "bfloat16":
         options["precision"] = "bfloat16"
+    if approach != "before":
+        options["threads"] = args.threads
     known = {f.name for f in dataclasses.fields(TrainConfig)}
     trainer = Trainer(TrainConfig(**{k: v for k, v in options.items() if k in known}))
     clock = Clock(trainer.device.type == "cuda")
