@@ -75,8 +75,9 @@ def add_parser(commands) -> None:
                    help="bfloat16: mixed precision, the networks' matrix products in bfloat16 (autocast), the weights, "
                    "channel twin and loss in float32; fast on a GPU and on CPUs with AMX or AVX-512 BF16")
     p.add_argument("--threads", type=int,
-                   help="PyTorch's CPU threads (default: PyTorch's own; with --precision bfloat16 on the CPU, "
-                   "every CPU this process may use)")
+                   help="PyTorch's CPU threads (default on the CPU: with --precision bfloat16 every CPU this "
+                   "process may use; in float32 one where PyTorch calls the system's BLAS, which then uses the "
+                   "cores, as Debian's does; else PyTorch's default)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit", type=int, help="use only the first N videos of each split")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")

@@ -86,19 +86,23 @@ def check_precision(precision: str, device: torch.device) -> None:
 
 
 def training_threads(threads: int | None, precision: str, device: torch.device, processes: int = 1) -> int:
-    """PyTorch's CPU threads for training: ``threads`` where given (>= 1), else PyTorch's default, except
-    for bfloat16 on the CPU, where every CPU this process may use (shared among ``processes``).
+    """PyTorch's CPU threads for training: ``threads`` where given (>= 1); else on the CPU, every CPU this
+    process may use (shared among ``processes``) for bfloat16, and one for float32 where PyTorch calls the
+    system's BLAS (Debian's PyTorch); else PyTorch's default.
 
-    Why the exception: in float32 the large products run in the system's BLAS, which on Debian 12
-    already uses every core beside PyTorch's single default thread (a second pool of threads made a
-    step 30 % slower); in bfloat16 PyTorch's oneDNN does them on PyTorch's own threads (a step 1.8×
-    faster on 2 threads than on 1)."""
+    Why: in float32 the large products run in the system's BLAS, whose own threads use every core while
+    PyTorch keeps one (more PyTorch threads hold the BLAS to one, see
+    :func:`one_blas_thread_beside_torch_threads`: a multimodal epoch took 23.1 s at one thread and 27.9 s
+    at two on Debian 13's PyTorch 2.6); in bfloat16 PyTorch's oneDNN does them on PyTorch's own threads
+    (a step 1.8× faster on 2 threads than on 1)."""
     if threads is not None:
         if threads < 1:
             raise InputError(f"threads must be >= 1, got {threads}")
         return threads
-    if precision == "bfloat16" and device.type == "cpu":
+    if device.type == "cpu" and precision == "bfloat16":
         return max(1, len(os.sched_getaffinity(0)) // processes)
+    if device.type == "cpu" and "BLAS_INFO=generic" in torch.__config__.show():
+        return 1
     return torch.get_num_threads()
 
 
