@@ -15,6 +15,9 @@ Prints, in one run, for a model directory and an AVE-format dataset (test split)
   the receiver decoding a lone video alone (``multimodal_receiver(pad_lone_video=False)``);
 - optionally (--sweep-models), the wall time of `semcom sweep` over the full grid with --jobs 2.
 
+``--devices cpu cuda``: the throughput rows and the untuned latency rows for each PyTorch device of the
+neural blocks (``BlockOptions.device``) in one run (by default the CPU, and the GPU where PyTorch sees one).
+
 Run from the build tree: PYTHONPATH=build/test_modules python3 benchmarks/system.py --model M --data D
 """
 from __future__ import annotations
@@ -32,22 +35,26 @@ import torch
 from gnuradio.semcom.data.ave import load_split
 from gnuradio.semcom.flowgraphs.system import SystemConfig, system_top_block
 from gnuradio.semcom.nn.model_dir import open_model_dir
+from gnuradio.semcom.nn.runtime import pick_device
 from gnuradio.semcom.realtime import cpu_latency_bound, realtime_scheduling
 
 
-def direct_rate(model_dir: str, data: str, videos: int, batch: int = 64) -> float:
-    """Segments per second of the TorchScript networks on their own (no channel, no GNU Radio)."""
+def direct_rate(model_dir: str, data: str, videos: int, batch: int = 64, device: str = "cpu") -> float:
+    """Segments per second of the TorchScript networks on their own on ``device`` (no channel, no GNU
+    Radio; the features moved to the device and the labels back, as the blocks do)."""
     model = open_model_dir(model_dir)
     split = load_split(data, "test", videos or None, check=False)
-    audio_tx, video_tx, receiver = (model.load(n) for n in ("audio_transmitter", "video_transmitter", "receiver"))
+    where = pick_device(device)
+    audio_tx, video_tx, receiver = (model.load(n, where) for n in ("audio_transmitter", "video_transmitter",
+                                                                    "receiver"))
     start = time.perf_counter()
     with torch.inference_mode():
         for first in range(0, len(split.labels), batch):
-            audio = torch.from_numpy(split.audio[first:first + batch])
-            visual = torch.from_numpy(split.visual[first:first + batch].astype(np.float32))
+            audio = torch.from_numpy(split.audio[first:first + batch]).to(where)
+            visual = torch.from_numpy(split.visual[first:first + batch].astype(np.float32)).to(where)
             a = audio_tx(audio)
             v = video_tx(visual, a)
-            receiver(a, v)[0].argmax(-1)
+            receiver(a, v)[0].argmax(-1).cpu()
     return split.labels.size / (time.perf_counter() - start)
 
 
@@ -78,6 +85,10 @@ def main() -> None:
     parser.add_argument("--latency-videos", type=int, default=50, help="videos per latency row")
     parser.add_argument("--rate", type=float, default=50.0, help="paced segments per second for the latency run")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0 = default)")
+    parser.add_argument("--devices", nargs="+", choices=("cpu", "cuda"),
+                        default=["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"],
+                        help="PyTorch devices of the neural blocks, a throughput row and untuned latency rows each "
+                        "(default: cpu, and cuda where PyTorch sees a GPU)")
     parser.add_argument("--cpu-latency-us", type=int, default=0,
                         help="the CPU wake-up bound (µs, Linux PM QoS) of the tuned latency rows, which also run "
                         "SCHED_RR (both need root); -1: measure only untuned")
@@ -88,13 +99,15 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     config = SystemConfig(model=args.model, data=args.data, videos=args.videos, channel="rayleigh", snr_db=15.0,
                           csi="estimated", check_data=False)
-    direct_rate(args.model, args.data, 8)                               # warm-up
-    direct = direct_rate(args.model, args.data, args.videos)
-    gnuradio_rate, accuracy = system_rate(config)
-    print(f"{'path':<40} {'segments/s':>11}")
-    print(f"{'TorchScript networks, batches of 64':<40} {direct:>11.1f}")
-    print(f"{'GNU Radio system (estimated CSI)':<40} {gnuradio_rate:>11.1f}   accuracy {accuracy:.4f}")
-    print(f"ratio GNU Radio / direct: {gnuradio_rate / direct:.3f} (goal >= 0.7)")
+    print(f"{'path':<46} {'segments/s':>11}")
+    for device in args.devices:
+        config.blocks.device = device
+        direct_rate(args.model, args.data, 8, device=device)                  # warm-up
+        direct = direct_rate(args.model, args.data, args.videos, device=device)
+        gnuradio_rate, accuracy = system_rate(config)
+        print(f"{'TorchScript networks, batches of 64, ' + device:<46} {direct:>11.1f}")
+        print(f"{'GNU Radio system (estimated CSI), ' + device:<46} {gnuradio_rate:>11.1f}   accuracy {accuracy:.4f}")
+        print(f"ratio GNU Radio / direct on {device}: {gnuradio_rate / direct:.3f} (goal >= 0.7)")
     config.videos = args.latency_videos
     print(f"\nstreaming latency per segment, {args.latency_videos} videos at {args.rate:g} segments/s "
           "(goal: p99 <= 20 ms)")
@@ -103,11 +116,13 @@ def main() -> None:
     if args.cpu_latency_us >= 0:
         tunings += [(f"CPU wake-up <= {args.cpu_latency_us} µs", args.cpu_latency_us, False),
                     (f"CPU wake-up <= {args.cpu_latency_us} µs + SCHED_RR", args.cpu_latency_us, True)]
-    rows = [(split, True, tuning) for tuning in tunings for split in (False, True)]
-    rows.append((True, False, tunings[-1]))            # the receiver also decodes a lone video alone
+    rows = [(split, True, tuning, args.devices[0]) for tuning in tunings for split in (False, True)]
+    rows.append((True, False, tunings[-1], args.devices[0]))      # the receiver also decodes a lone video alone
+    rows += [(split, True, tunings[0], device) for device in args.devices[1:] for split in (False, True)]
     first = None
-    for split, pad, (tuning, bound_us, fifo) in rows:
+    for split, pad, (tuning, bound_us, fifo), device in rows:
         config.blocks.split_video_transmitter, config.blocks.pad_lone_video = split, pad
+        config.blocks.device = device
         with cpu_latency_bound(bound_us) as bound, realtime_scheduling(fifo) as scheduling:
             if (bound_us >= 0 and not bound.held) or (fifo and not scheduling.held):
                 print(f"{tuning}: skipped (not permitted here; needs root)")
@@ -115,7 +130,8 @@ def main() -> None:
             latency = streaming_latency(config, args.rate) * 1e3
         p99 = np.percentile(latency, 99)
         first = first or p99
-        name = f"{'split (visual part first)' if split else 'whole'}, {tuning}{'' if pad else ', lone video alone'}"
+        name = (f"{'split (visual part first)' if split else 'whole'}, {tuning}{'' if pad else ', lone video alone'}"
+                + (f", networks on {device}" if len(args.devices) > 1 else ""))
         print(f"{name:<80} {np.median(latency):>9.1f} {p99:>7.1f} {p99 / first:>11.2f}")
     if args.sweep_models:
         with tempfile.TemporaryDirectory() as out:
