@@ -110,8 +110,20 @@ def test_torchrun_two_processes_match_one(tmp_path, data):
     assert one == pytest.approx(two, rel=1e-4)
     a = torch.load(tmp_path / "one" / "best_model.pt")
     b = torch.load(tmp_path / "two" / "best_model.pt")
+    # the weights both runs started from (same seed and options); float rounding differs between a batch of 64
+    # and two of 32 (and between BLAS and oneDNN builds), and Adam's normalised steps carry it on, so each
+    # tensor is compared against how far training moved it: the runs agree to within 0.1 % of that (measured:
+    # 1.5e-5 on Debian 12, 1.7e-4 on Debian 13)
+    from gnuradio.semcom.nn.architecture import Architecture
+    from gnuradio.semcom.train.trainer import TrainConfig, Trainer
+    start = Trainer(TrainConfig(data=data, out=str(tmp_path / "start"), symbols=8, limit=128, device="cpu",
+                                architecture=Architecture(psp_projection="linear", psp_output="none",
+                                                          visual_encoder="conv").to_dict())).model.state_dict()
+    assert sorted(start) == sorted(a) == sorted(b)
     for name in a:
-        assert torch.allclose(a[name], b[name], rtol=1e-3, atol=1e-5), name
+        moved = (a[name] - start[name]).norm()
+        assert moved > 0, name                                    # every weight trained
+        assert (a[name] - b[name]).norm() <= 1e-3 * moved, (name, float((a[name] - b[name]).norm() / moved))
 
 
 def test_ranks_split_every_batch(tmp_path, data):
