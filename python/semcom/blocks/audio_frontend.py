@@ -9,8 +9,8 @@ from gnuradio import gr
 from ..data.ave import SEGMENTS
 from . import tags
 from .item_types import vector
-from .torchscript import set_torch_threads
-from ..nn.runtime import describe_device, pick_device
+from .torchscript import log_device, set_torch_threads
+from ..nn.runtime import pick_device
 from .tags import VIDEO
 from ..errors import InputError
 
@@ -43,7 +43,7 @@ class audio_frontend(gr.decim_block):
         self.segments = int(segments)
         gr.decim_block.__init__(self, name="semcom_audio_frontend", in_sig=[np.float32],
                                 out_sig=[vector(np.float32, EMBEDDING)], decim=SAMPLE_RATE)
-        self.logger.info(f"VGGish runs on {describe_device(self.device)}")
+        log_device(self, "VGGish", self.device)
         self.set_tag_propagation_policy(gr.TPP_DONT)
 
     def work(self, input_items, output_items):

@@ -28,7 +28,7 @@ class audio_transmitter(gr.sync_block):
                                out_sig=[vector(np.float32, 2 * self.model.symbols)])
         self.set_output_multiple(self.segments)
         reserve_batches(self, self.segments)
-        log_device(self, "audio_transmitter", self.device)
+        log_device(self, "audio_transmitter.pt", self.device)
 
     def work(self, input_items, output_items):
         import torch

@@ -62,7 +62,7 @@ class multimodal_receiver(gr.sync_block):
         self.set_output_multiple(self.segments)
         self._port = pmt.intern("predictions")
         self.message_port_register_out(self._port)
-        log_device(self, "receiver", self.device)
+        log_device(self, "receiver.pt", self.device)
         self.results = []              # one dict per received video (with keep_results)
         self.keep_results = bool(keep_results)
         self.seen = Positions()        # the videos that arrived (lost or not), and those decoded

@@ -41,9 +41,9 @@ def warm_up(network, device, *shapes) -> None:
 
 
 def log_device(block, network: str, device) -> None:
-    """Say in the block's log (GNU Radio's, level info) where its network runs."""
+    """Say in the block's log (GNU Radio's, level info) where its ``network`` (a file or net's name) runs."""
     from ..nn.runtime import describe_device
-    block.logger.info(f"{network}.pt runs on {describe_device(device)}")
+    block.logger.info(f"{network} runs on {describe_device(device)}")
 
 
 def network_devices(top_block) -> str:

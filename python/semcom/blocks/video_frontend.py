@@ -11,8 +11,8 @@ from gnuradio import gr
 from ..data.ave import SEGMENTS
 from . import tags
 from .item_types import vector
-from .torchscript import set_torch_threads
-from ..nn.runtime import describe_device, pick_device
+from .torchscript import log_device, set_torch_threads
+from ..nn.runtime import pick_device
 from .tags import VIDEO
 from ..errors import InputError
 
@@ -86,7 +86,7 @@ class video_frontend(gr.sync_block):
         self.segments = int(segments)
         gr.sync_block.__init__(self, name="semcom_video_frontend", in_sig=None,
                                out_sig=[vector(np.float32, POOL5_SIZE)])
-        self.logger.info(f"VGG-19 runs on {describe_device(self.device)}")
+        log_device(self, "VGG-19", self.device)
 
     def work(self, input_items, output_items):
         from ..data.vgg import pool5

@@ -57,7 +57,7 @@ class video_transmitter(gr.basic_block):
         self.set_output_multiple(self.segments)
         reserve_batches(self, self.segments)
         self.set_tag_propagation_policy(gr.TPP_DONT)   # the SISO link's tags end here
-        log_device(self, "video_transmitter", self.device)
+        log_device(self, "video_transmitter.pt", self.device)
         self.pending = deque()   # per video read from input 0, waiting for its audio: (visual, finite, item, tags)
 
     def forecast(self, noutput_items, ninputs):

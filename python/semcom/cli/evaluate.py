@@ -11,7 +11,7 @@ import os
 from ..modes import CSI_MODES, SNR_GRID_DB
 from ..phy.channels import CHANNELS
 from ..errors import InputError
-from .options import add_command, add_data, add_model
+from .options import add_command, add_data, add_device, add_model
 
 log = logging.getLogger("semcom.evaluate")
 
@@ -29,8 +29,7 @@ def add_parser(commands) -> None:
                    "diagnostic: the trained system with the estimation block removed, no retraining")
     p.add_argument("--seeds", type=int, default=3, help="channel realisations averaged per point")
     p.add_argument("--out", help="write evaluation.json here (default: inside the model directory)")
-    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
-                   help="where the networks run: auto = the GPU where PyTorch sees one (CUDA), else the CPU")
+    add_device(p)
     p.set_defaults(run=run)
 
 

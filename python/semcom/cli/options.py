@@ -36,8 +36,14 @@ def add_split(p) -> None:
     p.add_argument("--split", choices=SPLITS, default="test")
 
 
+def add_device(p, flag: str = "--device") -> None:
+    """The PyTorch device option (``flag``) of the commands that run the networks."""
+    from ..nn.runtime import DEVICES
+    p.add_argument(flag, choices=DEVICES, default="auto",
+                   help="where the networks run: auto = the GPU where PyTorch sees one (CUDA), else the CPU")
+
+
 def add_torch_options(p, threads_help: str = "PyTorch threads (0: PyTorch's default)") -> None:
     """--torch-threads and --torch-device of the commands that run the neural blocks (--device is a radio's)."""
     p.add_argument("--torch-threads", type=int, default=0, help=threads_help)
-    p.add_argument("--torch-device", choices=("auto", "cpu", "cuda"), default="auto",
-                   help="where the networks run: auto = the GPU where PyTorch sees one (CUDA), else the CPU")
+    add_device(p, "--torch-device")

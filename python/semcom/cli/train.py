@@ -18,7 +18,8 @@ import subprocess
 import sys
 from ..modes import TRAIN_CSI_MODES
 from ..errors import InputError
-from .options import add_command, add_data
+from ..nn.runtime import PRECISIONS
+from .options import add_command, add_data, add_device
 
 log = logging.getLogger("semcom.train")
 
@@ -69,9 +70,8 @@ def add_parser(commands) -> None:
                    "architecture in their manifest)")
     p.add_argument("--processes", type=int, default=1,
                    help="training processes on this machine (DistributedDataParallel; one per GPU)")
-    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"),
-                   help="auto: the GPU where PyTorch sees one (CUDA), else the CPU")
-    p.add_argument("--precision", default="float32", choices=("float32", "bfloat16"),
+    add_device(p)
+    p.add_argument("--precision", default="float32", choices=PRECISIONS,
                    help="bfloat16: mixed precision, the networks' matrix products in bfloat16 (autocast), the weights, "
                    "channel twin and loss in float32; fast on a GPU and on CPUs with AMX or AVX-512 BF16")
     p.add_argument("--threads", type=int,

@@ -70,6 +70,9 @@ _blas_held = False          # once held, the BLAS stays at one thread: each neur
 
 
 DEVICES = ("auto", "cpu", "cuda")
+# 'float32', or 'bfloat16': mixed precision, each network's matrix products and convolutions in bfloat16
+# (torch.autocast), its outputs, the weights, the channel twin and the loss in float32
+PRECISIONS = ("float32", "bfloat16")
 
 
 def pick_device(name: str, index: int = 0, what: str = "device"):

@@ -16,9 +16,6 @@ from ..errors import InputError
 
 MODALITIES = ("av", "a", "v")
 PILOTS = ("zadoff_chu", "neural")
-# 'float32', or 'bfloat16': mixed precision, each network's matrix products and convolutions in bfloat16
-# (torch.autocast), its outputs, the weights, the channel twin and the loss in float32
-PRECISIONS = ("float32", "bfloat16")
 
 
 def to_symbols(features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -29,9 +29,9 @@ from ..nn.channel import ChannelTwin
 from ..nn.model_dir import FORMAT_VERSION
 from ..nn.models import SIMILARITY_LOSSES, semantic_loss
 from ..nn.pilot import neural_pilot
-from ..nn.runtime import (describe_device, keep_freed_memory, native_bfloat16, one_blas_thread_beside_torch_threads,
-                          pick_device)
-from ..nn.system import PRECISIONS, SemanticSystem
+from ..nn.runtime import (PRECISIONS, describe_device, keep_freed_memory, native_bfloat16,
+                          one_blas_thread_beside_torch_threads, pick_device)
+from ..nn.system import SemanticSystem
 from ..errors import InputError
 
 log = logging.getLogger("semcom.train")
