@@ -3,6 +3,7 @@
 """AVE data: the reader on AVE's real metadata (Annotations.txt, order and label files: the folder in
 SEMCOM_AVE_METADATA, by default shared/ave beside the checkout), the dataset checker, the synthetic AVE."""
 import hashlib
+import json
 import os
 import shutil
 
@@ -12,7 +13,8 @@ import pytest
 
 from gnuradio.semcom.data.ave import (BACKGROUND, CLASS_NAMES, check_dataset, load_split, parse_annotations,
                                       read_order)
-from gnuradio.semcom.data.synth import SynthConfig, draw_labels, write_synthetic
+from gnuradio.semcom.data.synth import SynthConfig, draw_labels, own_prototype, synth_config, write_synthetic
+from gnuradio.semcom.errors import InputError
 
 AVE = os.environ.get("SEMCOM_AVE_METADATA",
                      os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "ave"))
@@ -109,6 +111,70 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path, synth_folder):
     for name in os.listdir(synth_folder):
         assert digest(synth_folder, name) == digest(tmp_path / "again", name), name
     assert digest(synth_folder, "visual_feature.h5") != digest(tmp_path / "other", "visual_feature.h5")
+
+
+def array_digests(folder) -> dict:
+    digests = {}
+    for name, key in (("audio_feature.h5", "avadataset"), ("visual_feature.h5", "avadataset"),
+                      ("labels.h5", "avadataset"), ("train_order.h5", "order")):
+        digests[name] = hashlib.sha256(np.ascontiguousarray(h5(os.path.join(folder, name), key)).tobytes()).hexdigest()
+    return digests
+
+
+def test_easy_preset_gives_the_arrays_of_the_generator_before_calibration(tmp_path):
+    """Sets made before the calibrated preset stay reproducible by name: the digests of the arrays that the
+    generator of that time wrote for 60 videos, seed 5 (computed then, with its code)."""
+    write_synthetic(str(tmp_path), synth_config("easy", videos=60, seed=5), progress=False)
+    assert array_digests(tmp_path) == {
+        "audio_feature.h5": "16880792d0c2c1a6580abbe26453aec3bb7ef37b95dd742aa2eb0981116bb043",
+        "visual_feature.h5": "3696a3f566e0750ceb97e64f07323a3b5d29c80c8a538642626592c49a9da4db",
+        "labels.h5": "29d7f110df6d13e71398748d3a25756d34bb1c2465770d1d1f4e1f0879d2c7cf",
+        "train_order.h5": "4dd7781b4dec54f414bce32586361c1f63d1b8fdf828bb44d77350b3df0c62c1"}
+
+
+@pytest.fixture(scope="module")
+def calibrated_folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("calibrated")
+    write_synthetic(str(folder), synth_config("calibrated", videos=90, seed=5), progress=False)
+    return folder
+
+
+def test_calibrated_preset_is_deterministic_and_keeps_the_real_shapes_and_audio_statistics(tmp_path,
+                                                                                             calibrated_folder):
+    assert check_dataset(str(calibrated_folder)) == []
+    split = load_split(str(calibrated_folder), "train")
+    assert split.audio.shape[1:] == (10, 128) and split.visual.shape[1:] == (10, 7, 7, 512)
+    assert split.audio.min() >= 0 and split.visual.min() >= 0
+    assert 0.55 < np.mean(split.audio == 0) < 0.8                              # real AVE audio: about 65 % zeros
+    assert 0.05 < split.audio.mean() < 0.2                                     # real AVE audio: mean about 0.12
+    assert np.mean(split.visual == 0) > 0.7
+    labels = h5(os.path.join(str(calibrated_folder), "labels.h5"), "avadataset").argmax(-1)
+    assert np.mean(labels == BACKGROUND) == pytest.approx(0.17, abs=0.06)     # real AVE: 17.1 %
+    with open(os.path.join(str(calibrated_folder), "synth.json")) as f:
+        settings = json.load(f)
+    assert settings["preset"] == "calibrated" and settings["audio_video_spread"] > 0
+    write_synthetic(str(tmp_path / "again"), synth_config("calibrated", videos=90, seed=5), progress=False)
+    write_synthetic(str(tmp_path / "easy"), synth_config("easy", videos=90, seed=5), progress=False)
+    assert array_digests(tmp_path / "again") == array_digests(calibrated_folder)
+    easy, calibrated = array_digests(tmp_path / "easy"), array_digests(calibrated_folder)
+    assert easy["labels.h5"] == calibrated["labels.h5"]                       # same events, other features
+    assert easy["audio_feature.h5"] != calibrated["audio_feature.h5"]
+
+
+def test_own_prototype_keeps_the_power_and_shares_sqrt_one_minus_spread_with_the_class():
+    rng = np.random.default_rng(2)
+    prototype = rng.standard_normal(200_000)
+    for spread in (0.2, 0.5, 0.9):
+        own = own_prototype(prototype, spread, rng)
+        assert np.mean(own ** 2) == pytest.approx(1.0, abs=0.02)
+        assert np.corrcoef(own, prototype)[0, 1] == pytest.approx(np.sqrt(1 - spread), abs=0.01)
+    state = rng.bit_generator.state
+    assert own_prototype(prototype, 0.0, rng) is prototype and rng.bit_generator.state == state
+
+
+def test_unknown_preset_is_named():
+    with pytest.raises(InputError, match="preset must be one of easy, calibrated, got 'hard'"):
+        synth_config("hard")
 
 
 def test_synthetic_from_annotations_keeps_events(tmp_path):

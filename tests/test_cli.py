@@ -23,7 +23,7 @@ def test_installed_script_shows_help():
 
 @pytest.mark.parametrize("command,options", [
     (["link"], ("--channel", "--snr", "--estimator", "--pilot-source", "--out")),
-    (["data", "synth"], ("--out", "--videos", "--seed", "--annotations")),
+    (["data", "synth"], ("--out", "--videos", "--seed", "--annotations", "--preset")),
     (["data", "check"], ("folder",)),
     (["train"], ("--data", "--modality", "--csi", "--pilot", "--resume", "--transmitters-from")),
     (["sweep"], ("--system", "--channels", "--snr", "--csi", "--jobs", "--restart", "--scheduler",
@@ -77,7 +77,9 @@ def test_data_synth_then_check(tmp_path):
     out = str(tmp_path / "ave")
     done = semcom("data", "synth", "--out", out, "--videos", "12", "--seed", "4")
     assert done.returncode == 0, done.stderr
-    assert "10/1/1 videos (train/val/test)" in done.stderr
+    assert "(calibrated preset): 10/1/1 videos (train/val/test)" in done.stderr
+    with open(os.path.join(out, "synth.json")) as f:
+        assert json.load(f)["preset"] == "calibrated"
     checked = semcom("data", "check", out)
     assert checked.returncode == 0 and f"{out}: OK" in checked.stderr
 

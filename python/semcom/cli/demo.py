@@ -44,7 +44,7 @@ def add_parser(commands) -> None:
 
 
 def run(args) -> int:
-    from ..data.synth import SynthConfig, write_synthetic
+    from ..data.synth import DEFAULT_PRESET, synth_config, write_synthetic
     from ..eval.sweep import plan, run_sweep
     from ..phy.channels import CHANNELS
     from ..train.trainer import TrainConfig
@@ -58,8 +58,8 @@ def run(args) -> int:
         check_snr_db(snr, "--snr")
     start = time.perf_counter()
     data, models, sweep_dir = (os.path.join(args.out, x) for x in ("data", "models", "sweep"))
-    log.info("stage 1/3: writing a synthetic AVE of %d videos to %s", args.videos, data)
-    write_synthetic(data, SynthConfig(videos=args.videos, seed=args.seed))
+    log.info("stage 1/3: writing a synthetic AVE of %d videos (%s preset) to %s", args.videos, DEFAULT_PRESET, data)
+    write_synthetic(data, synth_config(videos=args.videos, seed=args.seed))
     systems = {}
     for i, (name, modality) in enumerate(SYSTEMS.items()):
         log.info("stage 2/3: training the %s system (%d/%d): the paper's setup shortened to %d epochs of batches "

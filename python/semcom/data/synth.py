@@ -12,11 +12,19 @@ Features imitate the post-ReLU statistics of VGGish (audio, 128-d, mostly zeros)
   and silent objects (visible, not audible), which only the other modality can reject;
 - some event segments have a faint sound or a hidden object, which only the other modality finds;
 - every video has its own nuisance (gain, audio colour, visual scene) and the object sits at a
-  spatial location that changes from video to video.
+  spatial location that changes from video to video;
+- in the calibrated preset, every video also sounds and looks its own way: its class prototypes are
+  partly replaced by a pattern of its own, the same in all 10 segments, so averaging over time does not
+  remove it (the errors it causes are per video, as with real recordings).
+Two presets (``PRESETS``): 'calibrated' (the default; tuned so that the paper's networks reach the
+accuracies published for real AVE features, docs/data-formats.md) and 'easy' (the generator before that
+calibration, byte for byte).
 Writing is streamed in chunks, so the full 4143-video set never sits in memory.
 """
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 from dataclasses import dataclass
 
@@ -27,6 +35,7 @@ from .ave import (AVE_SPLIT_SIZES, BACKGROUND, CLASS_NAMES, FEATURE_FILES, ORDER
                   Annotation, one_hot, parse_annotations)
 
 AUDIO_DIM, GRID, VISUAL_DIM = 128, 7, 512
+SETTINGS_FILE = "synth.json"       # the generator's settings, written beside the set
 
 
 @dataclass
@@ -44,6 +53,27 @@ class SynthConfig:
     silent_fraction: float = 0.45    # background segments that show the object without its sound
     quiet_fraction: float = 0.35     # event segments whose sound is faint (the object still visible)
     occluded_fraction: float = 0.25  # event segments whose object is hidden (the sound still audible)
+    audio_video_spread: float = 0.0  # share of a video's audio prototype that is its own, not its class's
+    visual_video_spread: float = 0.0  # share of a video's visual prototype that is its own
+    atypical_variation: float = 0.0  # 0: every video has the spreads above; 1: a video's spreads are both
+    #                                  scaled by one factor drawn uniformly from 0..2 (atypical in both)
+    preset: str = "easy"             # the name written beside the set (synth.json); set by ``synth_config``
+
+
+PRESETS = {
+    "easy": {},
+    # tuned on the validation split with benchmarks/synth_calibration.py (docs/data-formats.md)
+    "calibrated": {"audio_video_spread": 0.32, "visual_video_spread": 0.40, "atypical_variation": 1.0,
+                   "offscreen_fraction": 0.4},
+}
+DEFAULT_PRESET = "calibrated"
+
+
+def synth_config(preset: str = DEFAULT_PRESET, **fields) -> SynthConfig:
+    """The preset's settings, with ``fields`` (videos, seed, ...) on top."""
+    if preset not in PRESETS:
+        raise InputError(f"preset must be one of {', '.join(PRESETS)}, got {preset!r}")
+    return SynthConfig(**{**PRESETS[preset], **fields, "preset": preset})
 
 
 class Prototypes:
@@ -100,16 +130,27 @@ def draw_split(videos: int, rng: np.random.Generator) -> dict:
             "test": np.sort(order[n_train + n_val:])}
 
 
+def own_prototype(prototype: np.ndarray, spread: float, rng: np.random.Generator) -> np.ndarray:
+    """√(1−spread)·(class prototype) + √spread·(a pattern of this video's own): unit RMS kept.
+    No random draw at spread 0, so the 'easy' preset's bytes stay as they were."""
+    if spread == 0:
+        return prototype
+    return np.sqrt(1 - spread) * prototype + np.sqrt(spread) * rng.standard_normal(prototype.shape)
+
+
 def video_features(annotation: Annotation, proto: Prototypes, config: SynthConfig,
                    rng: np.random.Generator) -> tuple:
     """(audio (10, 128), visual (10, 7, 7, 512)) of one video, float32, non-negative."""
     labels = annotation.segment_labels()
     label = annotation.label
-    # per video: recording gain and colour, scene, where the object is
+    # per video: recording gain and colour, scene, where the object is, how the class sounds and looks here
     gain = rng.uniform(0.7, 1.3)
     audio_colour = 0.6 * rng.standard_normal(AUDIO_DIM)
     scene = 0.7 * rng.standard_normal((GRID, GRID, VISUAL_DIM))
     centre = rng.uniform(1.0, GRID - 2.0, 2)
+    atypical = 1.0 if config.atypical_variation == 0 else 1 + config.atypical_variation * (rng.uniform(0, 2) - 1)
+    audio_prototype = own_prototype(proto.audio[label], min(1.0, atypical * config.audio_video_spread), rng)
+    visual_prototype = own_prototype(proto.visual[label], min(1.0, atypical * config.visual_video_spread), rng)
     audible = labels != BACKGROUND
     visible = labels != BACKGROUND
     background = np.flatnonzero(labels == BACKGROUND)
@@ -125,7 +166,7 @@ def video_features(annotation: Annotation, proto: Prototypes, config: SynthConfi
         event & (weak >= config.quiet_fraction) & (weak < config.quiet_fraction + config.occluded_fraction), 0.15, 1.0)
 
     z_audio = (audio_colour - 0.75 + config.audio_noise * rng.standard_normal((SEGMENTS, AUDIO_DIM))
-               + (audible * audio_strength)[:, None] * proto.audio[label])
+               + (audible * audio_strength)[:, None] * audio_prototype)
     audio = gain * np.maximum(z_audio, 0.0) * 0.26
 
     drift = centre + 0.3 * rng.standard_normal((SEGMENTS, 2))
@@ -134,7 +175,7 @@ def video_features(annotation: Annotation, proto: Prototypes, config: SynthConfi
                   / (2 * 1.1 ** 2))                                              # (10, 7, 7)
     z_visual = (scene[None] - 1.6 + config.visual_noise * rng.standard_normal((SEGMENTS, GRID, GRID, VISUAL_DIM))
                 + (visible * visual_strength)[:, None, None, None] * config.visual_strength * blob[..., None]
-                * proto.visual[label])
+                * visual_prototype)
     visual = np.maximum(z_visual, 0.0) * 0.5
     return audio.astype(np.float32), visual.astype(np.float32)
 
@@ -178,6 +219,8 @@ def write_synthetic(out: str, config: SynthConfig, chunk: int = 64, progress: bo
     with open(os.path.join(out, "Annotations.txt"), "w", encoding="utf-8") as f:
         for a in annotations:
             f.write(f"{a.category}&{a.video_id}&{a.quality}&{a.start}&{a.end}\n")
+    with open(os.path.join(out, SETTINGS_FILE), "w", encoding="utf-8") as f:
+        json.dump(dataclasses.asdict(config), f, indent=1)
     return {name: int(split[name].size) for name in SPLITS}
 
 
