@@ -11,8 +11,8 @@ import h5py
 import numpy as np
 import pytest
 
-from gnuradio.semcom.data.ave import (BACKGROUND, CLASS_NAMES, check_dataset, load_split, parse_annotations,
-                                      read_order)
+from gnuradio.semcom.data.ave import (BACKGROUND, CLASS_NAMES, FeatureWriter, check_dataset, load_split,
+                                      parse_annotations, read_order)
 from gnuradio.semcom.data.synth import SynthConfig, draw_labels, own_prototype, synth_config, write_synthetic
 from gnuradio.semcom.errors import InputError
 
@@ -123,11 +123,13 @@ def array_digests(folder) -> dict:
 
 def test_easy_preset_gives_the_arrays_of_the_generator_before_calibration(tmp_path):
     """Sets made before the calibrated preset stay reproducible by name: the digests of the arrays that the
-    generator of that time wrote for 60 videos, seed 5 (computed then, with its code)."""
+    generator of that time wrote for 60 videos, seed 5, on Debian 13 (computed then, with its code; on
+    Debian 12 its visual file differed in 752 of 15 million values, which that release's HDF5 rounded
+    to float16 wrongly)."""
     write_synthetic(str(tmp_path), synth_config("easy", videos=60, seed=5), progress=False)
     assert array_digests(tmp_path) == {
         "audio_feature.h5": "16880792d0c2c1a6580abbe26453aec3bb7ef37b95dd742aa2eb0981116bb043",
-        "visual_feature.h5": "3696a3f566e0750ceb97e64f07323a3b5d29c80c8a538642626592c49a9da4db",
+        "visual_feature.h5": "a0987ad217884986cb8c00ca0bb4ee70b8cae2d29efcf258c9c97ba322fe5d98",
         "labels.h5": "29d7f110df6d13e71398748d3a25756d34bb1c2465770d1d1f4e1f0879d2c7cf",
         "train_order.h5": "4dd7781b4dec54f414bce32586361c1f63d1b8fdf828bb44d77350b3df0c62c1"}
 
@@ -159,6 +161,25 @@ def test_calibrated_preset_is_deterministic_and_keeps_the_real_shapes_and_audio_
     easy, calibrated = array_digests(tmp_path / "easy"), array_digests(calibrated_folder)
     assert easy["labels.h5"] == calibrated["labels.h5"]                       # same events, other features
     assert easy["audio_feature.h5"] != calibrated["audio_feature.h5"]
+
+
+def test_float16_features_are_rounded_to_nearest_whatever_hdf5_the_release_has(tmp_path):
+    """float32 → float16 as IEEE rounds (to nearest, ties to even). Debian 12's HDF5 rounds ties away
+    (0x1.432p-4 became 0x1.434p-4) and, in the synthetic set's large writes, halved some values that
+    round up to a power of two (0.99998 became 0.5)."""
+    values = np.array([float.fromhex("0x1.432p-4"), 0.9999751, 0.4999392, 1 / 3], np.float32)
+    visual = np.zeros((1, 10, 7, 7, 512), np.float32)
+    visual.flat[:4] = values
+    writer = FeatureWriter(str(tmp_path / "features"), visual_dtype="float16")
+    writer.append(np.zeros((1, 10, 128), np.float32), visual, np.zeros((1, 10)))
+    writer.close()
+    stored = h5(str(tmp_path / "features" / "visual_feature.h5"), "avadataset")
+    expected = [float.fromhex("0x1.430p-4"), 1.0, 0.5, 1365 / 4096]
+    np.testing.assert_array_equal(stored.reshape(-1)[:4].astype(np.float64), expected)
+    for dtype in ("float16", "float32"):
+        write_synthetic(str(tmp_path / dtype), synth_config(videos=12, seed=3, visual_dtype=dtype), progress=False)
+    np.testing.assert_array_equal(h5(str(tmp_path / "float16" / "visual_feature.h5"), "avadataset"),
+                                  h5(str(tmp_path / "float32" / "visual_feature.h5"), "avadataset").astype(np.float16))
 
 
 def test_own_prototype_keeps_the_power_and_shares_sqrt_one_minus_spread_with_the_class():

@@ -270,6 +270,13 @@ def _read_split(folder: str, split: str, limit: int | None, check: bool) -> Spli
     return Split(split, indices, arrays["audio"], arrays["visual"], arrays["labels"].argmax(axis=-1))
 
 
+def as_stored(array: np.ndarray, dataset) -> np.ndarray:
+    """``array`` in the HDF5 dataset's type, converted by NumPy (IEEE: to nearest, ties to even) rather than
+    by HDF5: Debian 12's HDF5 1.10 rounds float32 ties to float16 away from even and, in large writes,
+    halved some values that round up to a power of two (0.99998 written as 0.5)."""
+    return np.asarray(array).astype(dataset.dtype, copy=False)
+
+
 class FeatureWriter:
     """Writes an AVE-format folder video by video (rows appended as they come, N not known ahead).
 
@@ -299,7 +306,7 @@ class FeatureWriter:
                                  f"got {array.shape}")
         for kind, array in arrays.items():
             self.data[kind].resize(self.rows + n, axis=0)
-            self.data[kind][self.rows:] = array
+            self.data[kind][self.rows:] = as_stored(array, self.data[kind])
         self.rows += n
         return range(self.rows - n, self.rows)
 

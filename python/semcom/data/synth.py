@@ -32,7 +32,7 @@ import numpy as np
 
 from ..errors import InputError
 from .ave import (AVE_SPLIT_SIZES, BACKGROUND, CLASS_NAMES, FEATURE_FILES, ORDER_FILES, SEGMENTS, SPLITS,
-                  Annotation, one_hot, parse_annotations)
+                  Annotation, as_stored, one_hot, parse_annotations)
 
 AUDIO_DIM, GRID, VISUAL_DIM = 128, 7, 512
 SETTINGS_FILE = "synth.json"       # the generator's settings, written beside the set
@@ -208,7 +208,7 @@ def write_synthetic(out: str, config: SynthConfig, chunk: int = 64, progress: bo
             batch = annotations[start:start + chunk]
             audio, visual = zip(*(video_features(a, proto, config, rng) for a in batch))
             data["audio"][start:start + len(batch)] = np.stack(audio)
-            data["visual"][start:start + len(batch)] = np.stack(visual)
+            data["visual"][start:start + len(batch)] = as_stored(np.stack(visual), data["visual"])
             data["labels"][start:start + len(batch)] = one_hot(np.stack([a.segment_labels() for a in batch]))
     finally:
         for f in files.values():
