@@ -125,6 +125,34 @@ def test_twin_matches_closed_forms(snr_db):
         theory.qpsk_ber_rayleigh_estimated(snr_db, mse, 2), rel=0.1)
 
 
+@pytest.mark.parametrize("snr_db", [0.0, 10.0])
+def test_twin_fading_per_segment_matches_closed_forms(snr_db):
+    """A channel per segment, each detected with its own pilot step's LS estimate: the BER of a burst with
+    one channel (the draws are independent either way), with one step's estimation error σ²/8."""
+    perfect = ChannelTwin("rayleigh", 2, 2, "perfect", fading="segment")
+    assert qpsk_through_twin(perfect, snr_db, 2000, 2, n=40) == pytest.approx(theory.qpsk_ber_rayleigh(snr_db),
+                                                                               rel=0.1)
+    estimated = ChannelTwin("rayleigh", 2, 2, "estimated", fading="segment")
+    assert qpsk_through_twin(estimated, snr_db, 2000, 2, n=40) == pytest.approx(
+        theory.qpsk_ber_rayleigh_estimated(snr_db, 10 ** (-snr_db / 10) / 8, 2), rel=0.1)
+
+
+def test_twin_fading_per_segment_changes_the_channel_at_each_segment_only():
+    g = torch.Generator().manual_seed(3)
+    x = torch.ones(4, 1, 50, dtype=torch.complex64)                 # 10 segments of 5 symbols
+    snr = torch.full((4,), 200.0)                                    # noise 1e-20: y / x is the channel
+    gains = {fading: ChannelTwin("rayleigh", 1, 1, "none_retrained", fading=fading)(x, snr, g)[:, 0]
+             for fading in ("burst", "segment")}
+    per_segment = gains["segment"].reshape(4, 10, 5)
+    assert torch.allclose(per_segment, per_segment[..., :1].expand(-1, -1, 5))            # constant in a segment
+    assert (per_segment[:, 1:, 0] - per_segment[:, :-1, 0]).abs().min() > 1e-4             # new at each one
+    assert torch.allclose(gains["burst"], gains["burst"][:, :1].expand(-1, 50))
+    with pytest.raises(ValueError, match="fading 'segment': 48 payload symbols do not split into 10 segments"):
+        ChannelTwin("rayleigh", 1, 1, "perfect", fading="segment")(x[..., :48], snr, g)
+    with pytest.raises(ValueError, match="fading must be one of 'burst', 'segment', got 'fast'"):
+        ChannelTwin(fading="fast")
+
+
 def test_twin_estimation_mse_matches_ls_theory():
     g = torch.Generator().manual_seed(6)
     pilots = torch.from_numpy(make_pilots("zadoff_chu", 2, 10, 16))

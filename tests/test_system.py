@@ -379,3 +379,8 @@ def test_evaluate_writes_the_twin_table(tmp_path, trained):
     # the diagnostic without estimation runs only when asked for
     assert {(r["csi"], r["snr_db"]) for r in rows} == {("estimated", 15.0), ("perfect", 15.0), ("error_free", 15.0)}
     assert all(0 <= r["accuracy"] <= 1 for r in rows) and "est/perfect" in done.stdout
+    assert json.loads(out.read_text())["fading"] == "burst"                   # as the model was trained
+    segment = tmp_path / "segment.json"
+    done = semcom("evaluate", "--model", model, "--data", data, "--channels", "rayleigh", "--snr", "15",
+                  "--csi", "perfect", "--seeds", "1", "--fading", "segment", "--out", str(segment))
+    assert done.returncode == 0 and json.loads(segment.read_text())["fading"] == "segment", done.stderr[-2000:]

@@ -13,6 +13,7 @@ from .errors import InputError
 # channel both are the raw antenna signals.
 CSI_MODES = ("estimated", "perfect", "none_retrained", "none_no_retraining", "error_free")
 NO_ESTIMATION = ("none_retrained", "none_no_retraining")
+FADING_MODES = ("burst", "segment")     # one channel draw per burst (video), or per one-second segment (twin only)
 TRAIN_CSI_MODES = ("estimated", "perfect", "none_retrained", "error_free")
 # What a receiving program over the air does (flowgraphs/programs.py): 'none' gives the receiver the
 # antennas' signals, whichever model it runs.

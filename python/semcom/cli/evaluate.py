@@ -8,7 +8,7 @@ import json
 import logging
 import os
 
-from ..modes import CSI_MODES, SNR_GRID_DB
+from ..modes import CSI_MODES, FADING_MODES, SNR_GRID_DB
 from ..phy.channels import CHANNELS
 from ..errors import InputError
 from .options import add_command, add_data, add_device, add_model
@@ -27,6 +27,9 @@ def add_parser(commands) -> None:
                    help="CSI modes (default: estimated, perfect and error_free; for a receiver retrained with "
                    "--csi none_retrained, Table I as the paper ran it, that mode only). none_no_retraining, a "
                    "diagnostic: the trained system with the estimation block removed, no retraining")
+    p.add_argument("--fading", choices=FADING_MODES,
+                   help="the twin's channel: one draw per burst (the GNU Radio blocks' model) or per one-second "
+                   "segment, each estimated from its own pilot step (default: as the model was trained)")
     p.add_argument("--seeds", type=int, default=3, help="channel realisations averaged per point")
     p.add_argument("--out", help="write evaluation.json here (default: inside the model directory)")
     add_device(p)
@@ -64,7 +67,8 @@ def run(args) -> int:
     check_data_matches(model, split.audio.shape[1:], split.visual.shape[1:], args.data)
     points = [(ch, csi, snr) for ch in args.channels for csi in args.csi
               for snr in (args.snr[:1] if csi == "error_free" else args.snr)]
-    twins = {(ch, csi): system.twins(ch, csi) for ch, csi, _ in points}
+    fading = args.fading or model.trained_fading
+    twins = {(ch, csi): system.twins(ch, csi, fading=fading) for ch, csi, _ in points}
     found = twin_accuracies(system, split, [(*twins[(ch, csi)], snr, s) for ch, csi, snr in points
                                             for s in range(1, args.seeds + 1)], device=device, progress="evaluate")
     table = {point: float(np.mean(found[i * args.seeds:(i + 1) * args.seeds])) for i, point in enumerate(points)}
@@ -83,6 +87,7 @@ def run(args) -> int:
             print(f"{ch:>9}   error-free {table[(ch, 'error_free', args.snr[0])]:.4f}")
     path = args.out or os.path.join(args.model, "evaluation.json")
     with open(path, "w", encoding="utf-8") as f:
-        json.dump({"data": args.data, "split": args.split, "seeds": args.seeds, "rows": rows}, f, indent=1)
+        json.dump({"data": args.data, "split": args.split, "seeds": args.seeds, "fading": fading, "rows": rows}, f,
+                  indent=1)
     log.info("wrote %s", path)
     return 0

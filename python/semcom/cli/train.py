@@ -16,7 +16,7 @@ import math
 import os
 import subprocess
 import sys
-from ..modes import TRAIN_CSI_MODES
+from ..modes import FADING_MODES, TRAIN_CSI_MODES
 from ..errors import InputError
 from ..nn.runtime import PRECISIONS
 from .options import add_command, add_data, add_device
@@ -37,6 +37,10 @@ def add_parser(commands) -> None:
                    "(the diagnostic without retraining needs no training: evaluate an estimated-CSI model "
                    "with --csi none_no_retraining)")
     p.add_argument("--estimator", choices=("min_residual", "joint", "lmmse"), default="min_residual")
+    p.add_argument("--fading", choices=FADING_MODES, default="burst",
+                   help="the channel twin's fading: one draw per burst, as the GNU Radio blocks do, or (an "
+                   "experiment of the twin only) one per one-second segment, each segment detected with the LS "
+                   "estimate of its own pilot step")
     p.add_argument("--pilot", choices=("zadoff_chu", "neural"), default="zadoff_chu",
                    help="pilots: Zadoff-Chu, or the neural pilot encoder (Fig. 4) trained with the system")
     p.add_argument("--symbols", type=int, default=64, help="complex channel symbols per segment and user")
@@ -150,7 +154,8 @@ def run(args) -> int:
                                 psp_output=args.psp_output, classifier=args.classifier, tau=args.tau,
                                 visual_encoder=args.visual_encoder)
     config = TrainConfig(data=args.data, out=args.out, modality=args.modality, channels=args.channels, csi=args.csi,
-                         estimator=args.estimator, pilot=args.pilot, symbols=args.symbols, epochs=args.epochs,
+                         estimator=args.estimator, fading=args.fading, pilot=args.pilot, symbols=args.symbols,
+                         epochs=args.epochs,
                          batch_size=args.batch_size, lr=args.lr, lr_step=args.lr_step, lr_gamma=args.lr_gamma,
                          beta=args.beta, similarity=args.similarity, architecture=architecture.to_dict(),
                          device=args.device, precision=args.precision, threads=args.threads, seed=args.seed,

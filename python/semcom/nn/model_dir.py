@@ -55,6 +55,11 @@ class ModelDirectory:
         return "none_retrained" if csi == "none" else csi
 
     @property
+    def trained_fading(self) -> str:
+        """How the channel twin faded in training: 'burst' (also for manifests older than the field) or 'segment'."""
+        return self.manifest.get("fading", "burst")
+
+    @property
     def uplink_users(self) -> int:
         return 2 if self.modality == "av" else 1
 

@@ -118,12 +118,12 @@ class SemanticSystem(nn.Module):
         return self._network(self.receiver, audio_rx, visual_rx)
 
     def twins(self, channel: str, csi: str, estimator: str = "min_residual", pilot_steps: int = 10,
-              pilot_len: int = 16) -> tuple[ChannelTwin, ChannelTwin]:
+              pilot_len: int = 16, fading: str = "burst") -> tuple[ChannelTwin, ChannelTwin]:
         """(SISO link, uplink) twins; the SISO link to the video terminal estimates its channel also when the
         receiver's uplink has none (csi 'none' or 'none_retrained': Table I removes the receiver's estimation)."""
         siso = ChannelTwin(channel, 1, 1, "estimated" if csi in NO_ESTIMATION else csi, estimator, pilot_steps,
-                           pilot_len)
-        return siso, ChannelTwin(channel, 2, self.uplink_users, csi, estimator, pilot_steps, pilot_len)
+                           pilot_len, fading=fading)
+        return siso, ChannelTwin(channel, 2, self.uplink_users, csi, estimator, pilot_steps, pilot_len, fading=fading)
 
     @classmethod
     def from_model_dir(cls, folder: str, device="cpu") -> "SemanticSystem":

@@ -52,6 +52,7 @@ class TrainConfig:
     channels: list = field(default_factory=lambda: ["awgn", "rayleigh", "rician"])
     csi: str = "estimated"
     estimator: str = "min_residual"
+    fading: str = "burst"            # the twin's channel: one draw per burst (the blocks') or per segment
     symbols: int = 64                # complex symbols per segment and user (L)
     epochs: int = 30
     batch_size: int = 64
@@ -184,7 +185,7 @@ class Trainer:
 
     def twins(self, channel: str, csi: str | None = None) -> tuple:
         c = self.config
-        return self.model.twins(channel, csi or c.csi, c.estimator, c.pilot_steps, c.pilot_len)
+        return self.model.twins(channel, csi or c.csi, c.estimator, c.pilot_steps, c.pilot_len, c.fading)
 
     def where(self) -> str:
         """Where and how it trains, for the log: 'cpu (2 PyTorch threads), bfloat16'."""
@@ -332,7 +333,8 @@ class Trainer:
             "segments": 10, "symbols_per_segment": c.symbols,
             "pilots": pilots,
             "class_names": list(CLASS_NAMES) + ["background"], "channels": c.channels, "csi": c.csi,
-            "estimator": c.estimator, "snr_db": list(SNR_GRID_DB), "architecture": self.architecture.to_dict(),
+            "estimator": c.estimator, "fading": c.fading, "snr_db": list(SNR_GRID_DB),
+            "architecture": self.architecture.to_dict(),
             "loss": {"lambda": c.beta, "similarity": c.similarity}, "files": files, "metrics": metrics,
             "git_commit": git_commit(), "pytorch_version": torch.__version__, "train_config": asdict(c),
         }
