@@ -18,7 +18,7 @@ Features imitate the post-ReLU statistics of VGGish (audio, 128-d, mostly zeros)
   remove it (the errors it causes are per video, as with real recordings).
 Two presets (``PRESETS``): 'calibrated' (the default; tuned so that the paper's networks reach the
 accuracies published for real AVE features, docs/data-formats.md) and 'easy' (the generator before that
-calibration, byte for byte).
+calibration, array for array).
 Writing is streamed in chunks, so the full 4143-video set never sits in memory.
 """
 from __future__ import annotations
@@ -132,7 +132,7 @@ def draw_split(videos: int, rng: np.random.Generator) -> dict:
 
 def own_prototype(prototype: np.ndarray, spread: float, rng: np.random.Generator) -> np.ndarray:
     """√(1−spread)·(class prototype) + √spread·(a pattern of this video's own): unit RMS kept.
-    No random draw at spread 0, so the 'easy' preset's bytes stay as they were."""
+    No random draw at spread 0, so the 'easy' preset's arrays stay as they were."""
     if spread == 0:
         return prototype
     return np.sqrt(1 - spread) * prototype + np.sqrt(spread) * rng.standard_normal(prototype.shape)
