@@ -13,9 +13,12 @@ draw per burst, as the GNU Radio blocks, or one per one-second segment) this scr
 3. prints, per channel and SNR, the test accuracy with estimation, without it (retrained), the
    diagnostic without retraining, and the drop 1 − retrained / estimated.
 
-Every training uses the paper's optimiser for ``--epochs`` (the training length is one of the
-things to vary), all three channels, the same seed. The models stay in ``--out``; a later run with
-the same ``--out`` reuses the trainings it finds finished there (``--restart`` trains again).
+Every training uses the paper's optimiser for ``--epochs`` (the retrained receiver for
+``--retrain-epochs``: the training length is one of the things to vary), all three channels, the same
+seed. ``--envelope constant`` trains transmitters whose symbols all have unit modulus, which takes the
+class information out of each user's symbol powers. The models stay in ``--out`` as model directories
+(``semcom sweep --system NAME=OUT/burst/estimated``); a later run with the same ``--out`` reuses the
+trainings it finds finished there (``--restart`` trains again).
 
     PYTHONPATH=build/test_modules python3 benchmarks/table_one_gap.py --data D --out gap
 """
@@ -28,11 +31,14 @@ import os
 import sys
 
 
-def train(data: str, out: str, args, fading: str, csi: str, transmitters_from: str | None = None):
-    """A finished Trainer for one run (its best epoch loaded); reuses a finished run in ``out``."""
+def train(data: str, out: str, args, fading: str, csi: str, epochs: int, transmitters_from: str | None = None):
+    """A finished Trainer for one run (its best epoch loaded), exported as a model directory; reuses a
+    finished run in ``out``."""
     import torch
+    from gnuradio.semcom.nn.architecture import Architecture
     from gnuradio.semcom.train.trainer import TrainConfig, Trainer
-    config = TrainConfig(data=data, out=out, modality="av", csi=csi, fading=fading, epochs=args.epochs,
+    config = TrainConfig(data=data, out=out, modality="av", csi=csi, fading=fading, epochs=epochs,
+                         architecture=Architecture(envelope=args.envelope).to_dict(),
                          precision=args.precision, threads=args.threads, seed=args.seed, device=args.device,
                          limit=args.limit,
                          transmitters_from=transmitters_from)
@@ -42,9 +48,9 @@ def train(data: str, out: str, args, fading: str, csi: str, transmitters_from: s
         trainer.model.load_state_dict(torch.load(os.path.join(out, "best_model.pt"), map_location=trainer.device))
         logging.info("reusing %s", out)
         return trainer
-    trainer.fit()
+    trainer.export(trainer.fit())
     with open(done, "w") as f:
-        json.dump({"epochs": args.epochs, "fading": fading, "csi": csi}, f)
+        json.dump({"epochs": epochs, "fading": fading, "csi": csi, "envelope": args.envelope}, f)
     return trainer
 
 
@@ -56,6 +62,9 @@ def main() -> int:
     p.add_argument("--channels", nargs="+", choices=("awgn", "rayleigh", "rician"), default=["rayleigh", "rician"])
     p.add_argument("--snr", type=float, nargs="+", default=[0.0, 6.0, 12.0, 18.0, 24.0, 30.0], metavar="DB")
     p.add_argument("--epochs", type=int, default=15, help="epochs of every training (default 15)")
+    p.add_argument("--retrain-epochs", type=int, help="epochs of the retrained receiver (default: --epochs)")
+    p.add_argument("--envelope", choices=("free", "constant"), default="free",
+                   help="the transmitters' symbols: as the Euler map makes them (the paper) or of unit modulus")
     p.add_argument("--seeds", type=int, default=3, help="channel realisations averaged per point (default 3)")
     p.add_argument("--precision", choices=("float32", "bfloat16"), default="bfloat16")
     p.add_argument("--device", default="auto")
@@ -65,14 +74,15 @@ def main() -> int:
     p.add_argument("--restart", action="store_true", help="train again even where a finished run is in --out")
     p.add_argument("--json", help="write the table here")
     args = p.parse_args()
+    args.retrain_epochs = args.retrain_epochs or args.epochs
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     import numpy as np
     rows = []
     for fading in args.fading:
         folder = os.path.join(args.out, fading)
-        estimated = train(args.data, os.path.join(folder, "estimated"), args, fading, "estimated")
+        estimated = train(args.data, os.path.join(folder, "estimated"), args, fading, "estimated", args.epochs)
         retrained = train(args.data, os.path.join(folder, "retrained"), args, fading, "none_retrained",
-                          transmitters_from=os.path.join(folder, "estimated"))
+                          args.retrain_epochs, transmitters_from=os.path.join(folder, "estimated"))
         points = [(ch, snr) for ch in args.channels for snr in args.snr]
         seeds = range(1, args.seeds + 1)
 
@@ -86,7 +96,8 @@ def main() -> int:
             rows.append({"fading": fading, "channel": channel, "snr_db": snr, "estimated": with_estimation[i],
                          "retrained": without[i], "not_retrained": diagnostic[i],
                          "drop": 1 - without[i] / with_estimation[i] if with_estimation[i] > 0 else float("nan")})
-    print(f"\n{args.data}: {args.epochs} epochs, test split, {args.seeds} channel seeds per point")
+    print(f"\n{args.data}: {args.epochs} epochs (retrained receiver {args.retrain_epochs}), envelope "
+          f"{args.envelope}, test split, {args.seeds} channel seeds per point")
     print(f"{'fading':<8} {'channel':<9} {'SNR dB':>6} {'estimated':>9} {'retrained':>9} {'drop':>7}"
           f" {'not retrained':>13}")
     for r in rows:
@@ -94,7 +105,8 @@ def main() -> int:
               f" {100 * r['drop']:>6.1f}% {r['not_retrained']:>13.4f}")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"data": args.data, "epochs": args.epochs, "rows": rows}, f, indent=1)
+            json.dump({"data": args.data, "epochs": args.epochs, "retrain_epochs": args.retrain_epochs,
+                       "envelope": args.envelope, "precision": args.precision, "rows": rows}, f, indent=1)
     return 0
 
 

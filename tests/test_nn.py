@@ -9,18 +9,19 @@ import pytest
 
 import torch  # noqa: E402  (a missing PyTorch fails the suite)
 
-from gnuradio.semcom.nn.architecture import LEGACY  # noqa: E402
+from gnuradio.semcom.nn.architecture import LEGACY, Architecture  # noqa: E402
 from gnuradio.semcom.nn.channel import ChannelTwin, ls_estimate, zero_forcing  # noqa: E402
 from gnuradio.semcom.nn.euler import euler_map, euler_unmap  # noqa: E402
 from gnuradio.semcom.nn.models import (AudioTransmitter, Receiver, VideoTransmitter,  # noqa: E402
                                        VisualOnlyTransmitter, semantic_loss)
 from gnuradio.semcom.nn.system import SemanticSystem  # noqa: E402
 from gnuradio.semcom.phy import theory  # noqa: E402
-from gnuradio.semcom.phy.euler import euler_map as np_euler_map  # noqa: E402
+from gnuradio.semcom.phy.euler import euler_map as np_euler_map, map_bursts  # noqa: E402
 from gnuradio.semcom.phy.ls import ls_reference  # noqa: E402
 from gnuradio.semcom.phy.pilots import make_pilots  # noqa: E402
 
 L = 16   # symbols per segment in these tests
+CONSTANT = Architecture(envelope="constant")
 
 
 @pytest.fixture
@@ -40,6 +41,9 @@ def inputs():
     (lambda: VideoTransmitter(L, architecture=LEGACY), lambda a, v, r: (v, r)),
     (lambda: VisualOnlyTransmitter(L, architecture=LEGACY), lambda a, v, r: (v,)),
     (lambda: Receiver(L, "av", architecture=LEGACY), lambda a, v, r: (r, r.flip(1))),
+    (lambda: AudioTransmitter(L, architecture=CONSTANT), lambda a, v, r: (a,)),
+    (lambda: VideoTransmitter(L, architecture=CONSTANT), lambda a, v, r: (v, r)),
+    (lambda: VisualOnlyTransmitter(L, architecture=CONSTANT), lambda a, v, r: (v,)),
 ])
 def test_torchscript_equals_eager(tmp_path, inputs, build, args):
     torch.manual_seed(1)
@@ -67,6 +71,36 @@ def test_video_transmitter_split_is_its_forward(tmp_path, inputs, architecture):
         cells, scores = loaded.encode_visual(visual)
         split = loaded.encode_with_audio(cells, scores, received)
     assert cells.shape == (3, 10, 49, 512) and torch.equal(split, whole)
+
+
+@pytest.mark.parametrize("build,args", [
+    (lambda arch: AudioTransmitter(L, architecture=arch), lambda a, v, r: (a,)),
+    (lambda arch: VideoTransmitter(L, architecture=arch), lambda a, v, r: (v, r)),
+    (lambda arch: VisualOnlyTransmitter(L, architecture=arch), lambda a, v, r: (v,)),
+], ids=["audio", "video", "video_only"])
+def test_constant_envelope_sends_unit_modulus_symbols_through_the_euler_mapper(inputs, build, args):
+    """envelope 'constant': every symbol the Euler map makes of a transmitter's output has modulus 1, so the
+    physical layer's per-burst power normalisation (the euler_mapper block's) sends them unchanged (scale 1);
+    gradients still reach every weight. The paper's 'free' envelope sends symbols of many moduli."""
+    torch.manual_seed(4)
+    free = build(Architecture()).eval()
+    constant = build(CONSTANT).eval()
+    constant.load_state_dict(free.state_dict())
+    with torch.no_grad():
+        free_out, out = free(*args(*inputs)), constant(*args(*inputs))
+    moduli = euler_map(out).abs()
+    torch.testing.assert_close(moduli, torch.ones_like(moduli), rtol=0, atol=1e-6)
+    torch.testing.assert_close(torch.angle(euler_map(out)), torch.angle(euler_map(free_out)), rtol=0, atol=1e-5)
+    free_moduli = euler_map(free_out).abs()
+    assert free_moduli.std() > 0.2 * free_moduli.mean()
+    symbols, scale, finite = map_bursts(out.numpy())
+    assert finite.all()
+    np.testing.assert_allclose(scale, 1.0, atol=1e-6)
+    np.testing.assert_allclose(symbols, np_euler_map(out.numpy()), atol=1e-6)
+    constant.train()
+    constant(*args(*inputs)).sum().backward()
+    for name, parameter in constant.named_parameters():
+        assert parameter.grad is not None and torch.isfinite(parameter.grad).all(), name
 
 
 def test_torch_euler_equals_numpy(inputs):

@@ -72,6 +72,9 @@ def add_parser(commands) -> None:
     p.add_argument("--classifier", choices=("psp", "wide"), default="psp",
                    help="256-64-29 without biases (published) or 256-256-29 with biases (models without an "
                    "architecture in their manifest)")
+    p.add_argument("--envelope", choices=("free", "constant"), default="free",
+                   help="symbols as the Euler map makes them (the paper) or scaled to unit modulus in the "
+                   "transmitters, so that only their phases carry information (an experiment on Table I)")
     p.add_argument("--processes", type=int, default=1,
                    help="training processes on this machine (DistributedDataParallel; one per GPU)")
     add_device(p)
@@ -152,7 +155,7 @@ def run(args) -> int:
         raise InputError(f"--limit must be >= 1 (videos per split), got {args.limit}")
     architecture = Architecture(agva=args.agva, visual_norm=args.visual_norm, psp_projection=args.psp_projection,
                                 psp_output=args.psp_output, classifier=args.classifier, tau=args.tau,
-                                visual_encoder=args.visual_encoder)
+                                visual_encoder=args.visual_encoder, envelope=args.envelope)
     config = TrainConfig(data=args.data, out=args.out, modality=args.modality, channels=args.channels, csi=args.csi,
                          estimator=args.estimator, fading=args.fading, pilot=args.pilot, symbols=args.symbols,
                          epochs=args.epochs,

@@ -48,10 +48,16 @@ CHOICES = {
     # on the feature scale (Adam's steps do not), and a learning rate 3× lower only slows it down; a
     # batch norm keeps each unit's pre-activation centred over the batch, so half of it stays active.
     "visual_encoder": ("conv_bn", "conv"),
+    # What the transmitters' 2L reals may put in a symbol's modulus. 'free': the Euler map's
+    # r + i·s (eq. 1), power normalised per burst, as in the paper; 'constant': each symbol scaled to
+    # unit modulus inside the transmitter network, so only its phase carries information. An
+    # experiment, not the paper's system: it takes the class information out of each user's symbol
+    # powers, which no channel matrix can hide from a receiver without channel estimation (Table I).
+    "envelope": ("free", "constant"),
 }
 # Fields added after manifests began recording the architecture, with the value that a manifest or
 # checkpoint written before them means (the layer list of those versions).
-ADDED_FIELDS = {"visual_encoder": "conv"}
+ADDED_FIELDS = {"visual_encoder": "conv", "envelope": "free"}
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,7 @@ class Architecture:
     psp_output: str = "fc_layernorm"
     classifier: str = "psp"
     visual_encoder: str = "conv_bn"
+    envelope: str = "free"
     tau: float = 0.099
 
     def __post_init__(self):
@@ -119,4 +126,5 @@ class Architecture:
 PUBLISHED = Architecture()
 LEGACY = Architecture(agva="per_feature", visual_norm=True, psp_projection="linear", psp_output="none",
                       classifier="wide", visual_encoder="conv")
-TRANSMITTER_FIELDS = ("agva", "visual_norm", "visual_encoder")   # the options that shape the transmitters' networks
+# the options that shape the transmitters' networks
+TRANSMITTER_FIELDS = ("agva", "visual_norm", "visual_encoder", "envelope")

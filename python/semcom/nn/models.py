@@ -37,6 +37,15 @@ class PreciseLayerNorm(nn.LayerNorm):
         return F.layer_norm(x.to(self.weight.dtype), self.normalized_shape, self.weight, self.bias, self.eps)
 
 
+def unit_modulus(features: torch.Tensor) -> torch.Tensor:
+    """(…, 2L) reals → the same with each pair (r_i, s_i) = (x_i, x_{L+i}) scaled to unit norm, so that
+    the Euler map (eq. 1) makes unit-modulus symbols (architecture ``envelope='constant'``), in float32."""
+    features = features.float()
+    half = features.shape[-1] // 2
+    modulus = torch.sqrt(features[..., :half].square() + features[..., half:].square() + 1e-12)
+    return features / torch.cat([modulus, modulus], dim=-1)
+
+
 class AudioSemanticEncoder(nn.Module):
     """LSTM (512 units, tanh) over the VGGish features of the T segments: (B, T, 128) → (B, T, 512).
 
@@ -65,15 +74,19 @@ class AudioChannelEncoder(nn.Module):
 
 
 class AudioTransmitter(nn.Module):
-    """Audio terminal: semantic encoder + channel encoder, (B, T, 128) → (B, T, 2L) (Euler map next)."""
+    """Audio terminal: semantic encoder + channel encoder, (B, T, 128) → (B, T, 2L) (Euler map next);
+    ``architecture.envelope`` 'constant' scales each symbol to unit modulus (:func:`unit_modulus`)."""
 
-    def __init__(self, symbols: int, audio_dim: int = 128, hidden: int = 512):
+    def __init__(self, symbols: int, audio_dim: int = 128, hidden: int = 512,
+                 architecture: Architecture = PUBLISHED):
         super().__init__()
         self.semantic = AudioSemanticEncoder(audio_dim, hidden)
         self.channel = AudioChannelEncoder(hidden, symbols)
+        self.constant_envelope = architecture.envelope == "constant"
 
     def forward(self, audio: torch.Tensor) -> torch.Tensor:
-        return self.channel(self.semantic(audio))
+        out = self.channel(self.semantic(audio))
+        return unit_modulus(out) if self.constant_envelope else out
 
 
 class AudioChannelDecoder(nn.Module):
@@ -172,7 +185,7 @@ class VideoTransmitter(nn.Module):
 
     visual (B, T, 7, 7, 512), received audio (B, T, 2L) reals → (B, T, 2L) reals (Euler map next).
     ``architecture`` (:class:`semcom.nn.architecture.Architecture`) picks the AGVA variant, the
-    optional LayerNorm of the visual cells and the first block of the visual channel encoder.
+    optional LayerNorm of the visual cells, the first block of the visual channel encoder and the envelope.
     """
 
     def __init__(self, symbols: int, audio_dim: int = 128, visual_dim: int = 512,
@@ -186,6 +199,7 @@ class VideoTransmitter(nn.Module):
             self.agva = FeatureWiseAudioGuidedAttention(visual_dim, audio_dim)
         self.channel = TemporalConvBlocks(visual_dim, 256, 2 * symbols, last_relu=False,
                                           batch_norm=architecture.visual_encoder == "conv_bn")
+        self.constant_envelope = architecture.envelope == "constant"
 
     @torch.jit.export
     def encode_visual(self, visual: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -200,7 +214,8 @@ class VideoTransmitter(nn.Module):
                           received_audio: torch.Tensor) -> torch.Tensor:
         """The rest of :meth:`forward` once the audio is received: a*_t, AGVA, channel encoder."""
         audio = self.audio_decoder(received_audio)                     # a*_t (B, T, 128)
-        return self.channel(self.agva.attend(cells, scores, audio))
+        out = self.channel(self.agva.attend(cells, scores, audio))
+        return unit_modulus(out) if self.constant_envelope else out
 
     def forward(self, visual: torch.Tensor, received_audio: torch.Tensor) -> torch.Tensor:
         cells, scores = self.encode_visual(visual)
@@ -215,9 +230,11 @@ class VisualOnlyTransmitter(nn.Module):
         self.norm = nn.LayerNorm(visual_dim) if architecture.visual_norm else nn.Identity()
         self.channel = TemporalConvBlocks(visual_dim, 256, 2 * symbols, last_relu=False,
                                           batch_norm=architecture.visual_encoder == "conv_bn")
+        self.constant_envelope = architecture.envelope == "constant"
 
     def forward(self, visual: torch.Tensor) -> torch.Tensor:
-        return self.channel(self.norm(visual).mean(dim=(2, 3)))
+        out = self.channel(self.norm(visual).mean(dim=(2, 3)))
+        return unit_modulus(out) if self.constant_envelope else out
 
 
 class PositiveSamplePropagation(nn.Module):

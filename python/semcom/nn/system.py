@@ -54,7 +54,7 @@ class SemanticSystem(nn.Module):
                                  "for a time-division neural pilot")
             self.pilot_encoder = PilotEncoder(pilot_len // self.uplink_users, pilot_steps)
             self.register_buffer("pilot_audio", sinusoid(float(pilot_steps)), persistent=False)
-        self.audio_tx = AudioTransmitter(symbols) if modality in ("av", "a") else None
+        self.audio_tx = AudioTransmitter(symbols, architecture=architecture) if modality in ("av", "a") else None
         if modality == "av":
             self.video_tx = VideoTransmitter(symbols, architecture=architecture)
         elif modality == "v":
