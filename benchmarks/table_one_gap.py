@@ -16,9 +16,11 @@ draw per burst, as the GNU Radio blocks, or one per one-second segment) this scr
 Every training uses the paper's optimiser for ``--epochs`` (the retrained receiver for
 ``--retrain-epochs``: the training length is one of the things to vary), all three channels, the same
 seed. ``--envelope constant`` trains transmitters whose symbols all have unit modulus, which takes the
-class information out of each user's symbol powers. The models stay in ``--out`` as model directories
-(``semcom sweep --system NAME=OUT/burst/estimated``); a later run with the same ``--out`` reuses the
-trainings it finds finished there (``--restart`` trains again).
+class information out of each user's symbol powers; ``--receiver-span segment`` trains both systems
+with a receiver that decodes each segment on its own, so that it cannot use the whole burst's
+statistics. The models stay in ``--out`` as model directories (``semcom sweep --system
+NAME=OUT/burst/estimated``); a later run with the same ``--out`` reuses the trainings it finds
+finished there (``--restart`` trains again).
 
     PYTHONPATH=build/test_modules python3 benchmarks/table_one_gap.py --data D --out gap
 """
@@ -38,7 +40,7 @@ def train(data: str, out: str, args, fading: str, csi: str, epochs: int, transmi
     from gnuradio.semcom.nn.architecture import Architecture
     from gnuradio.semcom.train.trainer import TrainConfig, Trainer
     config = TrainConfig(data=data, out=out, modality="av", csi=csi, fading=fading, epochs=epochs,
-                         architecture=Architecture(envelope=args.envelope).to_dict(),
+                         architecture=Architecture(envelope=args.envelope, receiver_span=args.receiver_span).to_dict(),
                          precision=args.precision, threads=args.threads, seed=args.seed, device=args.device,
                          limit=args.limit,
                          transmitters_from=transmitters_from)
@@ -50,7 +52,8 @@ def train(data: str, out: str, args, fading: str, csi: str, epochs: int, transmi
         return trainer
     trainer.export(trainer.fit())
     with open(done, "w") as f:
-        json.dump({"epochs": epochs, "fading": fading, "csi": csi, "envelope": args.envelope}, f)
+        json.dump({"epochs": epochs, "fading": fading, "csi": csi, "envelope": args.envelope,
+                   "receiver_span": args.receiver_span}, f)
     return trainer
 
 
@@ -65,6 +68,8 @@ def main() -> int:
     p.add_argument("--retrain-epochs", type=int, help="epochs of the retrained receiver (default: --epochs)")
     p.add_argument("--envelope", choices=("free", "constant"), default="free",
                    help="the transmitters' symbols: as the Euler map makes them (the paper) or of unit modulus")
+    p.add_argument("--receiver-span", choices=("burst", "segment"), default="burst",
+                   help="the receivers decode a video's 10 segments together (the paper) or each on its own")
     p.add_argument("--seeds", type=int, default=3, help="channel realisations averaged per point (default 3)")
     p.add_argument("--precision", choices=("float32", "bfloat16"), default="bfloat16")
     p.add_argument("--device", default="auto")
@@ -97,7 +102,7 @@ def main() -> int:
                          "retrained": without[i], "not_retrained": diagnostic[i],
                          "drop": 1 - without[i] / with_estimation[i] if with_estimation[i] > 0 else float("nan")})
     print(f"\n{args.data}: {args.epochs} epochs (retrained receiver {args.retrain_epochs}), envelope "
-          f"{args.envelope}, test split, {args.seeds} channel seeds per point")
+          f"{args.envelope}, receiver span {args.receiver_span}, test split, {args.seeds} channel seeds per point")
     print(f"{'fading':<8} {'channel':<9} {'SNR dB':>6} {'estimated':>9} {'retrained':>9} {'drop':>7}"
           f" {'not retrained':>13}")
     for r in rows:
@@ -106,7 +111,8 @@ def main() -> int:
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"data": args.data, "epochs": args.epochs, "retrain_epochs": args.retrain_epochs,
-                       "envelope": args.envelope, "precision": args.precision, "rows": rows}, f, indent=1)
+                       "envelope": args.envelope, "receiver_span": args.receiver_span, "precision": args.precision,
+                       "rows": rows}, f, indent=1)
     return 0
 
 

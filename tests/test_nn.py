@@ -44,6 +44,7 @@ def inputs():
     (lambda: AudioTransmitter(L, architecture=CONSTANT), lambda a, v, r: (a,)),
     (lambda: VideoTransmitter(L, architecture=CONSTANT), lambda a, v, r: (v, r)),
     (lambda: VisualOnlyTransmitter(L, architecture=CONSTANT), lambda a, v, r: (v,)),
+    (lambda: Receiver(L, "av", architecture=Architecture(receiver_span="segment")), lambda a, v, r: (r, r.flip(1))),
 ])
 def test_torchscript_equals_eager(tmp_path, inputs, build, args):
     torch.manual_seed(1)
@@ -101,6 +102,29 @@ def test_constant_envelope_sends_unit_modulus_symbols_through_the_euler_mapper(i
     constant(*args(*inputs)).sum().backward()
     for name, parameter in constant.named_parameters():
         assert parameter.grad is not None and torch.isfinite(parameter.grad).all(), name
+
+
+def test_receiver_span_segment_decodes_each_segment_on_its_own(inputs):
+    """receiver_span 'segment': a segment's outputs depend on that segment's inputs only and equal the
+    network run on it alone; the paper's receiver ('burst') propagates across segments."""
+    torch.manual_seed(5)
+    received = inputs[2]
+    changed = received.clone()
+    changed[:, 3] += 1.0
+    for span, others_change in (("segment", False), ("burst", True)):
+        receiver = Receiver(L, "av", architecture=Architecture(receiver_span=span)).eval()
+        with torch.no_grad():
+            before, after = receiver(received, received.flip(1)), receiver(changed, received.flip(1))
+        moved = (before[0] - after[0]).abs().amax(dim=(0, 2))             # per segment
+        assert moved[3] > 1e-3
+        assert bool((torch.cat([moved[:3], moved[4:]]) > 1e-6).any()) == others_change, (span, moved)
+    with torch.no_grad():
+        alone = receiver.decode(received[:, 3:4], received.flip(1)[:, 3:4])
+        together = Receiver(L, "av", architecture=Architecture(receiver_span="segment")).eval()
+        together.load_state_dict(receiver.state_dict())
+        whole = together(received, received.flip(1))
+    for part, one in zip(whole, alone):
+        torch.testing.assert_close(part[:, 3:4], one, rtol=1e-4, atol=1e-5)   # BLAS rounds by batch size
 
 
 def test_torch_euler_equals_numpy(inputs):

@@ -75,6 +75,9 @@ def add_parser(commands) -> None:
     p.add_argument("--envelope", choices=("free", "constant"), default="free",
                    help="symbols as the Euler map makes them (the paper) or scaled to unit modulus in the "
                    "transmitters, so that only their phases carry information (an experiment on Table I)")
+    p.add_argument("--receiver-span", choices=("burst", "segment"), default="burst",
+                   help="the receiver network decodes the 10 segments of a video together (PSP, the paper) or "
+                   "each segment on its own (an experiment on Table I)")
     p.add_argument("--processes", type=int, default=1,
                    help="training processes on this machine (DistributedDataParallel; one per GPU)")
     add_device(p)
@@ -155,7 +158,8 @@ def run(args) -> int:
         raise InputError(f"--limit must be >= 1 (videos per split), got {args.limit}")
     architecture = Architecture(agva=args.agva, visual_norm=args.visual_norm, psp_projection=args.psp_projection,
                                 psp_output=args.psp_output, classifier=args.classifier, tau=args.tau,
-                                visual_encoder=args.visual_encoder, envelope=args.envelope)
+                                visual_encoder=args.visual_encoder, envelope=args.envelope,
+                                receiver_span=args.receiver_span)
     config = TrainConfig(data=args.data, out=args.out, modality=args.modality, channels=args.channels, csi=args.csi,
                          estimator=args.estimator, fading=args.fading, pilot=args.pilot, symbols=args.symbols,
                          epochs=args.epochs,

@@ -54,10 +54,16 @@ CHOICES = {
     # experiment, not the paper's system: it takes the class information out of each user's symbol
     # powers, which no channel matrix can hide from a receiver without channel estimation (Table I).
     "envelope": ("free", "constant"),
+    # How much of a burst the receiver network sees at once. 'burst': the 10 segments of a video
+    # together, as PSP (its propagation relates every audio segment to every visual one); 'segment':
+    # each one-second segment on its own (PSP then has a single pair to relate). An experiment, not the
+    # paper's system: a receiver without channel estimation then has only one segment's 64 symbols per
+    # user and antenna to infer the channel from, not the whole burst's statistics (Table I).
+    "receiver_span": ("burst", "segment"),
 }
 # Fields added after manifests began recording the architecture, with the value that a manifest or
 # checkpoint written before them means (the layer list of those versions).
-ADDED_FIELDS = {"visual_encoder": "conv", "envelope": "free"}
+ADDED_FIELDS = {"visual_encoder": "conv", "envelope": "free", "receiver_span": "burst"}
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,7 @@ class Architecture:
     classifier: str = "psp"
     visual_encoder: str = "conv_bn"
     envelope: str = "free"
+    receiver_span: str = "burst"
     tau: float = 0.099
 
     def __post_init__(self):

@@ -299,7 +299,8 @@ class Receiver(nn.Module):
     ``modality`` 'av' takes (audio (B, T, 2L), visual (B, T, 2L)); 'a' or 'v' use only their input
     (the other is ignored) and skip PSP. Returns (logits (B, T, 29), audio feature, visual feature).
     The classifier is 256 → 64 → 29 without biases (``classifier='psp'``, as published) or
-    256 → 256 → 29 with biases ('wide'); ``architecture.tau`` is PSP's τ₁.
+    256 → 256 → 29 with biases ('wide'); ``architecture.tau`` is PSP's τ₁. ``architecture.receiver_span``
+    'segment' decodes every segment on its own (a batch of B·T one-segment videos), 'burst' all T together.
     """
 
     def __init__(self, symbols: int, modality: str = "av", dim: int = 256, architecture: Architecture = PUBLISHED):
@@ -318,8 +319,18 @@ class Receiver(nn.Module):
             nn.init.xavier_uniform_(self.fc2.weight)
         else:
             self.fc1, self.fc2 = nn.Linear(dim, dim), nn.Linear(dim, NUM_CLASSES)
+        self.per_segment = architecture.receiver_span == "segment"
 
     def forward(self, audio: torch.Tensor, visual: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        if not self.per_segment:
+            return self.decode(audio, visual)
+        b, t = audio.shape[0], audio.shape[1]
+        logits, sd_a, sd_v = self.decode(audio.reshape(b * t, 1, audio.shape[2]),
+                                         visual.reshape(b * t, 1, visual.shape[2]))
+        return logits.reshape(b, t, -1), sd_a.reshape(b, t, -1), sd_v.reshape(b, t, -1)
+
+    def decode(self, audio: torch.Tensor, visual: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Fig. 5 on (B, T, 2L) inputs, all T segments together."""
         m_a = self.map_a(F.relu(self.audio_decoder(audio)))
         m_v = self.map_v(self.visual_decoder(visual))
         if self.use_audio and self.use_visual:
