@@ -112,8 +112,10 @@ def test_torchrun_two_processes_match_one(tmp_path, data):
     b = torch.load(tmp_path / "two" / "best_model.pt")
     # the weights both runs started from (same seed and options); float rounding differs between a batch of 64
     # and two of 32 (and between BLAS and oneDNN builds), and Adam's normalised steps carry it on, so each
-    # tensor is compared against how far training moved it: the runs agree to within 0.1 % of that (measured:
-    # 1.5e-5 on Debian 12, 1.7e-4 on Debian 13)
+    # tensor is compared against how far training moved it: the runs agree to within 1 % of that (measured,
+    # largest tensor: 1.5e-5 on Debian 12 and 1.7e-4 on Debian 13 on an Intel CPU, 1.4e-3 on Debian 12 on an
+    # AMD CPU with AVX2 only, where OpenBLAS rounds differently); ranks that did not share their gradients
+    # would each follow only its half of every batch, a difference of another order than rounding
     from gnuradio.semcom.nn.architecture import Architecture
     from gnuradio.semcom.train.trainer import TrainConfig, Trainer
     start = Trainer(TrainConfig(data=data, out=str(tmp_path / "start"), symbols=8, limit=128, device="cpu",
@@ -123,7 +125,7 @@ def test_torchrun_two_processes_match_one(tmp_path, data):
     for name in a:
         moved = (a[name] - start[name]).norm()
         assert moved > 0, name                                    # every weight trained
-        assert (a[name] - b[name]).norm() <= 1e-3 * moved, (name, float((a[name] - b[name]).norm() / moved))
+        assert (a[name] - b[name]).norm() <= 1e-2 * moved, (name, float((a[name] - b[name]).norm() / moved))
 
 
 def test_ranks_split_every_batch(tmp_path, data):
