@@ -158,7 +158,10 @@ def test_receiver_decodes_a_video_alone_as_in_a_batch(tiny_system):
 
     together = decode(0, 4)
     alone = [decode(v, 1)[0] for v in range(4)]
-    assert alone == together
+    # the same classes; the confidences bit for bit where the BLAS rounds a batch of 2 as one of 4 (Intel),
+    # to 1e-6 where it does not (OpenBLAS on an AVX2-only AMD CPU: 3e-8 apart)
+    assert [a[:2] for a in alone] == [t[:2] for t in together]
+    np.testing.assert_allclose([a[2] for a in alone], [t[2] for t in together], rtol=1e-6)
     assert batches == [4, 2, 2, 2, 2]                   # each lone video beside a zero video
     batches.clear()
     unpadded = [decode(v, 1, pad=False)[0] for v in range(4)]   # pad_lone_video=False: decoded alone
