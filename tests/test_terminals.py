@@ -137,11 +137,25 @@ def one_process(data: str, model: str, videos: int, results: str):
                                    csi="estimated", seed=1, check_data=False, results_file=results))
 
 
+class Confidence(float):
+    """A results file's confidence (printed to 4 decimals), equal to another within 2e-4: the programs
+    batch the videos otherwise than one process does, PyTorch's results depend on the batch at the 1e-7
+    level, and where a value falls on a rounding boundary the fourth decimal differs (seen with Debian
+    13's PyTorch on an AVX2-only AMD CPU: 0.1563 against 0.1564)."""
+
+    def __eq__(self, other):
+        return abs(float(self) - float(other)) <= 2e-4
+
+    __hash__ = None
+
+
 def rows_by_video(path: str) -> dict:
+    """{position: [(predicted class, Confidence, status) per segment]} of a results file, in its order."""
     rows = {}
     with open(path, newline="") as f:
         for row in csv.DictReader(f):
-            rows.setdefault(int(row["position"]), []).append((row["predicted"], row["confidence"], row["status"]))
+            rows.setdefault(int(row["position"]), []).append(
+                (row["predicted"], Confidence(row["confidence"]), row["status"]))
     return rows
 
 
@@ -241,7 +255,8 @@ def test_receiver_killed_and_restarted_with_the_same_results_resumes(setup, prog
     assert summary["resumed"] >= 4 and summary["lost"] == [] and summary["received"] == videos, summary
     one_process(data, model, videos, str(tmp_path / "one.csv"))
     with open(results, "rb") as a, open(tmp_path / "one.csv", "rb") as b:
-        assert a.read() == b.read()
+        assert a.readline() == b.readline() and len(a.readlines()) == len(b.readlines())
+    assert rows_by_video(results) == rows_by_video(str(tmp_path / "one.csv"))
 
 
 def host_address() -> str:
