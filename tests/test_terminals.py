@@ -150,12 +150,12 @@ class Confidence(float):
 
 
 def rows_by_video(path: str) -> dict:
-    """{position: [(predicted class, Confidence, status) per segment]} of a results file, in its order."""
+    """{position: [(predicted class, Confidence or "" where none, status) per segment]} of a results file."""
     rows = {}
     with open(path, newline="") as f:
         for row in csv.DictReader(f):
             rows.setdefault(int(row["position"]), []).append(
-                (row["predicted"], Confidence(row["confidence"]), row["status"]))
+                (row["predicted"], Confidence(row["confidence"]) if row["confidence"] else "", row["status"]))
     return rows
 
 
