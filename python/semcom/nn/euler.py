@@ -20,6 +20,15 @@ def euler_unmap(symbols: torch.Tensor) -> torch.Tensor:
     return torch.cat([symbols.real, symbols.imag], dim=-1)
 
 
+def unit_modulus(features: torch.Tensor) -> torch.Tensor:
+    """(…, 2L) reals → the same with each pair (r_i, s_i) = (x_i, x_{L+i}) scaled to unit norm, so that
+    :func:`euler_map` makes unit-modulus symbols (architecture ``envelope='constant'``), in float32."""
+    features = features.float()
+    half = features.shape[-1] // 2
+    modulus = torch.sqrt(features[..., :half].square() + features[..., half:].square() + 1e-12)
+    return features / torch.cat([modulus, modulus], dim=-1)
+
+
 def normalise_power(symbols: torch.Tensor) -> torch.Tensor:
     """Scale each burst (leading axis) to unit average symbol power; all-zero bursts stay zero."""
     power = symbols.abs().pow(2).flatten(1).mean(dim=1)

@@ -14,6 +14,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .architecture import PUBLISHED, Architecture
+from .euler import unit_modulus
 from ..errors import InputError
 
 NUM_CLASSES = 29
@@ -35,15 +36,6 @@ class PreciseLayerNorm(nn.LayerNorm):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return F.layer_norm(x.to(self.weight.dtype), self.normalized_shape, self.weight, self.bias, self.eps)
-
-
-def unit_modulus(features: torch.Tensor) -> torch.Tensor:
-    """(…, 2L) reals → the same with each pair (r_i, s_i) = (x_i, x_{L+i}) scaled to unit norm, so that
-    the Euler map (eq. 1) makes unit-modulus symbols (architecture ``envelope='constant'``), in float32."""
-    features = features.float()
-    half = features.shape[-1] // 2
-    modulus = torch.sqrt(features[..., :half].square() + features[..., half:].square() + 1e-12)
-    return features / torch.cat([modulus, modulus], dim=-1)
 
 
 class AudioSemanticEncoder(nn.Module):
