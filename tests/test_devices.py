@@ -87,6 +87,33 @@ def test_mixed_precision_follows_float32(tiny_system):
     assert agree >= 0.9, float(agree)
 
 
+def test_mixed_precision_gradients_follow_float32(tiny_system):
+    """One training step's backward pass in bfloat16 autocast (as ``semcom train --precision bfloat16``):
+    every gradient float32 and finite, and their direction within bfloat16's rounding of float32's."""
+    from gnuradio.semcom.data.ave import load_split
+    from gnuradio.semcom.nn.models import semantic_loss
+    data, _ = tiny_system
+    split = load_split(data, "test")
+    torch.manual_seed(4)
+    system = SemanticSystem(16).eval()        # no dropout: both passes compute the same function
+    siso, uplink = system.twins("awgn", "error_free")
+    audio, visual = torch.from_numpy(split.audio[:8]), torch.from_numpy(split.visual[:8]).float()
+    labels, snr = torch.from_numpy(split.labels[:8]).long(), torch.full((8,), 30.0)
+
+    def gradient(precision):
+        system.precision = precision
+        system.zero_grad()
+        logits, sd_a, sd_v = system(audio, visual, siso, uplink, snr)
+        semantic_loss(logits, labels, sd_a, sd_v).backward()
+        grads = [p.grad for p in system.parameters() if p.requires_grad and p.grad is not None]
+        assert all(g.dtype == torch.float32 and torch.isfinite(g).all() for g in grads)
+        return torch.cat([g.flatten() for g in grads])
+
+    full, mixed = gradient("float32"), gradient("bfloat16")
+    cosine = torch.nn.functional.cosine_similarity(full, mixed, dim=0)
+    assert 0.95 < cosine < 1.0, float(cosine)
+
+
 def test_precision_and_threads_are_checked():
     with pytest.raises(InputError, match="precision must be one of 'float32', 'bfloat16', got 'half'"):
         check_precision("half", torch.device("cpu"))

@@ -15,6 +15,7 @@ from torch.nn import functional as F
 
 from .architecture import PUBLISHED, Architecture
 from .euler import unit_modulus
+from .runtime import cpu_autocast_enabled, native_bfloat16
 from ..errors import InputError
 
 NUM_CLASSES = 29
@@ -50,7 +51,14 @@ class AudioSemanticEncoder(nn.Module):
         self.lstm = nn.LSTM(in_dim, hidden, batch_first=True)
 
     def forward(self, audio: torch.Tensor) -> torch.Tensor:
-        out, _ = self.lstm(self.norm(audio))
+        features = self.norm(audio)
+        if not torch.jit.is_scripting():
+            if features.device.type == "cpu" and cpu_autocast_enabled() and not native_bfloat16(features.device):
+                # Under mixed precision on a CPU without bfloat16 arithmetic, PyTorch 2's oneDNN has no
+                # bfloat16 LSTM ("could not create a primitive descriptor"): this layer stays float32 there.
+                with torch.autocast("cpu", enabled=False):
+                    return self.lstm(features.float())[0]
+        out, _ = self.lstm(features)
         return out
 
 

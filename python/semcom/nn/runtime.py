@@ -10,6 +10,7 @@ Used by ``semcom --version`` and run as a script by CMake at configure time (``p
 prints one line, and a second starting with ``warning:`` where the BLAS is the reference one), so it
 imports nothing but the standard library and torch.
 """
+import functools
 import os
 
 REFERENCE_BLAS_HINT = ("PyTorch runs on Debian's reference BLAS, about 25 times slower for the neural "
@@ -71,7 +72,8 @@ _blas_held = False          # once held, the BLAS stays at one thread: each neur
 
 DEVICES = ("auto", "cpu", "cuda")
 # 'float32', or 'bfloat16': mixed precision, each network's matrix products and convolutions in bfloat16
-# (torch.autocast), its outputs, the weights, the channel twin and the loss in float32
+# (torch.autocast; the audio LSTM stays float32 on a CPU without bfloat16 arithmetic), its outputs, the
+# weights, the channel twin and the loss in float32
 PRECISIONS = ("float32", "bfloat16")
 
 
@@ -133,12 +135,26 @@ def native_bfloat16(device) -> bool:
     import torch
     if device.type == "cuda":
         return torch.cuda.is_bf16_supported()
+    return _cpu_bfloat16()
+
+
+@functools.lru_cache(maxsize=None)
+def _cpu_bfloat16() -> bool:
     try:
         with open("/proc/cpuinfo") as f:
             flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
     except OSError:
         return False
     return "amx_bf16" in flags or "avx512_bf16" in flags
+
+
+def cpu_autocast_enabled() -> bool:
+    """Whether bfloat16 autocast is on for the CPU here (PyTorch 2.4 renamed the question)."""
+    import torch
+    try:
+        return torch.is_autocast_enabled("cpu")
+    except TypeError:                                   # PyTorch before 2.4 (Debian 12's 1.13)
+        return torch.is_autocast_cpu_enabled()
 
 
 def describe() -> str:
