@@ -8,7 +8,7 @@ from gnuradio import gr
 
 from .item_types import vector
 from .buffers import reserve_batches
-from .torchscript import as_videos, log_device, open_network, tag_nonfinite, warm_up
+from .torchscript import inference, as_videos, log_device, open_network, tag_nonfinite, warm_up
 
 
 class audio_transmitter(gr.sync_block):
@@ -31,10 +31,9 @@ class audio_transmitter(gr.sync_block):
         log_device(self, "audio_transmitter.pt", self.device)
 
     def work(self, input_items, output_items):
-        import torch
         count = len(output_items[0]) // self.segments * self.segments
         audio, finite = as_videos(input_items[0][:count], self.segments, (self.audio_dim,), self.device)
-        with torch.inference_mode():
+        with inference():
             output_items[0][:count] = self.network(audio).reshape(count, -1).cpu().numpy()
         tag_nonfinite(self, finite, self.segments, "encoded from zeros")
         return count

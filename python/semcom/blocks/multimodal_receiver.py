@@ -15,7 +15,7 @@ from gnuradio import gr
 from ..data.ave import LABEL_NAMES, NUM_CLASSES
 from . import tags
 from .item_types import vector
-from .torchscript import as_videos, log_device, open_network, warm_up
+from .torchscript import inference, as_videos, log_device, open_network, warm_up
 from .tags import VIDEO
 from ..errors import InputError
 from ..files import append_text
@@ -92,7 +92,7 @@ class multimodal_receiver(gr.sync_block):
             return 0
         streams = [as_videos(x[:count], self.segments, (self.d,), self.device) for x in input_items]
         finite = np.logical_and.reduce([f for _, f in streams])
-        with torch.inference_mode():
+        with inference():
             audio = streams[0][0]
             visual = streams[-1][0]
             videos = audio.shape[0]

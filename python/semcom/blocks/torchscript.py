@@ -1,8 +1,10 @@
 # Copyright 2026 gr-semcom authors.
 # SPDX-License-Identifier: GPL-3.0-or-later
 """What the TorchScript blocks share: loading a network from the model directory, torch threads,
-warm-up, and turning stream items into video batches."""
+running them without TorchScript's graph optimisation, warm-up, and turning stream items into video batches."""
 from __future__ import annotations
+
+import contextlib
 
 import numpy as np
 from ..errors import InputError
@@ -31,11 +33,24 @@ def open_network(model: str, network: str, symbols: int, torch_threads: int, mod
     return directory, loaded, where
 
 
-def warm_up(network, device, *shapes) -> None:
-    """Run ``network`` twice on zero inputs of ``shapes`` (one video each) on ``device``, so TorchScript's
-    profiling executor has optimised it before the first real video (otherwise that video waits 0.1-0.2 s)."""
+@contextlib.contextmanager
+def inference():
+    """Where a block runs its network: inference mode, TorchScript's graph optimisation off (for this
+    thread only). The profiling executor optimises a network anew for every batch size it has not seen,
+    and a block's batches are as many videos as have arrived: on Debian 13's PyTorch 2.6 on a 2-core CPU
+    that took up to 1.1 s for the receiver at its second batch of two videos, long enough in streaming
+    for a video to miss its uplink slot. The networks' time is in their matrix products, which run as fast
+    unoptimised (the video transmitter: 4-5 ms per video either way there, batches of 1 to 8 videos)."""
     import torch
-    with torch.inference_mode():
+    with torch.inference_mode(), torch.jit.optimized_execution(False):
+        yield
+
+
+def warm_up(network, device, *shapes) -> None:
+    """Run ``network`` twice on zero inputs of ``shapes`` (one video each) on ``device``, as the block
+    will (:func:`inference`), so that the first real video does not wait for PyTorch's first-call setup."""
+    import torch
+    with inference():
         for _ in range(2):
             network(*(torch.zeros(shape, device=device) for shape in shapes))
 

@@ -11,7 +11,7 @@ from gnuradio import gr
 from . import tags
 from .item_types import vector
 from .buffers import BATCH_VIDEOS, reserve_batches
-from .torchscript import as_videos, log_device, open_network, tag_nonfinite, warm_up
+from .torchscript import inference, as_videos, log_device, open_network, tag_nonfinite, warm_up
 
 
 class video_transmitter(gr.basic_block):
@@ -46,7 +46,7 @@ class video_transmitter(gr.basic_block):
         if self.split:
             warm_up(self.network.encode_visual, self.device, visual)
             import torch
-            with torch.inference_mode():
+            with inference():
                 cells, scores = self.network.encode_visual(torch.zeros(visual, device=self.device))
             warm_up(lambda a: self.network.encode_with_audio(cells, scores, a), self.device, audio)
         else:
@@ -71,7 +71,6 @@ class video_transmitter(gr.basic_block):
         return [0, self.segments] if self.pending else [self.segments, 0]
 
     def general_work(self, input_items, output_items):
-        import torch
         room = len(output_items[0]) // self.segments
         if not self.with_audio or not self.split:
             count = min(len(x) for x in input_items) // self.segments
@@ -79,7 +78,7 @@ class video_transmitter(gr.basic_block):
             if count == 0:
                 return 0
             visual, finite = as_videos(input_items[0][:count], self.segments, self.visual_shape, self.device)
-            with torch.inference_mode():
+            with inference():
                 if self.with_audio:
                     audio, audio_finite = as_videos(input_items[1][:count], self.segments, (self.d,), self.device)
                     finite &= audio_finite
@@ -97,12 +96,11 @@ class video_transmitter(gr.basic_block):
 
     def _read_visual(self, items) -> None:
         """Run ``encode_visual`` on the whole videos of input 0 (up to BATCH_VIDEOS waiting) and queue them."""
-        import torch
         count = min(len(items) // self.segments, BATCH_VIDEOS - len(self.pending)) * self.segments
         if count <= 0:
             return
         visual, finite = as_videos(items[:count], self.segments, self.visual_shape, self.device)
-        with torch.inference_mode():
+        with inference():
             cells, scores = self.network.encode_visual(visual)
         first = self.nitems_read(0)
         found = [(t.offset - first, t.key, t.value) for t in self.get_tags_in_window(0, 0, count)]
@@ -122,7 +120,7 @@ class video_transmitter(gr.basic_block):
         count = videos * self.segments
         audio, finite = as_videos(items[:count], self.segments, (self.d,), self.device)
         queued = [self.pending.popleft() for _ in range(videos)]
-        with torch.inference_mode():
+        with inference():
             sent = self.network.encode_with_audio(torch.stack([q[0] for q in queued]),
                                                   torch.stack([q[1] for q in queued]), audio)
         out[:count] = sent.reshape(count, -1).cpu().numpy()
