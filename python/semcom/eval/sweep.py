@@ -11,6 +11,7 @@ and runs on a Dask cluster (:mod:`semcom.eval.cluster`) the same as local ones.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import logging
 import os
@@ -22,6 +23,7 @@ from ..files import append_text
 from ..memo import keep_loads
 from ..modes import CSI_MODES, NO_ESTIMATION, check_snr_db
 from ..nn.model_dir import open_model_dir
+from ..nn.runtime import bound_malloc_arenas
 from ..phy.channels import CHANNELS
 from ..phy.checks import require_choice
 from ..flowgraphs.payloads import DigitalBaseline
@@ -105,7 +107,9 @@ def _run(job: Job, common: dict, keep: bool = True) -> dict:
     next runs (:mod:`semcom.memo`; the results are those of fresh loads)."""
     if keep:
         keep_loads()
+        bound_malloc_arenas()
     result = run_system(system_config(job, common))
+    gc.collect()        # the run's flowgraph and its buffers, held in reference cycles until the next full collection
     return {"system": job.system, "channel": job.channel, "snr_db": job.snr_db, "csi": job.csi,
             "accuracy": result.accuracy, "correct": result.correct, "segments": result.segments,
             "videos": result.videos, "lost_videos": len(result.lost), "error_videos": result.errors,
