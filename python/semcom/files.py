@@ -1,8 +1,10 @@
 # Copyright 2026 gr-semcom authors.
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Appending to the files a long run grows (the receiver's results, a sweep's runs): all or nothing."""
+"""Writing the files a long run grows or keeps (the receiver's results, a sweep's runs, a training's
+checkpoints): all or nothing."""
 from __future__ import annotations
 
+import contextlib
 import os
 
 
@@ -23,3 +25,21 @@ def append_text(path: str, text: str) -> None:
                           "command run again with room to write resumes from it", path) from None
     finally:
         os.close(fd)
+
+
+def replace_file(path: str, write) -> None:
+    """Write the file ``path`` whole, or leave it as it was: ``write(f)`` fills a new file beside it
+    (``path``.partial, opened for binary writing), which then takes the old one's place in one step
+    (os.replace). An error or a kill while writing leaves the earlier file intact, such as the checkpoint
+    that ``semcom train --resume`` reads; the partial file is removed where Python still can."""
+    partial = path + ".partial"
+    try:
+        with open(partial, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(partial, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(partial)
+        raise

@@ -33,6 +33,7 @@ from ..nn.runtime import (PRECISIONS, describe_device, keep_freed_memory, native
                           one_blas_thread_beside_torch_threads, pick_device)
 from ..nn.system import SemanticSystem
 from ..errors import InputError
+from ..files import replace_file
 
 log = logging.getLogger("semcom.train")
 TRANSMITTER_PARTS = ("audio_tx.", "video_tx.", "pilot_encoder.")
@@ -256,9 +257,10 @@ class Trainer:
         return os.path.join(self.config.out, "checkpoint.pt")
 
     def save_checkpoint(self) -> None:
-        torch.save({"model": self.model.state_dict(), "optimiser": self.optimiser.state_dict(),
-                    "scheduler": self.scheduler.state_dict(), "epoch": self.epoch, "best": self.best,
-                    "config": asdict(self.config)}, self.checkpoint_path())
+        state = {"model": self.model.state_dict(), "optimiser": self.optimiser.state_dict(),
+                 "scheduler": self.scheduler.state_dict(), "epoch": self.epoch, "best": self.best,
+                 "config": asdict(self.config)}
+        replace_file(self.checkpoint_path(), lambda f: torch.save(state, f))
 
     def resume(self) -> bool:
         path = self.checkpoint_path()
@@ -298,7 +300,7 @@ class Trainer:
             if val_acc > self.best:
                 self.best = val_acc
                 if self.is_main:
-                    torch.save(self.model.state_dict(), best_path)
+                    replace_file(best_path, lambda f: torch.save(self.model.state_dict(), f))
             if self.is_main:
                 self.save_checkpoint()
         if self.world > 1:
