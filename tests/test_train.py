@@ -58,6 +58,7 @@ def test_multimodal_export_runs_and_resumes(tmp_path, data):
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert "resumed from" in resumed.stderr and "after epoch 1" in resumed.stderr
     assert "epoch 2:" in resumed.stderr and "epoch 1:" not in resumed.stderr
+    assert "validation accuracy" in resumed.stderr and ", learning rate 0.0003 (" in resumed.stderr   # steps at 10
 
     frozen = semcom("train", "--data", data, "--out", str(tmp_path / "none"), "--channels", "rayleigh", "--symbols",
                     "8", "--limit", "40", "--epochs", "1", "--csi", "none_retrained", "--transmitters-from", out)

@@ -291,12 +291,13 @@ class Trainer:
         epoch_times = []
         while self.epoch < self.config.epochs:
             start = time.perf_counter()
+            rate = self.optimiser.param_groups[0]["lr"]            # this epoch's (the scheduler steps at its end)
             loss, train_acc = self.train_epoch()
             epoch_times.append(time.perf_counter() - start)
             val_acc = self.validate()
             if self.is_main:
-                log.info("epoch %d: loss %.4f, train accuracy %.4f, validation accuracy %.4f (%.1f s)",
-                         self.epoch, loss, train_acc, val_acc, epoch_times[-1])
+                log.info("epoch %d: loss %.4f, train accuracy %.4f, validation accuracy %.4f, learning rate %.3g "
+                         "(%.1f s)", self.epoch, loss, train_acc, val_acc, rate, epoch_times[-1])
             if val_acc > self.best:
                 self.best = val_acc
                 if self.is_main:
