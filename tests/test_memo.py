@@ -75,7 +75,7 @@ def test_a_keeping_process_gives_the_results_of_fresh_runs(tmp_path, tiny_system
 
 def test_a_sweep_run_leaves_no_flowgraph_behind(tiny_system, keeping):
     """A sweep process runs hundreds of flowgraphs: each run's top block (in reference cycles, with all
-    its buffers) is gone when the run returns, not at Python's next full collection."""
+    its buffers) is gone when the run returns (run_system collects it), not at Python's next full collection."""
     import gc
     from gnuradio.semcom.eval.sweep import Job, _run
     from gnuradio.semcom.flowgraphs.system import system_top_block

@@ -11,7 +11,6 @@ and runs on a Dask cluster (:mod:`semcom.eval.cluster`) the same as local ones.
 from __future__ import annotations
 
 import contextlib
-import gc
 import json
 import logging
 import os
@@ -109,7 +108,6 @@ def _run(job: Job, common: dict, keep: bool = True) -> dict:
         keep_loads()
         bound_malloc_arenas()
     result = run_system(system_config(job, common))
-    gc.collect()        # the run's flowgraph and its buffers, held in reference cycles until the next full collection
     return {"system": job.system, "channel": job.channel, "snr_db": job.snr_db, "csi": job.csi,
             "accuracy": result.accuracy, "correct": result.correct, "segments": result.segments,
             "videos": result.videos, "lost_videos": len(result.lost), "error_videos": result.errors,

@@ -15,6 +15,7 @@ receive antennas.
 """
 from __future__ import annotations
 
+import gc
 import os
 import time
 from dataclasses import dataclass, field
@@ -209,5 +210,7 @@ def run_system(config: SystemConfig) -> SystemResult:
         raise InputError(tb.receiver.failure)
     result = tb.result()
     result.seconds = time.perf_counter() - start
+    del tb
+    gc.collect()    # the top block and its buffers sit in reference cycles: freed now, not at a later collection
     return result
 

@@ -128,7 +128,7 @@ def bound_malloc_arenas(arenas: int = 2) -> bool:
     A sweep runs hundreds of flowgraphs in one process, each with threads of its own, and glibc gives
     new threads arenas of their own (up to 8 per CPU): spread over them, what the runs leave allocated
     kept a process growing by about 12 MB a run of 80 videos even with each run's flowgraph collected
-    (:mod:`semcom.eval.sweep` collects each). With two arenas it levels off (423 MB after the first run, 557 MB
+    (run_system collects each). With two arenas it levels off (423 MB after the first run, 557 MB
     after the 60th, in one process). Process-wide and lasting (a sweep process's own allocator); True
     where it was set (glibc).
     """
