@@ -11,13 +11,15 @@ audio-only and video-only systems, against the accuracies published for the real
 The calibrated preset of ``semcom data synth`` was tuned with this script on the validation split
 (``--splits val``, the default); ``--splits val test`` adds the test split. One set's splits hold 402
 videos each, and the systems' errors come per video, so one split's accuracy is a noisy sample:
-``--data-seeds 0 1 2`` measures sets drawn with other generator seeds and prints their mean.
+``--data-seeds 0 1 2`` measures sets drawn with other generator seeds and prints their mean;
+``--seeds 0 1 2`` trains each system with several seeds (the training's own noise) on the same set.
 Training: the paper's optimiser (Adam 3e-4, ×0.1 every 10 epochs, batch 64, λ = 100), error-free
 channel (``semcom train --csi error_free --channels awgn``), the best epoch on the validation split.
 
     PYTHONPATH=build/test_modules python3 benchmarks/synth_calibration.py --preset calibrated
     PYTHONPATH=build/test_modules python3 benchmarks/synth_calibration.py --data D --splits val test --epochs 30
     PYTHONPATH=build/test_modules python3 benchmarks/synth_calibration.py --data-seeds 1 2 3 --splits val test
+    PYTHONPATH=build/test_modules python3 benchmarks/synth_calibration.py --data D --splits val test --seeds 0 1 2
 
 Without ``--data`` the set is written to a scratch folder (about 2 GB and a minute) from ``--preset``
 with ``--set FIELD=VALUE`` on top (the fields of ``gnuradio.semcom.data.synth.SynthConfig``).
@@ -51,10 +53,10 @@ def parse_fields(pairs: list) -> dict:
     return fields
 
 
-def train_one(data: str, out: str, modality: str, args) -> dict:
+def train_one(data: str, out: str, modality: str, seed: int, args) -> dict:
     from gnuradio.semcom.train.trainer import TrainConfig, Trainer
     trainer = Trainer(TrainConfig(data=data, out=out, modality=modality, channels=["awgn"], csi="error_free",
-                                  epochs=args.epochs, precision=args.precision, seed=args.seed, device=args.device,
+                                  epochs=args.epochs, precision=args.precision, seed=seed, device=args.device,
                                   threads=args.threads))
     start = time.perf_counter()
     fitted = trainer.fit()
@@ -78,7 +80,8 @@ def main() -> int:
     p.add_argument("--precision", choices=("float32", "bfloat16"), default="bfloat16")
     p.add_argument("--device", default="auto")
     p.add_argument("--threads", type=int, help="PyTorch threads (default: semcom train's rule)")
-    p.add_argument("--seed", type=int, default=0, help="training seed")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0],
+                   help="training seeds (default 0); several train each system once per seed on each set")
     p.add_argument("--json", help="append the results here (one JSON object per line)")
     args = p.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
@@ -93,21 +96,25 @@ def main() -> int:
             if data is None:
                 data = os.path.join(scratch, "data")
                 write_synthetic(data, synth_config(args.preset, seed=data_seed, **fields), progress=False)
-            rows += [dict(train_one(data, os.path.join(scratch, m), m, args), data_seed=data_seed)
-                     for m in args.modalities]
+            rows += [dict(train_one(data, os.path.join(scratch, f"{m}-{seed}"), m, seed, args),
+                          data_seed=data_seed, seed=seed)
+                     for seed in args.seeds for m in args.modalities]
     label = args.data or " ".join([f"--preset {args.preset}"] + [f"--set {f}" for f in args.set])
-    print(f"\n{label}: {args.epochs} epochs, error-free, training seed {args.seed}"
+    print(f"\n{label}: {args.epochs} epochs, error-free, training seeds {' '.join(map(str, args.seeds))}"
           + ("" if args.data else f", sets of generator seeds {' '.join(map(str, sets))}"))
-    columns = [(seed, split) for seed in sets for split in args.splits]
-    names = [f"{split}" if args.data else f"{split} s{seed}" for seed, split in columns]
-    print(f"{'system':<12} " + " ".join(f"{n:>8}" for n in names) + " ".join(
+    runs = [(data_seed, seed) for data_seed in sets for seed in args.seeds]
+    columns = [(run, split) for run in runs for split in args.splits]
+    names = [split + ("" if args.data else f" s{run[0]}") + ("" if len(args.seeds) == 1 else f" t{run[1]}")
+             for run, split in columns]
+    width = max(8, *map(len, names))
+    print(f"{'system':<12} " + " ".join(f"{n:>{width}}" for n in names) + " ".join(
         f" {'mean ' + split:>10}" for split in args.splits) + f" {'published':>9} {'band':>11}")
     for m in args.modalities:
-        found = {(r["data_seed"], split): r["accuracy"][split] for r in rows if r["modality"] == m
+        found = {((r["data_seed"], r["seed"]), split): r["accuracy"][split] for r in rows if r["modality"] == m
                  for split in args.splits}
-        means = [np.mean([found[(seed, split)] for seed in sets]) for split in args.splits]
+        means = [np.mean([found[(run, split)] for run in runs]) for split in args.splits]
         low, high = PUBLISHED[m] - BANDS[m], PUBLISHED[m] + BANDS[m]
-        print(f"{NAMES[m]:<12} " + " ".join(f"{found[c]:>8.4f}" for c in columns)
+        print(f"{NAMES[m]:<12} " + " ".join(f"{found[c]:>{width}.4f}" for c in columns)
               + " ".join(f" {mean:>10.4f}" for mean in means) + f" {PUBLISHED[m]:>9.3f} {low:.3f}-{high:.3f}")
     if args.json:
         with open(args.json, "a") as f:
