@@ -59,6 +59,8 @@ def test_multimodal_export_runs_and_resumes(tmp_path, data):
     assert "resumed from" in resumed.stderr and "after epoch 1" in resumed.stderr
     assert "epoch 2:" in resumed.stderr and "epoch 1:" not in resumed.stderr
     assert "validation accuracy" in resumed.stderr and ", learning rate 0.0003 (" in resumed.stderr   # steps at 10
+    timed = json.load(open(os.path.join(out, "manifest.json")))["metrics"]
+    assert timed["epochs_timed"] == 1 and timed["seconds_per_epoch"] > 0        # the resumed run's epoch 2 only
 
     frozen = semcom("train", "--data", data, "--out", str(tmp_path / "none"), "--channels", "rayleigh", "--symbols",
                     "8", "--limit", "40", "--epochs", "1", "--csi", "none_retrained", "--transmitters-from", out)

@@ -309,8 +309,9 @@ class Trainer:
             dist.barrier()
         if os.path.isfile(best_path):
             self.model.load_state_dict(torch.load(best_path, map_location=self.device))
-        return {"best_val_accuracy": self.best,
-                "seconds_per_epoch": float(np.mean(epoch_times)) if epoch_times else None}
+        return {"best_val_accuracy": self.best,   # the time of this run's epochs only (after --resume: the rest)
+                "seconds_per_epoch": float(np.mean(epoch_times)) if epoch_times else None,
+                "epochs_timed": len(epoch_times)}
 
     def test_table(self, snrs=SNR_GRID_DB) -> dict:
         """Test accuracy per channel and SNR with the trained CSI mode."""
