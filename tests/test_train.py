@@ -61,6 +61,12 @@ def test_multimodal_export_runs_and_resumes(tmp_path, data):
     assert "validation accuracy" in resumed.stderr and ", learning rate 0.0003 (" in resumed.stderr   # steps at 10
     timed = json.load(open(os.path.join(out, "manifest.json")))["metrics"]
     assert timed["epochs_timed"] == 1 and timed["seconds_per_epoch"] > 0        # the resumed run's epoch 2 only
+    straight = str(tmp_path / "av_straight")                # never stopped: the same weights, bit for bit
+    done = semcom(*common[:4], straight, *common[5:], "--epochs", "2")
+    assert done.returncode == 0, done.stderr[-3000:]
+    resumed_state = torch.load(os.path.join(out, "checkpoint.pt"))["model"]
+    straight_state = torch.load(os.path.join(straight, "checkpoint.pt"))["model"]
+    assert all(torch.equal(resumed_state[k], straight_state[k]) for k in straight_state)
 
     frozen = semcom("train", "--data", data, "--out", str(tmp_path / "none"), "--channels", "rayleigh", "--symbols",
                     "8", "--limit", "40", "--epochs", "1", "--csi", "none_retrained", "--transmitters-from", out)

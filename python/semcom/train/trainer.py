@@ -259,8 +259,24 @@ class Trainer:
     def save_checkpoint(self) -> None:
         state = {"model": self.model.state_dict(), "optimiser": self.optimiser.state_dict(),
                  "scheduler": self.scheduler.state_dict(), "epoch": self.epoch, "best": self.best,
-                 "config": asdict(self.config)}
+                 "config": asdict(self.config), "rng": self.rng_state()}
         replace_file(self.checkpoint_path(), lambda f: torch.save(state, f))
+
+    def rng_state(self) -> dict:
+        """PyTorch's global random state (dropout draws from it): a resumed run continues it, so it trains
+        exactly as one that was never stopped (one process; each rank of several has its own)."""
+        state = {"cpu": torch.get_rng_state()}
+        if self.device.type == "cuda":
+            state["cuda"] = torch.cuda.get_rng_state(self.device)
+        return state
+
+    def set_rng_state(self, state: dict | None, path: str) -> None:
+        if state is None:              # a checkpoint written before the field: resumes, not bit for bit
+            log.warning("%s has no random state (an older checkpoint): dropout draws restart from --seed", path)
+            return
+        torch.set_rng_state(state["cpu"].cpu())
+        if "cuda" in state and self.device.type == "cuda":
+            torch.cuda.set_rng_state(state["cuda"].cpu(), self.device)
 
     def resume(self) -> bool:
         path = self.checkpoint_path()
@@ -281,6 +297,7 @@ class Trainer:
         self.optimiser.load_state_dict(state["optimiser"])
         self.scheduler.load_state_dict(state["scheduler"])
         self.epoch, self.best = state["epoch"], state["best"]
+        self.set_rng_state(state.get("rng"), path)
         log.info("resumed from %s after epoch %d (best validation accuracy %.4f)", path, self.epoch, self.best)
         return True
 
