@@ -67,6 +67,12 @@ def test_multimodal_export_runs_and_resumes(tmp_path, data):
     resumed_state = torch.load(os.path.join(out, "checkpoint.pt"))["model"]
     straight_state = torch.load(os.path.join(straight, "checkpoint.pt"))["model"]
     assert all(torch.equal(resumed_state[k], straight_state[k]) for k in straight_state)
+    older = torch.load(os.path.join(straight, "checkpoint.pt"))
+    del older["rng"]                                         # written before the checkpoint kept it
+    torch.save(older, os.path.join(straight, "checkpoint.pt"))
+    done = semcom(*common[:4], straight, *common[5:], "--epochs", "3", "--resume")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "checkpoint.pt has no random state (an older checkpoint)" in done.stderr and "epoch 3:" in done.stderr
 
     frozen = semcom("train", "--data", data, "--out", str(tmp_path / "none"), "--channels", "rayleigh", "--symbols",
                     "8", "--limit", "40", "--epochs", "1", "--csi", "none_retrained", "--transmitters-from", out)

@@ -264,7 +264,7 @@ class Trainer:
 
     def rng_state(self) -> dict:
         """PyTorch's global random state (dropout draws from it): a resumed run continues it, so it trains
-        exactly as one that was never stopped (one process; each rank of several has its own)."""
+        exactly as one that was never stopped (in one process; with several, every rank resumes rank 0's)."""
         state = {"cpu": torch.get_rng_state()}
         if self.device.type == "cuda":
             state["cuda"] = torch.cuda.get_rng_state(self.device)
